@@ -1,0 +1,263 @@
+package io.petrel.api;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * An immutable MQTT application message: topic, payload, QoS, retain flag and the MQTT 5.0 properties
+ * that the broker forwards to subscribers unchanged.
+ *
+ * <p>The payload is copied once when the message is built, so the caller may reuse its array or buffer.
+ * {@link #payload()} returns a read-only view that each caller may consume independently.
+ */
+public final class Message {
+
+    /** Largest MQTT 5.0 message expiry interval, in seconds (a four-byte unsigned integer). */
+    public static final long MAX_EXPIRY_INTERVAL_SECONDS = 0xFFFF_FFFFL;
+
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
+
+    private final String topic;
+    private final ByteBuffer payload;
+    private final Qos qos;
+    private final boolean retain;
+    private final boolean payloadUtf8;
+    private final String contentType;
+    private final String responseTopic;
+    private final ByteBuffer correlationData;
+    private final long messageExpiryIntervalSeconds;
+    private final List<UserProperty> userProperties;
+
+    private Message(Builder builder) {
+        this.topic = builder.topic;
+        this.payload = builder.payload;
+        this.qos = builder.qos;
+        this.retain = builder.retain;
+        this.payloadUtf8 = builder.payloadUtf8;
+        this.contentType = builder.contentType;
+        this.responseTopic = builder.responseTopic;
+        this.correlationData = builder.correlationData;
+        this.messageExpiryIntervalSeconds = builder.messageExpiryIntervalSeconds;
+        this.userProperties = List.copyOf(builder.userProperties);
+    }
+
+    /**
+     * Starts a message for a topic. The topic is checked against the MQTT topic name rules when the
+     * message is published.
+     */
+    public static Builder builder(String topic) {
+        return new Builder(topic);
+    }
+
+    /** Returns a builder that starts from this message's values. */
+    public Builder toBuilder() {
+        Builder builder = new Builder(topic);
+        builder.payload = payload;
+        builder.qos = qos;
+        builder.retain = retain;
+        builder.payloadUtf8 = payloadUtf8;
+        builder.contentType = contentType;
+        builder.responseTopic = responseTopic;
+        builder.correlationData = correlationData;
+        builder.messageExpiryIntervalSeconds = messageExpiryIntervalSeconds;
+        builder.userProperties.addAll(userProperties);
+        return builder;
+    }
+
+    /** Returns the topic name. */
+    public String topic() {
+        return topic;
+    }
+
+    /** Returns a read-only view of the payload, positioned at its start. */
+    public ByteBuffer payload() {
+        return payload.duplicate();
+    }
+
+    /** Returns the payload length in bytes. */
+    public int payloadSize() {
+        return payload.remaining();
+    }
+
+    /** Returns a copy of the payload. */
+    public byte[] payloadBytes() {
+        byte[] copy = new byte[payload.remaining()];
+        payload.duplicate().get(copy);
+        return copy;
+    }
+
+    /** Decodes the payload as UTF-8 text; invalid sequences become U+FFFD. */
+    public String payloadAsString() {
+        return StandardCharsets.UTF_8.decode(payload.duplicate()).toString();
+    }
+
+    /** Returns the QoS the message was published with. */
+    public Qos qos() {
+        return qos;
+    }
+
+    /** Returns true if the message is retained: stored for subscribers that arrive later. */
+    public boolean retain() {
+        return retain;
+    }
+
+    /** Returns true if the publisher marked the payload as UTF-8 text (payload format indicator 1). */
+    public boolean payloadUtf8() {
+        return payloadUtf8;
+    }
+
+    /** Returns the MQTT 5.0 content type, a MIME type chosen by the publisher. */
+    public Optional<String> contentType() {
+        return Optional.ofNullable(contentType);
+    }
+
+    /** Returns the MQTT 5.0 response topic of a request. */
+    public Optional<String> responseTopic() {
+        return Optional.ofNullable(responseTopic);
+    }
+
+    /** Returns a read-only view of the MQTT 5.0 correlation data. */
+    public Optional<ByteBuffer> correlationData() {
+        return correlationData == null ? Optional.empty() : Optional.of(correlationData.duplicate());
+    }
+
+    /** Returns the MQTT 5.0 message expiry interval in seconds, if the publisher set one. */
+    public OptionalLong messageExpiryIntervalSeconds() {
+        return messageExpiryIntervalSeconds < 0 ? OptionalLong.empty() : OptionalLong.of(messageExpiryIntervalSeconds);
+    }
+
+    /** Returns the MQTT 5.0 user properties in the order the publisher sent them. */
+    public List<UserProperty> userProperties() {
+        return userProperties;
+    }
+
+    @Override
+    public String toString() {
+        return "Message{topic='" + topic + "', qos=" + qos.value() + ", retain=" + retain
+                + ", payloadBytes=" + payload.remaining() + '}';
+    }
+
+    /** Builder of {@link Message}. Not thread-safe. */
+    public static final class Builder {
+
+        private final String topic;
+        private ByteBuffer payload = EMPTY;
+        private Qos qos = Qos.AT_MOST_ONCE;
+        private boolean retain;
+        private boolean payloadUtf8;
+        private String contentType;
+        private String responseTopic;
+        private ByteBuffer correlationData;
+        private long messageExpiryIntervalSeconds = -1;
+        private final List<UserProperty> userProperties = new ArrayList<>();
+
+        private Builder(String topic) {
+            Objects.requireNonNull(topic, "topic");
+            if (topic.isEmpty()) {
+                throw new IllegalArgumentException("invalid topic: a topic name must not be empty");
+            }
+            this.topic = topic;
+        }
+
+        /** Sets the payload to a copy of {@code bytes}. */
+        public Builder payload(byte[] bytes) {
+            Objects.requireNonNull(bytes, "payload");
+            this.payload = ByteBuffer.wrap(bytes.clone()).asReadOnlyBuffer();
+            return this;
+        }
+
+        /** Sets the payload to a copy of the remaining bytes of {@code buffer}; its position is not moved. */
+        public Builder payload(ByteBuffer buffer) {
+            this.payload = copyOf(Objects.requireNonNull(buffer, "payload"));
+            return this;
+        }
+
+        /** Sets the payload to the UTF-8 encoding of {@code text}. */
+        public Builder payload(String text) {
+            Objects.requireNonNull(text, "payload");
+            this.payload = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer();
+            return this;
+        }
+
+        /** Sets the QoS. Default: {@link Qos#AT_MOST_ONCE}. */
+        public Builder qos(Qos qos) {
+            this.qos = Objects.requireNonNull(qos, "qos");
+            return this;
+        }
+
+        /** Sets the retain flag. An empty retained payload clears the topic's retained message. */
+        public Builder retain(boolean retain) {
+            this.retain = retain;
+            return this;
+        }
+
+        /** Marks the payload as UTF-8 text (MQTT 5.0 payload format indicator). */
+        public Builder payloadUtf8(boolean payloadUtf8) {
+            this.payloadUtf8 = payloadUtf8;
+            return this;
+        }
+
+        /** Sets the MQTT 5.0 content type. */
+        public Builder contentType(String contentType) {
+            this.contentType = Objects.requireNonNull(contentType, "contentType");
+            return this;
+        }
+
+        /** Sets the MQTT 5.0 response topic. */
+        public Builder responseTopic(String responseTopic) {
+            this.responseTopic = Objects.requireNonNull(responseTopic, "responseTopic");
+            return this;
+        }
+
+        /** Sets the MQTT 5.0 correlation data to a copy of {@code data}. */
+        public Builder correlationData(byte[] data) {
+            this.correlationData = ByteBuffer.wrap(Objects.requireNonNull(data, "correlationData").clone())
+                    .asReadOnlyBuffer();
+            return this;
+        }
+
+        /**
+         * Sets the MQTT 5.0 message expiry interval.
+         *
+         * @throws IllegalArgumentException if {@code seconds} is negative or above {@value #MAX_EXPIRY_INTERVAL_SECONDS}
+         */
+        public Builder messageExpiryIntervalSeconds(long seconds) {
+            if (seconds < 0 || seconds > MAX_EXPIRY_INTERVAL_SECONDS) {
+                throw new IllegalArgumentException("invalid message expiry interval " + seconds
+                        + " s: expected 0 to " + MAX_EXPIRY_INTERVAL_SECONDS);
+            }
+            this.messageExpiryIntervalSeconds = seconds;
+            return this;
+        }
+
+        /** Appends an MQTT 5.0 user property. */
+        public Builder userProperty(String name, String value) {
+            userProperties.add(new UserProperty(name, value));
+            return this;
+        }
+
+        /** Replaces the user properties with {@code properties}, in order. */
+        public Builder userProperties(List<UserProperty> properties) {
+            userProperties.clear();
+            userProperties.addAll(properties);
+            return this;
+        }
+
+        /** Builds the message. */
+        public Message build() {
+            return new Message(this);
+        }
+
+        private static ByteBuffer copyOf(ByteBuffer source) {
+            ByteBuffer copy = ByteBuffer.allocate(source.remaining());
+            copy.put(source.duplicate());
+            copy.flip();
+            return copy.asReadOnlyBuffer();
+        }
+    }
+}
