@@ -42,7 +42,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threads: one instance per connection, used only on the connection's event loop, except
  * {@link #takeOver()} and {@link #shutDown()}, which hand their work to that event loop. Every
- * protocol violation leaves through {@link #reject}, which counts it, logs it at DEBUG and answers
+ * protocol violation leaves through {@link #reject}, which counts it, logs it at DEBUG and replies
  * as the client's protocol version requires.
  */
 public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implements SessionConnection {
@@ -219,6 +219,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             return;
         }
         session = outcome.session();
+
         if (!ctx.channel().isActive()) {
             // The client went away while its session was being taken over from another connection.
             state = State.CLOSED;
@@ -231,6 +232,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
                 connAckProperties()), ctx.voidPromise());
         state = State.CONNECTED;
         context.connected().add(ctx.channel());
+
         int keepAlive = request.keepAliveSeconds();
         if (keepAlive > 0) {
             // [MQTT-3.1.2-24]: close after one and a half keepalive periods without a packet.
@@ -238,6 +240,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             ctx.pipeline().addBefore(ctx.name(), "keepalive",
                     new IdleStateHandler(timeoutMillis, 0, 0, TimeUnit.MILLISECONDS));
         }
+
         LOG.debug("Client {} connected from {} with MQTT level {}, session present {}",
                 request.clientId(), ctx.channel().remoteAddress(), request.protocolLevel(), outcome.sessionPresent());
         session.resumeDelivery();
@@ -370,9 +373,9 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     /**
-     * The single exit for protocol violations: counts the violation, logs it at DEBUG with the client
-     * and address, sends DISCONNECT with the reason code to an MQTT 5.0 client that completed CONNECT,
-     * and closes the connection.
+     * Closes the connection for a protocol violation. This is the single exit for all of them: it
+     * counts the violation, logs it at DEBUG with the client and address, and sends DISCONNECT with
+     * the reason code to an MQTT 5.0 client that completed CONNECT before closing.
      */
     void reject(ProtocolViolation violation, String detail) {
         if (state == State.CLOSED) {
@@ -393,7 +396,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         }
     }
 
-    /** Answers a rejected CONNECT with the CONNACK code of its protocol version, then closes. */
+    /** Rejects a CONNECT with the CONNACK code of its protocol version, then closes the connection. */
     private void rejectConnect(ConnectRequest rejected) {
         ProtocolViolation violation = rejected.violation();
         context.metrics().protocolViolation(violation);

@@ -1,8 +1,8 @@
 package io.petrel.broker.protocol;
 
 /**
- * Why the broker rejected a packet or closed a connection for breaking the MQTT protocol, with the
- * MQTT 5.0 reason code it sends (in CONNACK before the session starts, in DISCONNECT after) and the
+ * Kinds of MQTT protocol violation for which the broker rejects a packet or closes a connection, each
+ * with the MQTT 5.0 reason code it sends (in CONNACK before the session starts, in DISCONNECT after) and the
  * {@code reason} tag of the {@code petrel.protocol.violations} counter.
  */
 public enum ProtocolViolation {

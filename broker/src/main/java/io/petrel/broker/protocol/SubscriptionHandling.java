@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.util.List;
 
 /**
- * Handles SUBSCRIBE and UNSUBSCRIBE on a connection's event loop. An invalid filter is answered in
+ * Handles SUBSCRIBE and UNSUBSCRIBE on a connection's event loop. An invalid filter is reported in
  * the acknowledgement (SUBACK failure code, MQTT 5.0 UNSUBACK reason code) while the valid filters of
  * the same packet take effect. Stateless.
  */
@@ -36,6 +36,7 @@ final class SubscriptionHandling {
         ProtocolContext context = connection.context();
         Session session = connection.session();
         boolean mqtt5 = connection.mqtt5();
+
         int[] codes = new int[requested.size()];
         Grant[] granted = new Grant[requested.size()];
         String failure = null;
@@ -60,6 +61,7 @@ final class SubscriptionHandling {
             context.registry().subscribe(session, granted[i]);
             codes[i] = qos.value();
         }
+
         ChannelHandlerContext ctx = connection.channelContext();
         int packetId = subscribe.idAndPropertiesVariableHeader().messageId();
         String reason = mqtt5 && connection.requestProblemInformation() ? failure : null;

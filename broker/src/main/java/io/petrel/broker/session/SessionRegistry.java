@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * All sessions by client identifier: creation, resumption, takeover, expiry and the subscriptions
- * each session holds in the routing trie.
+ * each session has in the routing trie.
  *
  * <p>Threads: connects, disconnects and expiry run under one lock, which is held only for map and
  * trie updates, never across I/O. A takeover does not wait under the lock: it asks the old connection
