@@ -21,6 +21,7 @@ import java.util.function.Supplier;
  *   <tr><td>petrel.messages.delivered</td><td>counter</td><td>destination (network, local)</td></tr>
  *   <tr><td>petrel.messages.dropped</td><td>counter</td><td>reason</td></tr>
  *   <tr><td>petrel.wills.published</td><td>counter</td><td></td></tr>
+ *   <tr><td>petrel.sessions.expired</td><td>counter</td><td></td></tr>
  *   <tr><td>petrel.local.handler.errors</td><td>counter</td><td></td></tr>
  *   <tr><td>petrel.connections.active</td><td>gauge</td><td></td></tr>
  *   <tr><td>petrel.sessions</td><td>gauge</td><td></td></tr>
@@ -35,7 +36,11 @@ public final class BrokerMetrics {
         /** The subscriber's session queue was at its configured bound. */
         QUEUE_FULL("queue_full"),
         /** The session ended while the message was still queued. */
-        SESSION_ENDED("session_ended");
+        SESSION_ENDED("session_ended"),
+        /** The MQTT 5.0 message expiry interval passed before the message could be sent. */
+        EXPIRED("expired"),
+        /** The PUBLISH would exceed the Maximum Packet Size the client announced. */
+        TOO_LARGE_FOR_CLIENT("too_large_for_client");
 
         private final String tag;
 
@@ -57,6 +62,7 @@ public final class BrokerMetrics {
     private final Counter deliveredNetwork;
     private final Counter deliveredLocal;
     private final Counter willsPublished;
+    private final Counter sessionsExpired;
     private final Counter handlerErrors;
 
     /** Registers every counter in {@code registry}; gauges are bound later with {@link #bindGauges}. */
@@ -80,6 +86,9 @@ public final class BrokerMetrics {
         deliveredLocal = delivered("local");
         willsPublished = Counter.builder("petrel.wills.published")
                 .description("Will messages published after a connection closed without DISCONNECT")
+                .register(registry);
+        sessionsExpired = Counter.builder("petrel.sessions.expired")
+                .description("Sessions ended because their expiry interval passed while disconnected")
                 .register(registry);
         handlerErrors = Counter.builder("petrel.local.handler.errors")
                 .description("Exceptions thrown by in-process message handlers")
@@ -136,6 +145,11 @@ public final class BrokerMetrics {
     /** Counts a published will message. */
     public void willPublished() {
         willsPublished.increment();
+    }
+
+    /** Counts a session that ended because its expiry interval passed. */
+    public void sessionExpired() {
+        sessionsExpired.increment();
     }
 
     /** Counts an exception thrown by an in-process handler. */

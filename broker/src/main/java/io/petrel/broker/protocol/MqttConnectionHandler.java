@@ -26,6 +26,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.petrel.api.Message;
 import io.petrel.broker.observability.RateLimitedLogger;
+import io.petrel.broker.routing.Delivery;
 import io.petrel.broker.session.ConnectOutcome;
 import io.petrel.broker.session.Session;
 import io.petrel.broker.session.SessionConnection;
@@ -64,6 +65,9 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private ConnectRequest request;
     private Session session;
     private Message will;
+    private long willDelaySeconds;
+    private OutboundWriter outbound;
+    private String[] inboundTopicAliases;
     private boolean mqtt5;
     private boolean requestProblemInformation = true;
     private boolean serverClosing;
@@ -196,11 +200,19 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         request = checked;
         requestProblemInformation = checked.requestProblemInformation();
         will = checked.will();
+        willDelaySeconds = checked.willDelaySeconds(connect);
+        ClientLimits limits = checked.clientLimits();
+        outbound = new OutboundWriter(ctx, mqtt5, limits.maxPacketSize(),
+                context.config().outboundTopicAliases() ? limits.topicAliasMaximum() : 0);
+        if (mqtt5 && context.config().topicAliasMaximum() > 0) {
+            inboundTopicAliases = new String[context.config().topicAliasMaximum() + 1];
+        }
+        int inflightLimit = Math.min(context.config().maxInflightMessages(), limits.receiveMaximum());
         state = State.CONNECTING;
         connectTimeout.cancel(false);
         ctx.channel().config().setAutoRead(false);
         context.registry()
-                .connect(checked.clientId(), checked.cleanStart(), checked.sessionExpirySeconds(), this)
+                .connect(checked.clientId(), checked.cleanStart(), checked.sessionExpirySeconds(), inflightLimit, this)
                 .whenComplete((outcome, error) -> {
                     if (ctx.executor().inEventLoop()) {
                         onSessionAttached(outcome, error);
@@ -224,7 +236,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             // The client went away while its session was being taken over from another connection.
             state = State.CLOSED;
             releaseHeld();
-            context.registry().disconnected(session, this);
+            context.registry().disconnected(session, this, null, 0);
             detached.complete(null);
             return;
         }
@@ -257,23 +269,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         if (!mqtt5) {
             return MqttProperties.NO_PROPERTIES;
         }
-        MqttProperties properties = new MqttProperties();
-        if (request.assignedClientId()) {
-            properties.add(new MqttProperties.StringProperty(MqttProperties.ASSIGNED_CLIENT_IDENTIFIER,
-                    request.clientId()));
-        }
-        if (request.keepAliveOverridden()) {
-            properties.add(new MqttProperties.IntegerProperty(MqttProperties.SERVER_KEEP_ALIVE,
-                    request.keepAliveSeconds()));
-        }
-        properties.add(new MqttProperties.IntegerProperty(MqttProperties.MAXIMUM_PACKET_SIZE,
-                context.config().maxPacketSizeBytes()));
-        properties.add(new MqttProperties.IntegerProperty(MqttProperties.TOPIC_ALIAS_MAXIMUM, 0));
-        properties.add(new MqttProperties.IntegerProperty(MqttProperties.RETAIN_AVAILABLE, 1));
-        properties.add(new MqttProperties.IntegerProperty(MqttProperties.WILDCARD_SUBSCRIPTION_AVAILABLE, 1));
-        properties.add(new MqttProperties.IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0));
-        properties.add(new MqttProperties.IntegerProperty(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 0));
-        return properties;
+        return ConnAckProperties.of(request, context.config());
     }
 
     private void releaseHeld() {
@@ -352,24 +348,15 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         }
         releaseHeld();
         if (session != null) {
-            if (will != null && !serverClosing) {
-                publishWill();
-            }
-            context.registry().disconnected(session, this);
+            Message pendingWill = serverClosing ? null : will;
+            will = null;
+            context.registry().disconnected(session, this, pendingWill, willDelaySeconds);
             LOG.debug("Client {} disconnected", request.clientId());
         }
         if (previous != State.CONNECTING) {
             detached.complete(null);
         }
         ctx.fireChannelInactive();
-    }
-
-    private void publishWill() {
-        Message message = will;
-        will = null;
-        context.metrics().willPublished();
-        LOG.debug("Publishing the will of client {} on '{}'", request.clientId(), message.topic());
-        context.router().route(message);
     }
 
     /**
@@ -461,13 +448,13 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     @Override
-    public void writePublish(EncodedPublish publish, int qos, boolean retain, int packetId) {
-        publish.write(ctx, mqtt5, qos, retain, packetId);
+    public boolean fits(EncodedPublish publish, Delivery delivery) {
+        return outbound.fits(publish, delivery);
     }
 
     @Override
-    public void writeResend(Message message, int qos, boolean retain, int packetId) {
-        ctx.write(PublishEncoder.encode(ctx.alloc(), message, mqtt5, qos, retain, true, packetId), ctx.voidPromise());
+    public void writePublish(EncodedPublish publish, Delivery delivery, int packetId, boolean dup) {
+        outbound.write(publish, delivery, packetId, dup);
     }
 
     @Override
@@ -504,6 +491,11 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     String clientId() {
         return request.clientId();
+    }
+
+    /** Returns the inbound topic alias table, indexed by alias; null when aliases are disabled. */
+    String[] inboundTopicAliases() {
+        return inboundTopicAliases;
     }
 
     private String clientIdForLog() {

@@ -2,9 +2,11 @@ package io.petrel.broker.routing;
 
 import io.petrel.api.Message;
 import io.petrel.api.Qos;
+import io.petrel.api.RetainHandling;
 import io.petrel.broker.protocol.EncodedPublish;
 import io.petrel.broker.retained.RetainedIndex;
 
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -12,11 +14,20 @@ import java.util.function.BiConsumer;
 /**
  * Routes a message to its subscribers: updates the retained index, matches the subscription trie
  * without a lock, merges several matching filters of one subscriber into one delivery at the highest
- * granted QoS, and hands each subscriber the shared {@link EncodedPublish}.
+ * granted QoS with all their subscription identifiers, and hands each subscriber the shared
+ * {@link EncodedPublish}.
  *
  * <p>Thread-safe: publishers on any thread call {@link #route} concurrently.
  */
 public final class MessageRouter {
+
+    /** The origin of messages published through the in-process API. */
+    public static final Object LOCAL_PUBLISHER = new Object() {
+        @Override
+        public String toString() {
+            return "in-process publisher";
+        }
+    };
 
     private final SubscriptionTrie<Subscriber, Grant> trie;
     private final RetainedIndex retained;
@@ -30,11 +41,13 @@ public final class MessageRouter {
 
     /**
      * Routes one message. A retained message with an empty payload clears the topic's retained
-     * message; any other retained message replaces it. Live deliveries carry the retain flag 0.
+     * message; any other retained message replaces it. Live deliveries carry the retain flag 0 unless
+     * the subscription has the Retain As Published option.
      *
+     * @param publisher the origin: the publishing client's session, or {@link #LOCAL_PUBLISHER}
      * @return the number of subscribers the message was handed to
      */
-    public int route(Message message) {
+    public int route(Message message, Object publisher) {
         if (message.retain()) {
             if (message.payloadSize() == 0) {
                 retained.remove(message.topic());
@@ -48,31 +61,42 @@ public final class MessageRouter {
             collector = new MatchCollector();
         }
         collector.inUse = true;
+        collector.publisher = publisher;
         EncodedPublish publish = new EncodedPublish(message);
         try {
             trie.match(message.topic(), collector);
-            int count = 0;
-            for (Map.Entry<Subscriber, Qos> match : collector.matches.entrySet()) {
-                match.getKey().deliver(publish, message.qos().min(match.getValue()), false);
-                count++;
+            for (Map.Entry<Subscriber, MatchState> match : collector.matches.entrySet()) {
+                MatchState state = match.getValue();
+                Delivery delivery = Delivery.of(message.qos().min(state.qos),
+                        state.retainAsPublished && message.retain(), state.subscriptionIds());
+                match.getKey().deliver(publish, delivery);
             }
-            return count;
+            return collector.matches.size();
         } finally {
             collector.matches.clear();
+            collector.publisher = null;
             collector.inUse = false;
             publish.releaseUser();
         }
     }
 
     /**
-     * Sends the retained messages matching {@code filter} to a subscriber that just subscribed,
-     * with the retain flag set.
+     * Sends the retained messages matching the grant's filter to a subscriber that just subscribed,
+     * with the retain flag set, as its Retain Handling option allows.
+     *
+     * @param newSubscription true if the subscriber had no subscription to this filter before
      */
-    public void deliverRetained(String filter, Subscriber subscriber, Qos granted) {
-        retained.match(filter, message -> {
+    public void deliverRetained(Subscriber subscriber, Grant grant, boolean newSubscription) {
+        RetainHandling handling = grant.retainHandling();
+        if (handling == RetainHandling.DO_NOT_SEND
+                || (handling == RetainHandling.SEND_IF_NEW_SUBSCRIPTION && !newSubscription)) {
+            return;
+        }
+        int[] ids = grant.subscriptionId() == 0 ? Delivery.NO_SUBSCRIPTION_IDS : new int[] {grant.subscriptionId()};
+        retained.match(grant.filter(), message -> {
             EncodedPublish publish = new EncodedPublish(message);
             try {
-                subscriber.deliver(publish, message.qos().min(granted), true);
+                subscriber.deliver(publish, Delivery.of(message.qos().min(grant.qos()), true, ids));
             } finally {
                 publish.releaseUser();
             }
@@ -84,15 +108,41 @@ public final class MessageRouter {
         return retained.size();
     }
 
-    /** Collects the matches of one route call, keeping the highest granted QoS per subscriber. */
+    /** What the matching filters of one subscriber add up to. */
+    private static final class MatchState {
+
+        private Qos qos = Qos.AT_MOST_ONCE;
+        private boolean retainAsPublished;
+        private int[] ids = Delivery.NO_SUBSCRIPTION_IDS;
+
+        void add(Grant grant) {
+            qos = qos.max(grant.qos());
+            retainAsPublished |= grant.retainAsPublished();
+            if (grant.subscriptionId() != 0) {
+                ids = Arrays.copyOf(ids, ids.length + 1);
+                ids[ids.length - 1] = grant.subscriptionId();
+            }
+        }
+
+        int[] subscriptionIds() {
+            return ids;
+        }
+    }
+
+    /** Collects the matches of one route call, one {@link MatchState} per subscriber. */
     private static final class MatchCollector implements BiConsumer<Subscriber, Grant> {
 
-        private final Map<Subscriber, Qos> matches = new IdentityHashMap<>();
+        private final Map<Subscriber, MatchState> matches = new IdentityHashMap<>();
+        private Object publisher;
         private boolean inUse;
 
         @Override
         public void accept(Subscriber subscriber, Grant grant) {
-            matches.merge(subscriber, grant.qos(), Qos::max);
+            // [MQTT-3.8.3-3]: with No Local, a client does not receive its own messages.
+            if (grant.noLocal() && subscriber.isOrigin(publisher)) {
+                return;
+            }
+            matches.computeIfAbsent(subscriber, key -> new MatchState()).add(grant);
         }
     }
 }

@@ -3,6 +3,8 @@ package io.petrel.broker.session;
 import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.observability.BrokerMetrics;
 import io.petrel.broker.routing.Grant;
+import io.petrel.broker.routing.ShareName;
+import io.petrel.broker.routing.SharedSubscriptions;
 import io.petrel.broker.routing.Subscriber;
 import io.petrel.broker.routing.SubscriptionTrie;
 import org.slf4j.Logger;
@@ -32,22 +34,22 @@ public final class SessionRegistry {
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final Object lock = new Object();
     private final SubscriptionTrie<Subscriber, Grant> trie;
+    private final SharedSubscriptions shared;
     private final ScheduledExecutorService scheduler;
     private final BrokerMetrics metrics;
     private final int maxQueued;
-    private final int maxInflight;
 
     /**
      * Creates a registry that keeps subscriptions in {@code trie} and runs expiry timers on
      * {@code scheduler}.
      */
-    public SessionRegistry(BrokerConfig config, SubscriptionTrie<Subscriber, Grant> trie,
+    public SessionRegistry(BrokerConfig config, SubscriptionTrie<Subscriber, Grant> trie, SharedSubscriptions shared,
                            ScheduledExecutorService scheduler, BrokerMetrics metrics) {
         this.trie = trie;
+        this.shared = shared;
         this.scheduler = scheduler;
         this.metrics = metrics;
         this.maxQueued = config.maxQueuedMessages();
-        this.maxInflight = config.maxInflightMessages();
     }
 
     /**
@@ -55,26 +57,28 @@ public final class SessionRegistry {
      * discarding the old one when {@code cleanStart} is set. A connection already attached to that
      * session is taken over first. Call on the connection's event loop; the returned future completes
      * on that event loop.
+     *
+     * @param inflightLimit how many QoS 1 and 2 messages may await acknowledgement on this connection
      */
     public CompletableFuture<ConnectOutcome> connect(String clientId, boolean cleanStart, long expiryIntervalSeconds,
-                                                     SessionConnection connection) {
+                                                     int inflightLimit, SessionConnection connection) {
         SessionConnection previous;
         synchronized (lock) {
             Session existing = sessions.get(clientId);
             previous = existing == null ? null : existing.connection();
             if (previous == null) {
                 return CompletableFuture.completedFuture(
-                        attachLocked(clientId, existing, cleanStart, expiryIntervalSeconds, connection));
+                        attachLocked(clientId, existing, cleanStart, expiryIntervalSeconds, inflightLimit, connection));
             }
         }
         LOG.info("Client {} connected again; closing its previous connection (session takeover)", clientId);
         return previous.takeOver().thenComposeAsync(
-                detached -> connect(clientId, cleanStart, expiryIntervalSeconds, connection),
+                detached -> connect(clientId, cleanStart, expiryIntervalSeconds, inflightLimit, connection),
                 connection.executor());
     }
 
     private ConnectOutcome attachLocked(String clientId, Session existing, boolean cleanStart,
-                                        long expiryIntervalSeconds, SessionConnection connection) {
+                                        long expiryIntervalSeconds, int inflightLimit, SessionConnection connection) {
         Session session = existing;
         boolean present = session != null && !cleanStart;
         if (session != null && cleanStart) {
@@ -82,11 +86,11 @@ public final class SessionRegistry {
             session = null;
         }
         if (session == null) {
-            session = new Session(clientId, maxQueued, maxInflight, metrics);
+            session = new Session(clientId, maxQueued, metrics);
             sessions.put(clientId, session);
         }
         session.expiryIntervalSeconds(expiryIntervalSeconds);
-        session.attach(connection);
+        session.attach(connection, inflightLimit);
         return new ConnectOutcome(session, present);
     }
 
@@ -100,6 +104,7 @@ public final class SessionRegistry {
                 return;
             }
             session.detach();
+            session.handOffSharedMessages();
             long expiry = session.expiryIntervalSeconds();
             if (expiry == 0) {
                 endLocked(session);
@@ -122,19 +127,28 @@ public final class SessionRegistry {
         synchronized (lock) {
             if (session.connection() == null && session.generation() == generation && !session.ended()) {
                 LOG.debug("Session of client {} expired", session.clientId());
+                metrics.sessionExpired();
                 endLocked(session);
             }
         }
     }
 
-    /** Adds or replaces a subscription of {@code session}. Returns true if the filter is new for it. */
-    public boolean subscribe(Session session, Grant grant) {
+    /**
+     * Adds or replaces a subscription of {@code session}. A {@code $share/} filter joins its shared
+     * group instead of the trie. Returns true if the filter is new for the session.
+     *
+     * @param filter the filter as the client sent it, {@code $share/} prefix included
+     */
+    public boolean subscribe(Session session, String filter, Grant grant) {
         synchronized (lock) {
             if (session.ended()) {
                 return false;
             }
-            session.subscriptions().put(grant.filter(), grant);
-            return trie.put(grant.filter(), session, grant) == null;
+            session.subscriptions().put(filter, grant);
+            if (ShareName.isShared(filter)) {
+                return shared.join(ShareName.parse(filter), session, grant);
+            }
+            return trie.put(filter, session, grant) == null;
         }
     }
 
@@ -142,8 +156,15 @@ public final class SessionRegistry {
     public boolean unsubscribe(Session session, String filter) {
         synchronized (lock) {
             session.subscriptions().remove(filter);
-            return trie.remove(filter, session) != null;
+            return removeSubscription(session, filter);
         }
+    }
+
+    private boolean removeSubscription(Session session, String filter) {
+        if (ShareName.isShared(filter)) {
+            return shared.leave(ShareName.parse(filter), session);
+        }
+        return trie.remove(filter, session) != null;
     }
 
     /** Returns the number of sessions, connected or not. */
@@ -164,8 +185,8 @@ public final class SessionRegistry {
 
     private void endLocked(Session session) {
         sessions.remove(session.clientId(), session);
-        for (Grant grant : session.grants()) {
-            trie.remove(grant.filter(), session);
+        for (String filter : session.subscriptions().keySet()) {
+            removeSubscription(session, filter);
         }
         session.end();
     }
