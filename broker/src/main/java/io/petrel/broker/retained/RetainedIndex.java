@@ -211,19 +211,15 @@ public final class RetainedIndex {
 
     private static Node childForPut(Node node, String level) {
         LevelMap<Node> children = node.children;
-        if (children == null) {
-            Node created = new Node();
-            children = new LevelMap<>();
-            children.put(level, created);
-            node.children = children; // published once it contains the child
-            return created;
-        }
-        Node existing = children.get(level);
+        Node existing = children == null ? null : children.get(level);
         if (existing != null) {
             return existing;
         }
         Node created = new Node();
-        children.put(level, created);
+        LevelMap<Node> updated = children == null ? LevelMap.of(level, created) : children.put(level, created);
+        if (updated != children) {
+            node.children = updated; // publishes a new map once it contains the child
+        }
         return created;
     }
 
@@ -237,9 +233,9 @@ public final class RetainedIndex {
                 return;
             }
             LevelMap<Node> children = path[level].children;
-            children.remove(topic.substring(start, end));
-            if (children.isEmpty()) {
-                path[level].children = null;
+            LevelMap<Node> updated = children.remove(topic.substring(start, end));
+            if (updated != children) {
+                path[level].children = updated;
             }
             end = start - 1;
         }

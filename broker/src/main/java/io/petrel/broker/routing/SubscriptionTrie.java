@@ -259,12 +259,13 @@ public final class SubscriptionTrie<S, V> {
             node.singleLevelChild = created;
         } else if (Topics.isLevel(filter, start, end, '#')) {
             node.multiLevelChild = created;
-        } else if (node.children == null) {
-            LevelMap<Node> children = new LevelMap<>();
-            children.put(filter.substring(start, end), created);
-            node.children = children; // published once it contains the child
         } else {
-            node.children.put(filter.substring(start, end), created);
+            String level = filter.substring(start, end);
+            LevelMap<Node> children = node.children;
+            LevelMap<Node> updated = children == null ? LevelMap.of(level, created) : children.put(level, created);
+            if (updated != children) {
+                node.children = updated; // publishes a new map once it contains the child
+            }
         }
         return created;
     }
@@ -332,9 +333,9 @@ public final class SubscriptionTrie<S, V> {
                 parent.multiLevelChild = null;
             } else {
                 LevelMap<Node> children = parent.children;
-                children.remove(filter.substring(start, end));
-                if (children.isEmpty()) {
-                    parent.children = null;
+                LevelMap<Node> updated = children.remove(filter.substring(start, end));
+                if (updated != children) {
+                    parent.children = updated;
                 }
             }
         }
