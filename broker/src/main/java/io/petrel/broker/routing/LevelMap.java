@@ -2,60 +2,54 @@ package io.petrel.broker.routing;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
- * The children of one topic-trie node, keyed by level text. Readers look a level up by a region of
- * the topic string, so matching a topic allocates no substring per level.
+ * The children of one topic-trie node, keyed by their level text. Readers look a level up by a region
+ * of the topic string, so matching a topic allocates no substring per level.
  *
- * <p>Layout: an open-addressed table with linear probing. A level of up to 7 Latin-1 characters is
- * packed with its length into one {@code long} key, so looking it up compares numbers and never loads
- * the key string. A longer level is keyed by a flag and its 32-bit hash and then compared with the
- * stored string. The child and its level string sit next to each other in one array.
+ * <p>Layout: an open-addressed table of children with linear probing. Each child carries its level
+ * and a {@code long} key made from it (see {@link Child}), so a lookup loads only the child it is about
+ * to descend into, and compares strings only for levels longer than 7 Latin-1 characters.
  *
  * <p>Threads: one writer at a time, while any number of readers call {@link #get} and
  * {@link #forEach} without a lock and never block. The owner serializes the writes (both tries do so
  * with their write lock) and publishes the map that {@link #put} or {@link #remove} returns with a
- * volatile write. Within one map a slot goes from empty to filled once and from filled to tombstone
- * once, and its child and level never change: the writer stores them before it stores the key with
- * release semantics, and readers load the key with acquire semantics. When the table must grow or
- * shrink, the writer builds a new map and leaves the old one unchanged, so a reader still holding the
- * old map sees a consistent older state. At least half of the slots stay empty, so every probe ends.
- * A reader therefore sees each child present or absent, never half written. A {@link #forEach} that
- * overlaps writes may see some of them and not others.
+ * volatile write. Within one map a slot goes from empty to a child once and from that child to a
+ * tombstone once, each with a release store that readers load with acquire semantics. When the table
+ * must grow or shrink, the writer builds a new map and leaves the old one unchanged, so a reader still
+ * holding the old map sees a consistent older state. At least half of the slots stay empty, so every
+ * probe ends. A reader therefore sees each child present or absent, never half written. A
+ * {@link #forEach} that overlaps writes may see some of them and not others.
  *
  * @param <N> the node type
  */
-public final class LevelMap<N> {
+public final class LevelMap<N extends LevelMap.Child> {
 
-    private static final VarHandle KEY = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
+    private static final Object TOMBSTONE = new Object();
     private static final int MIN_CAPACITY = 4;
     private static final int MAX_PACKED_LENGTH = 7;
-    private static final long EMPTY = 0L;
-    private static final long TOMBSTONE = -1L;
     /** Marks a key made from the hash of a level that cannot be packed; such keys are negative. */
     private static final long HASHED = Long.MIN_VALUE;
 
-    /** Packed or hashed key per slot: {@link #EMPTY}, {@link #TOMBSTONE} or a live key. */
-    private final long[] keys;
-    /** Child at {@code 2 * slot}, its level string at {@code 2 * slot + 1}. */
-    private final Object[] entries;
+    /** Per slot: {@code null}, a child, or {@link #TOMBSTONE} after the child was removed. */
+    private final Object[] slots;
     private final int mask;
-    /** Live entries. Read and written by the writer only. */
+    /** Live children. Read and written by the writer only. */
     private int size;
-    /** Slots that are not empty: live entries plus tombstones. Read and written by the writer only. */
+    /** Slots that are not {@code null}: live children plus tombstones. Read and written by the writer only. */
     private int usedSlots;
 
     private LevelMap(int capacity) {
-        keys = new long[capacity];
-        entries = new Object[2 * capacity];
+        slots = new Object[capacity];
         mask = capacity - 1;
     }
 
     /** Creates a map with one child. */
-    public static <N> LevelMap<N> of(String level, N child) {
+    public static <N extends Child> LevelMap<N> of(N child) {
         LevelMap<N> map = new LevelMap<>(MIN_CAPACITY);
-        map.insert(key(level, 0, level.length()), level, child);
+        map.insert(child);
         return map;
     }
 
@@ -63,15 +57,18 @@ public final class LevelMap<N> {
     @SuppressWarnings("unchecked")
     public N get(String text, int from, int to) {
         long key = key(text, from, to);
-        long[] keys = this.keys;
+        Object[] slots = this.slots;
         int mask = this.mask;
         for (int slot = index(key, mask); ; slot = (slot + 1) & mask) {
-            long slotKey = (long) KEY.getAcquire(keys, slot);
-            if (slotKey == EMPTY) {
+            Object entry = SLOT.getAcquire(slots, slot);
+            if (entry == null) {
                 return null;
             }
-            if (slotKey == key && (key > 0 || matchesLevel(slot, text, from, to))) {
-                return (N) entries[2 * slot];
+            if (entry != TOMBSTONE) {
+                Child child = (Child) entry;
+                if (child.key == key && (key >= 0 || child.levelEquals(text, from, to))) {
+                    return (N) child;
+                }
             }
         }
     }
@@ -81,13 +78,13 @@ public final class LevelMap<N> {
         return get(level, 0, level.length());
     }
 
-    /** Visits every child with its level. Lock-free; see the class comment for concurrent writes. */
+    /** Visits every child. Lock-free; see the class comment for concurrent writes. */
     @SuppressWarnings("unchecked")
-    public void forEach(BiConsumer<? super String, ? super N> visitor) {
-        for (int slot = 0; slot < keys.length; slot++) {
-            long slotKey = (long) KEY.getAcquire(keys, slot);
-            if (slotKey != EMPTY && slotKey != TOMBSTONE) {
-                visitor.accept((String) entries[2 * slot + 1], (N) entries[2 * slot]);
+    public void forEach(Consumer<? super N> visitor) {
+        for (int slot = 0; slot < slots.length; slot++) {
+            Object entry = SLOT.getAcquire(slots, slot);
+            if (entry != null && entry != TOMBSTONE) {
+                visitor.accept((N) entry);
             }
         }
     }
@@ -98,20 +95,19 @@ public final class LevelMap<N> {
     }
 
     /**
-     * Adds or replaces the child for {@code level}. Writer only.
+     * Adds {@code child} under its level, replacing a previous child of that level. Writer only.
      *
      * @return the map to publish in place of this one: this map, or a larger copy
      */
-    public LevelMap<N> put(String level, N child) {
-        long key = key(level, 0, level.length());
-        int existing = find(key, level);
+    public LevelMap<N> put(N child) {
         LevelMap<N> target = this;
-        if ((usedSlots + 1) * 2 > keys.length) {
+        if ((usedSlots + 1) * 2 > slots.length) {
             target = copy(size + 1);
-            existing = target.find(key, level);
         }
+        Child added = child; // private fields are not accessible through the type variable
+        int existing = target.find(added.key, added.level);
         // A replacement goes in before the old slot becomes a tombstone, so readers always find one.
-        target.insert(key, level, child);
+        target.insert(child);
         if (existing >= 0) {
             target.tombstone(existing);
         }
@@ -133,70 +129,61 @@ public final class LevelMap<N> {
         if (size == 0) {
             return null;
         }
-        if (keys.length > MIN_CAPACITY && size * 8 < keys.length) {
+        if (slots.length > MIN_CAPACITY && size * 8 < slots.length) {
             return copy(size); // shrink, so that churn does not leave large sparse tables behind
         }
         return this;
     }
 
-    private void insert(long key, String level, N child) {
-        int slot = index(key, mask);
-        while (keys[slot] != EMPTY) {
-            slot = (slot + 1) & mask; // tombstones are not reused, so a slot's child never changes
+    private void insert(Child child) {
+        int slot = index(child.key, mask);
+        while (slots[slot] != null) {
+            slot = (slot + 1) & mask; // tombstones are not reused, so a slot contains at most one child in its lifetime
         }
-        entries[2 * slot] = child;
-        entries[2 * slot + 1] = level;
-        KEY.setRelease(keys, slot, key); // publishes the child and level stored above
+        SLOT.setRelease(slots, slot, child);
         size++;
         usedSlots++;
     }
 
     private void tombstone(int slot) {
-        KEY.setRelease(keys, slot, TOMBSTONE);
+        SLOT.setRelease(slots, slot, TOMBSTONE);
         size--;
     }
 
     /** Returns the slot of {@code level}, or -1. Writer only, so plain reads are enough. */
     private int find(long key, String level) {
         for (int slot = index(key, mask); ; slot = (slot + 1) & mask) {
-            long slotKey = keys[slot];
-            if (slotKey == EMPTY) {
+            Object entry = slots[slot];
+            if (entry == null) {
                 return -1;
             }
-            if (slotKey == key && (key > 0 || level.equals(entries[2 * slot + 1]))) {
+            if (entry != TOMBSTONE && ((Child) entry).key == key && ((Child) entry).level.equals(level)) {
                 return slot;
             }
         }
     }
 
-    /** Returns a new map with the live entries of this one and room for {@code liveEntries}. */
-    @SuppressWarnings("unchecked")
+    /** Returns a new map with the live children of this one and room for {@code liveEntries}. */
     private LevelMap<N> copy(int liveEntries) {
         int capacity = MIN_CAPACITY;
-        while (capacity < liveEntries * 4) {
+        while (capacity < liveEntries * 3) {
             capacity <<= 1;
         }
         LevelMap<N> copy = new LevelMap<>(capacity);
-        for (int slot = 0; slot < keys.length; slot++) {
-            long slotKey = keys[slot];
-            if (slotKey != EMPTY && slotKey != TOMBSTONE) {
-                copy.insert(slotKey, (String) entries[2 * slot + 1], (N) entries[2 * slot]);
+        for (Object entry : slots) {
+            if (entry != null && entry != TOMBSTONE) {
+                copy.insert((Child) entry);
             }
         }
         return copy;
     }
 
-    private boolean matchesLevel(int slot, String text, int from, int to) {
-        String level = (String) entries[2 * slot + 1];
-        return level.length() == to - from && level.regionMatches(0, text, from, to - from);
-    }
-
     /**
      * Returns the key of the level {@code text[from, to)}: up to 7 Latin-1 characters packed with their
-     * length plus one in the top byte (always positive and never {@link #EMPTY}), otherwise
-     * {@link #HASHED} combined with the level's 32-bit hash (always negative and never {@link #TOMBSTONE}).
+     * length plus one in the top byte, which is never negative, otherwise {@link #HASHED} combined with
+     * the level's 32-bit hash, which is always negative.
      */
-    private static long key(String text, int from, int to) {
+    static long key(String text, int from, int to) {
         int length = to - from;
         if (length <= MAX_PACKED_LENGTH) {
             long packed = 0;
@@ -222,5 +209,28 @@ public final class LevelMap<N> {
 
     private static int index(long key, int mask) {
         return (int) ((key * 0x9E37_79B9_7F4A_7C15L) >>> 32) & mask;
+    }
+
+    /**
+     * A trie node as a child in a {@link LevelMap}: its level text and the key derived from it, both
+     * fixed at construction so that a reader can compare them without synchronization.
+     */
+    public abstract static class Child {
+        private final String level;
+        private final long key;
+
+        protected Child(String level) {
+            this.level = level;
+            this.key = key(level, 0, level.length());
+        }
+
+        /** Returns the level text of this node. */
+        public final String level() {
+            return level;
+        }
+
+        private boolean levelEquals(String text, int from, int to) {
+            return level.length() == to - from && level.regionMatches(0, text, from, to - from);
+        }
     }
 }
