@@ -21,6 +21,8 @@ import io.petrel.broker.protocol.ProtocolContext;
 import io.petrel.broker.retained.RetainedIndex;
 import io.petrel.broker.routing.Grant;
 import io.petrel.broker.routing.MessageRouter;
+import io.petrel.broker.routing.ShareName;
+import io.petrel.broker.routing.SharedSubscriptions;
 import io.petrel.broker.routing.Subscriber;
 import io.petrel.broker.routing.SubscriptionTrie;
 import io.petrel.broker.routing.Topics;
@@ -68,6 +70,7 @@ public final class PetrelBroker implements Broker {
     private final BrokerMetrics metrics;
     private final SubscriptionTrie<Subscriber, Grant> trie = new SubscriptionTrie<>();
     private final MessageRouter router = new MessageRouter(trie, new RetainedIndex());
+    private final SharedSubscriptions shared = new SharedSubscriptions(trie);
     private final Set<LocalSubscription> localSubscriptions = ConcurrentHashMap.newKeySet();
     private final ChannelGroup connected = new DefaultChannelGroup("petrel-clients", GlobalEventExecutor.INSTANCE);
 
@@ -108,7 +111,7 @@ public final class PetrelBroker implements Broker {
         handlerPool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 new DefaultThreadFactory("petrel-handler", true));
         eventLoops = new EventLoops(config.ioThreads());
-        registry = new SessionRegistry(config, trie, eventLoops.workers(), metrics);
+        registry = new SessionRegistry(config, trie, shared, router, eventLoops.workers(), metrics);
         ProtocolContext context = new ProtocolContext(config, registry, router, metrics, connected);
         server = new MqttServer(config, context, eventLoops);
         try {
@@ -166,7 +169,7 @@ public final class PetrelBroker implements Broker {
             return CompletableFuture.failedFuture(notRunning());
         }
         metrics.receivedFromLocal();
-        router.route(message);
+        router.route(message, MessageRouter.LOCAL_PUBLISHER);
         return CompletableFuture.completedFuture(null);
     }
 
@@ -175,7 +178,11 @@ public final class PetrelBroker implements Broker {
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(options, "options");
-        String problem = Topics.checkTopicFilter(filter);
+        boolean isShared = ShareName.isShared(filter);
+        String problem = isShared ? ShareName.check(filter) : trie.checkFilter(filter);
+        if (problem == null && isShared) {
+            problem = trie.checkFilter(ShareName.parse(filter).filter());
+        }
         if (problem != null) {
             throw new IllegalArgumentException("invalid topic filter '" + filter + "': " + problem);
         }
@@ -185,13 +192,24 @@ public final class PetrelBroker implements Broker {
         LocalSubscription subscription = new LocalSubscription(filter, handler,
                 options.executor().orElse(handlerPool), metrics, this::unsubscribe);
         localSubscriptions.add(subscription);
-        trie.put(filter, subscription, new Grant(filter, options.maxQos()));
-        router.deliverRetained(filter, subscription, options.maxQos());
+        if (isShared) {
+            ShareName name = ShareName.parse(filter);
+            shared.join(name, subscription, Grant.of(name.filter(), options.maxQos()));
+            return subscription;
+        }
+        Grant grant = Grant.of(filter, options.maxQos());
+        trie.put(filter, subscription, grant);
+        router.deliverRetained(subscription, grant, true);
         return subscription;
     }
 
     private void unsubscribe(LocalSubscription subscription) {
-        trie.remove(subscription.filter(), subscription);
+        String filter = subscription.filter();
+        if (ShareName.isShared(filter)) {
+            shared.leave(ShareName.parse(filter), subscription);
+        } else {
+            trie.remove(filter, subscription);
+        }
         localSubscriptions.remove(subscription);
     }
 

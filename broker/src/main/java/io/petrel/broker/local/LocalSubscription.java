@@ -7,6 +7,8 @@ import io.petrel.api.Subscription;
 import io.petrel.broker.observability.BrokerMetrics;
 import io.petrel.broker.observability.RateLimitedLogger;
 import io.petrel.broker.protocol.EncodedPublish;
+import io.petrel.broker.routing.Delivery;
+import io.petrel.broker.routing.MessageRouter;
 import io.petrel.broker.routing.Subscriber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,13 +84,14 @@ public final class LocalSubscription implements Subscriber, Subscription {
     }
 
     @Override
-    public void deliver(EncodedPublish publish, Qos qos, boolean retainFlag) {
+    public void deliver(EncodedPublish publish, Delivery delivery) {
         if (!active.get()) {
             return;
         }
         Message message = publish.message();
-        if (message.qos() != qos || message.retain() != retainFlag) {
-            message = message.toBuilder().qos(qos).retain(retainFlag).build();
+        Qos qos = delivery.qos();
+        if (message.qos() != qos || message.retain() != delivery.retain()) {
+            message = message.toBuilder().qos(qos).retain(delivery.retain()).build();
         }
         queue.offer(message);
         schedule();
@@ -128,6 +131,11 @@ public final class LocalSubscription implements Subscriber, Subscription {
             errorLog.warn("Handler of the in-process subscription '{}' failed on topic '{}'",
                     filter, message.topic(), e);
         }
+    }
+
+    @Override
+    public boolean isOrigin(Object publisher) {
+        return publisher == MessageRouter.LOCAL_PUBLISHER;
     }
 
     @Override

@@ -64,7 +64,7 @@ public final class SubscriptionTrie<S, V> {
     public V put(String filter, S subscriber, V value) {
         Objects.requireNonNull(subscriber, "subscriber");
         Objects.requireNonNull(value, "value");
-        checkFilter(filter);
+        requireValidFilter(filter);
         writeLock.lock();
         try {
             Node node = root;
@@ -221,15 +221,26 @@ public final class SubscriptionTrie<S, V> {
         }
     }
 
-    private void checkFilter(String filter) {
+    /**
+     * Returns null if {@link #put} accepts {@code filter}, otherwise the problem: an invalid filter,
+     * or more levels than this trie's limit.
+     */
+    public String checkFilter(String filter) {
         String reason = Topics.checkTopicFilter(filter);
         if (reason != null) {
-            throw new IllegalArgumentException("invalid topic filter '" + filter + "': " + reason);
+            return reason;
         }
         int levels = Topics.levelCount(filter);
         if (levels > maxFilterLevels) {
-            throw new IllegalArgumentException("invalid topic filter: " + levels + " levels, the maximum is "
-                    + maxFilterLevels);
+            return "the filter has " + levels + " levels, the maximum is " + maxFilterLevels;
+        }
+        return null;
+    }
+
+    private void requireValidFilter(String filter) {
+        String reason = checkFilter(filter);
+        if (reason != null) {
+            throw new IllegalArgumentException("invalid topic filter '" + filter + "': " + reason);
         }
     }
 

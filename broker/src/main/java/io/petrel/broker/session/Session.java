@@ -1,5 +1,6 @@
 package io.petrel.broker.session;
 
+import io.petrel.api.Message;
 import io.petrel.api.Qos;
 import io.petrel.broker.observability.BrokerMetrics;
 import io.petrel.broker.observability.BrokerMetrics.DropReason;
@@ -59,6 +60,7 @@ public final class Session implements SharedMember {
     private final ArrayDeque<QueuedPublish> pending = new ArrayDeque<>();
     private final LinkedHashMap<Integer, InflightMessage> inflight = new LinkedHashMap<>();
     private final IntHashSet inboundQos2 = new IntHashSet();
+    private Message pendingWill;
     private int nextPacketId = 1;
     private int inflightLimit = 1;
     private long generation;
@@ -92,6 +94,15 @@ public final class Session implements SharedMember {
     /** Returns the filters this session subscribed to, with their grants. */
     public Map<String, Grant> subscriptions() {
         return subscriptions;
+    }
+
+    /** Returns the will waiting for its delay interval; accessed under the registry lock. */
+    Message pendingWill() {
+        return pendingWill;
+    }
+
+    void pendingWill(Message will) {
+        this.pendingWill = will;
     }
 
     /** Returns true once the session has ended; an ended session accepts no messages. */
@@ -353,6 +364,11 @@ public final class Session implements SharedMember {
     /** Forgets an inbound QoS 2 identifier on PUBREL; returns false if it was unknown. */
     public boolean completeInboundQos2(int packetId) {
         return inboundQos2.remove(packetId);
+    }
+
+    /** Returns true if an inbound QoS 2 message with this identifier awaits PUBREL. */
+    public boolean hasInboundQos2(int packetId) {
+        return inboundQos2.contains(packetId);
     }
 
     /** Returns the number of inbound QoS 2 messages awaiting PUBREL. */

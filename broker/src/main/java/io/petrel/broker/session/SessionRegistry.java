@@ -1,8 +1,10 @@
 package io.petrel.broker.session;
 
+import io.petrel.api.Message;
 import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.observability.BrokerMetrics;
 import io.petrel.broker.routing.Grant;
+import io.petrel.broker.routing.MessageRouter;
 import io.petrel.broker.routing.ShareName;
 import io.petrel.broker.routing.SharedSubscriptions;
 import io.petrel.broker.routing.Subscriber;
@@ -35,6 +37,7 @@ public final class SessionRegistry {
     private final Object lock = new Object();
     private final SubscriptionTrie<Subscriber, Grant> trie;
     private final SharedSubscriptions shared;
+    private final MessageRouter router;
     private final ScheduledExecutorService scheduler;
     private final BrokerMetrics metrics;
     private final int maxQueued;
@@ -44,9 +47,10 @@ public final class SessionRegistry {
      * {@code scheduler}.
      */
     public SessionRegistry(BrokerConfig config, SubscriptionTrie<Subscriber, Grant> trie, SharedSubscriptions shared,
-                           ScheduledExecutorService scheduler, BrokerMetrics metrics) {
+                           MessageRouter router, ScheduledExecutorService scheduler, BrokerMetrics metrics) {
         this.trie = trie;
         this.shared = shared;
+        this.router = router;
         this.scheduler = scheduler;
         this.metrics = metrics;
         this.maxQueued = config.maxQueuedMessages();
@@ -90,6 +94,8 @@ public final class SessionRegistry {
             sessions.put(clientId, session);
         }
         session.expiryIntervalSeconds(expiryIntervalSeconds);
+        // [MQTT-3.1.3-9]: a new connection of the session cancels a will still waiting for its delay.
+        session.pendingWill(null);
         session.attach(connection, inflightLimit);
         return new ConnectOutcome(session, present);
     }
@@ -97,8 +103,12 @@ public final class SessionRegistry {
     /**
      * Detaches a closed connection. A session whose expiry interval is 0 ends now; otherwise it stays
      * for the next connection and, unless it never expires, ends when its expiry interval passes.
+     *
+     * @param will             the will to publish, or null after a normal DISCONNECT
+     * @param willDelaySeconds the MQTT 5.0 will delay: the will waits that long, or until the session
+     *                         ends if that comes first, and a reconnect within it cancels it
      */
-    public void disconnected(Session session, SessionConnection connection) {
+    public void disconnected(Session session, SessionConnection connection, Message will, long willDelaySeconds) {
         synchronized (lock) {
             if (session.connection() != connection) {
                 return;
@@ -106,12 +116,45 @@ public final class SessionRegistry {
             session.detach();
             session.handOffSharedMessages();
             long expiry = session.expiryIntervalSeconds();
+            if (will != null) {
+                if (willDelaySeconds == 0 || expiry == 0) {
+                    publishWill(session, will);
+                } else {
+                    session.pendingWill(will);
+                    if (willDelaySeconds < expiry) {
+                        scheduleWill(session, willDelaySeconds);
+                    }
+                }
+            }
             if (expiry == 0) {
                 endLocked(session);
             } else if (expiry != Session.NEVER_EXPIRES) {
                 scheduleExpiry(session, expiry);
             }
         }
+    }
+
+    private void scheduleWill(Session session, long delaySeconds) {
+        long generation = session.generation();
+        try {
+            scheduler.schedule(() -> {
+                synchronized (lock) {
+                    Message will = session.pendingWill();
+                    if (will != null && session.connection() == null && session.generation() == generation) {
+                        session.pendingWill(null);
+                        publishWill(session, will);
+                    }
+                }
+            }, delaySeconds, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Scheduler stopped; the will of client {} waits for its session to end", session.clientId());
+        }
+    }
+
+    private void publishWill(Session session, Message will) {
+        metrics.willPublished();
+        LOG.debug("Publishing the will of client {} on '{}'", session.clientId(), will.topic());
+        router.route(will, session);
     }
 
     private void scheduleExpiry(Session session, long expirySeconds) {
@@ -167,6 +210,18 @@ public final class SessionRegistry {
         return trie.remove(filter, session) != null;
     }
 
+    /**
+     * Returns null if a subscription to {@code filter} can be made, otherwise the problem. A
+     * {@code $share/} filter is checked as a shared subscription.
+     */
+    public String checkFilter(String filter) {
+        if (ShareName.isShared(filter)) {
+            String problem = ShareName.check(filter);
+            return problem != null ? problem : trie.checkFilter(ShareName.parse(filter).filter());
+        }
+        return trie.checkFilter(filter);
+    }
+
     /** Returns the number of sessions, connected or not. */
     public int size() {
         return sessions.size();
@@ -188,6 +243,11 @@ public final class SessionRegistry {
         for (String filter : session.subscriptions().keySet()) {
             removeSubscription(session, filter);
         }
+        Message will = session.pendingWill();
         session.end();
+        if (will != null) {
+            // [MQTT-3.1.2-8]: a delayed will is published at the latest when its session ends.
+            publishWill(session, will);
+        }
     }
 }
