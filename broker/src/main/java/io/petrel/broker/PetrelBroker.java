@@ -18,7 +18,7 @@ import io.petrel.broker.local.LocalSubscription;
 import io.petrel.broker.observability.BrokerMetrics;
 import io.petrel.broker.protocol.MqttConnectionHandler;
 import io.petrel.broker.protocol.ProtocolContext;
-import io.petrel.broker.retained.RetainedIndex;
+import io.petrel.broker.retained.RetainedMessages;
 import io.petrel.broker.routing.Grant;
 import io.petrel.broker.routing.MessageRouter;
 import io.petrel.broker.routing.ShareName;
@@ -63,13 +63,14 @@ public final class PetrelBroker implements Broker {
 
     private static final Logger LOG = LoggerFactory.getLogger(PetrelBroker.class);
     private static final long CLOSE_TIMEOUT_SECONDS = 5;
+    private static final long RETAINED_SWEEP_SECONDS = 1;
 
     private enum State { NEW, RUNNING, CLOSED }
 
     private final BrokerConfig config;
     private final BrokerMetrics metrics;
     private final SubscriptionTrie<Subscriber, Grant> trie = new SubscriptionTrie<>();
-    private final MessageRouter router = new MessageRouter(trie, new RetainedIndex());
+    private final MessageRouter router = new MessageRouter(trie, new RetainedMessages());
     private final SharedSubscriptions shared = new SharedSubscriptions(trie);
     private final Set<LocalSubscription> localSubscriptions = ConcurrentHashMap.newKeySet();
     private final ChannelGroup connected = new DefaultChannelGroup("petrel-clients", GlobalEventExecutor.INSTANCE);
@@ -114,6 +115,8 @@ public final class PetrelBroker implements Broker {
         registry = new SessionRegistry(config, trie, shared, router, eventLoops.workers(), metrics);
         ProtocolContext context = new ProtocolContext(config, registry, router, metrics, connected);
         server = new MqttServer(config, context, eventLoops);
+        eventLoops.workers().scheduleAtFixedRate(router::removeExpiredRetained, RETAINED_SWEEP_SECONDS,
+                RETAINED_SWEEP_SECONDS, TimeUnit.SECONDS);
         try {
             InetSocketAddress address = server.start();
             listeners = List.of(address);

@@ -4,7 +4,7 @@ import io.petrel.api.Message;
 import io.petrel.api.Qos;
 import io.petrel.api.RetainHandling;
 import io.petrel.broker.protocol.EncodedPublish;
-import io.petrel.broker.retained.RetainedIndex;
+import io.petrel.broker.retained.RetainedMessages;
 
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -30,11 +30,11 @@ public final class MessageRouter {
     };
 
     private final SubscriptionTrie<Subscriber, Grant> trie;
-    private final RetainedIndex retained;
+    private final RetainedMessages retained;
     private final ThreadLocal<MatchCollector> collectors = ThreadLocal.withInitial(MatchCollector::new);
 
     /** Creates a router over the given subscription trie and retained index. */
-    public MessageRouter(SubscriptionTrie<Subscriber, Grant> trie, RetainedIndex retained) {
+    public MessageRouter(SubscriptionTrie<Subscriber, Grant> trie, RetainedMessages retained) {
         this.trie = trie;
         this.retained = retained;
     }
@@ -48,11 +48,12 @@ public final class MessageRouter {
      * @return the number of subscribers the message was handed to
      */
     public int route(Message message, Object publisher) {
+        long receivedAt = System.nanoTime();
         if (message.retain()) {
             if (message.payloadSize() == 0) {
                 retained.remove(message.topic());
             } else {
-                retained.put(message);
+                retained.put(message, receivedAt);
             }
         }
         MatchCollector collector = collectors.get();
@@ -62,7 +63,7 @@ public final class MessageRouter {
         }
         collector.inUse = true;
         collector.publisher = publisher;
-        EncodedPublish publish = new EncodedPublish(message);
+        EncodedPublish publish = new EncodedPublish(message, receivedAt);
         try {
             trie.match(message.topic(), collector);
             for (Map.Entry<Subscriber, MatchState> match : collector.matches.entrySet()) {
@@ -93,14 +94,20 @@ public final class MessageRouter {
             return;
         }
         int[] ids = grant.subscriptionId() == 0 ? Delivery.NO_SUBSCRIPTION_IDS : new int[] {grant.subscriptionId()};
-        retained.match(grant.filter(), message -> {
-            EncodedPublish publish = new EncodedPublish(message);
+        retained.match(grant.filter(), System.nanoTime(), entry -> {
+            Message message = entry.message();
+            EncodedPublish publish = new EncodedPublish(message, entry.receivedAtNanos());
             try {
                 subscriber.deliver(publish, Delivery.of(message.qos().min(grant.qos()), true, ids));
             } finally {
                 publish.releaseUser();
             }
         });
+    }
+
+    /** Removes the retained messages whose MQTT 5.0 expiry interval has passed; returns how many. */
+    public int removeExpiredRetained() {
+        return retained.removeExpired(System.nanoTime());
     }
 
     /** Returns the number of retained messages. */
