@@ -78,8 +78,9 @@ public final class RetainedMessages {
         return index.size();
     }
 
+    /** Returns true if the expiry interval of {@code message}, which must have one, has passed. */
     private static boolean expired(Message message, long arrivalNanos, long nowNanos) {
-        long interval = message.messageExpiryIntervalSeconds().orElse(Long.MAX_VALUE / 2_000_000_000L);
+        long interval = message.messageExpiryIntervalSeconds().getAsLong();
         return nowNanos - arrivalNanos >= TimeUnit.SECONDS.toNanos(interval);
     }
 }
