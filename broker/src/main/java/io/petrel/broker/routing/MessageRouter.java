@@ -125,7 +125,7 @@ public final class MessageRouter {
         void add(Grant grant) {
             qos = qos.max(grant.qos());
             retainAsPublished |= grant.retainAsPublished();
-            if (grant.subscriptionId() != 0) {
+            if (grant.subscriptionId() != 0 && !contains(ids, grant.subscriptionId())) {
                 ids = Arrays.copyOf(ids, ids.length + 1);
                 ids[ids.length - 1] = grant.subscriptionId();
             }
@@ -133,6 +133,15 @@ public final class MessageRouter {
 
         int[] subscriptionIds() {
             return ids;
+        }
+
+        private static boolean contains(int[] values, int value) {
+            for (int candidate : values) {
+                if (candidate == value) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
