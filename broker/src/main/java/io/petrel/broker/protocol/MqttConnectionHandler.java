@@ -1,5 +1,6 @@
 package io.petrel.broker.protocol;
 
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -432,7 +433,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         state = State.CLOSED;
         if (sendDisconnect) {
             ctx.writeAndFlush(Packets.disconnect((byte) violation.reasonCode(),
-                            Packets.reasonString(requestProblemInformation ? detail : null)))
+                            problemInformation(detail, 2)))
                     .addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.flush();
@@ -542,8 +543,22 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         return mqtt5;
     }
 
-    boolean requestProblemInformation() {
-        return requestProblemInformation;
+    /**
+     * Returns a Reason String property for an MQTT 5.0 acknowledgement or DISCONNECT, or no properties
+     * when the client set Request Problem Information to 0 or the string would push the packet past
+     * the client's Maximum Packet Size [MQTT-3.1.2-25].
+     *
+     * @param packetBytes the size of the packet without the property, fixed header excluded
+     */
+    MqttProperties problemInformation(String reason, int packetBytes) {
+        if (!mqtt5 || reason == null || !requestProblemInformation) {
+            return MqttProperties.NO_PROPERTIES;
+        }
+        long withReason = 1L + 4 + packetBytes + 4 + 3 + ByteBufUtil.utf8Bytes(reason);
+        if (withReason > request.clientLimits().maxPacketSize()) {
+            return MqttProperties.NO_PROPERTIES;
+        }
+        return Packets.reasonString(reason);
     }
 
     String clientId() {
