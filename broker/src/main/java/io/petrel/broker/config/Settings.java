@@ -21,7 +21,7 @@ final class Settings {
             Setting.integer(BrokerConfig.CONNECT_TIMEOUT_MILLIS, 100, 600_000,
                     BrokerConfig.Builder::connectTimeoutMillis),
             Setting.integer(BrokerConfig.MAX_CLIENT_ID_LENGTH, 23, 65_535, BrokerConfig.Builder::maxClientIdLength),
-            Setting.integer(BrokerConfig.MAX_QUEUED_MESSAGES, 0, 10_000_000, BrokerConfig.Builder::maxQueuedMessages),
+            Setting.integer(BrokerConfig.MAX_QUEUED_MESSAGES, 1, 10_000_000, BrokerConfig.Builder::maxQueuedMessages),
             Setting.integer(BrokerConfig.MAX_INFLIGHT_MESSAGES, 1, 65_535, BrokerConfig.Builder::maxInflightMessages),
             Setting.integer(BrokerConfig.IO_THREADS, 0, 1_024, BrokerConfig.Builder::ioThreads),
             Setting.integer(BrokerConfig.HANDLER_THREADS, 0, 1_024, BrokerConfig.Builder::handlerThreads));
