@@ -35,6 +35,11 @@ final class Setting {
         return new Setting(key, (builder, value) -> setter.accept(builder, parseInteger(key, value, min, max)));
     }
 
+    /** Creates a setting whose value must be {@code true} or {@code false}. */
+    static Setting bool(String key, BiConsumer<BrokerConfig.Builder, Boolean> setter) {
+        return new Setting(key, (builder, value) -> setter.accept(builder, parseBoolean(key, value)));
+    }
+
     /** Returns the key as written in {@code petrel.conf}, e.g. {@code listener.port}. */
     String key() {
         return key;
@@ -53,6 +58,17 @@ final class Setting {
      */
     void apply(BrokerConfig.Builder builder, String value) {
         setter.accept(builder, value);
+    }
+
+    private static boolean parseBoolean(String key, String value) {
+        if (value.equals("true")) {
+            return true;
+        }
+        if (value.equals("false")) {
+            return false;
+        }
+        String displayedValue = value.isEmpty() ? "''" : value;
+        throw new IllegalArgumentException("invalid " + key + " = " + displayedValue + ": expected true or false");
     }
 
     private static int parseInteger(String key, String value, int min, int max) {

@@ -23,6 +23,16 @@ final class Settings {
             Setting.integer(BrokerConfig.MAX_CLIENT_ID_LENGTH, 23, 65_535, BrokerConfig.Builder::maxClientIdLength),
             Setting.integer(BrokerConfig.MAX_QUEUED_MESSAGES, 1, 10_000_000, BrokerConfig.Builder::maxQueuedMessages),
             Setting.integer(BrokerConfig.MAX_INFLIGHT_MESSAGES, 1, 65_535, BrokerConfig.Builder::maxInflightMessages),
+            Setting.integer(BrokerConfig.RECEIVE_MAXIMUM, 1, 65_535, BrokerConfig.Builder::receiveMaximum),
+            Setting.integer(BrokerConfig.TOPIC_ALIAS_MAXIMUM, 0, 65_535, BrokerConfig.Builder::topicAliasMaximum),
+            Setting.integer(BrokerConfig.MAXIMUM_QOS, 0, 2, BrokerConfig.Builder::maximumQos),
+            Setting.bool(BrokerConfig.RETAIN_AVAILABLE, BrokerConfig.Builder::retainAvailable),
+            Setting.bool(BrokerConfig.WILDCARD_SUBSCRIPTIONS, BrokerConfig.Builder::wildcardSubscriptions),
+            Setting.bool(BrokerConfig.SUBSCRIPTION_IDENTIFIERS, BrokerConfig.Builder::subscriptionIdentifiers),
+            Setting.bool(BrokerConfig.SHARED_SUBSCRIPTIONS, BrokerConfig.Builder::sharedSubscriptions),
+            Setting.bool(BrokerConfig.OUTBOUND_TOPIC_ALIASES, BrokerConfig.Builder::outboundTopicAliases),
+            Setting.text(BrokerConfig.RESPONSE_INFORMATION, BrokerConfig.Builder::responseInformation),
+            Setting.bool(BrokerConfig.VALIDATE_UTF8_PAYLOADS, BrokerConfig.Builder::validateUtf8Payloads),
             Setting.integer(BrokerConfig.IO_THREADS, 0, 1_024, BrokerConfig.Builder::ioThreads),
             Setting.integer(BrokerConfig.HANDLER_THREADS, 0, 1_024, BrokerConfig.Builder::handlerThreads));
 

@@ -272,7 +272,7 @@ class ConfigLoaderTest {
         assertEquals(BrokerConfig.defaults().toString(), loaded.config().toString());
         List<String> lines = Files.readAllLines(example, StandardCharsets.UTF_8);
         for (String key : Settings.BY_KEY.keySet()) {
-            assertTrue(lines.stream().anyMatch(line -> line.startsWith(key + " = ")), "missing key " + key);
+            assertTrue(lines.stream().anyMatch(line -> line.startsWith(key + " =")), "missing key " + key);
         }
     }
 

@@ -2,6 +2,8 @@ package io.petrel.broker.config;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,7 +47,7 @@ class SettingsTest {
         int integerSettings = 0;
         for (Setting setting : Settings.BY_KEY.values()) {
             IllegalArgumentException notInteger = rejection(setting, "x");
-            if (notInteger == null) {
+            if (notInteger == null || !notInteger.getMessage().contains("expected an integer")) {
                 continue;
             }
             integerSettings++;
@@ -61,13 +63,31 @@ class SettingsTest {
             assertThrows(IllegalArgumentException.class,
                     () -> setting.apply(BrokerConfig.builder(), Long.toString(max + 1)), setting.key());
         }
-        assertEquals(Settings.BY_KEY.size() - 1, integerSettings, "every key but listener.host is an integer");
+        assertEquals(Settings.BY_KEY.size() - NON_INTEGER_KEYS.size(), integerSettings,
+                "every key but " + NON_INTEGER_KEYS + " is an integer");
+    }
+
+    @Test
+    void booleanSettingsRejectOtherWords() {
+        for (String key : List.of(BrokerConfig.RETAIN_AVAILABLE, BrokerConfig.WILDCARD_SUBSCRIPTIONS,
+                BrokerConfig.SUBSCRIPTION_IDENTIFIERS, BrokerConfig.SHARED_SUBSCRIPTIONS,
+                BrokerConfig.OUTBOUND_TOPIC_ALIASES, BrokerConfig.VALIDATE_UTF8_PAYLOADS)) {
+            IllegalArgumentException rejected = rejection(Settings.BY_KEY.get(key), "yes");
+            assertNotNull(rejected, key);
+            assertEquals("invalid " + key + " = yes: expected true or false", rejected.getMessage());
+            assertNull(rejection(Settings.BY_KEY.get(key), "false"), key);
+        }
     }
 
     @Test
     void environmentVariablesAreUnique() {
         assertEquals(Settings.BY_KEY.size(), Settings.BY_ENVIRONMENT_VARIABLE.size());
     }
+
+    private static final List<String> NON_INTEGER_KEYS = List.of(BrokerConfig.LISTENER_HOST,
+            BrokerConfig.RETAIN_AVAILABLE, BrokerConfig.WILDCARD_SUBSCRIPTIONS, BrokerConfig.SUBSCRIPTION_IDENTIFIERS,
+            BrokerConfig.SHARED_SUBSCRIPTIONS, BrokerConfig.OUTBOUND_TOPIC_ALIASES, BrokerConfig.RESPONSE_INFORMATION,
+            BrokerConfig.VALIDATE_UTF8_PAYLOADS);
 
     private static IllegalArgumentException rejection(Setting setting, String value) {
         try {
