@@ -163,7 +163,7 @@ class ConfigLoaderTest {
         ConfigException error = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, NO_ENVIRONMENT));
 
         assertEquals(file + ":1: invalid session.max_queued_messages = 99999999999: "
-                + "expected an integer from 0 to 10000000", error.getMessage());
+                + "expected an integer from 1 to 10000000", error.getMessage());
     }
 
     @Test
