@@ -10,10 +10,18 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.petrel.api.Broker;
 import io.petrel.api.BrokerException;
 import io.petrel.api.BrokerStatus;
+import io.petrel.api.CircuitState;
+import io.petrel.api.DeadLetters;
 import io.petrel.api.Message;
 import io.petrel.api.MessageHandler;
 import io.petrel.api.Subscription;
 import io.petrel.api.SubscriptionOptions;
+import io.petrel.api.SubscriptionStatus;
+import io.petrel.api.store.DeadLetterStore;
+import io.petrel.broker.local.BrokerDeadLetters;
+import io.petrel.broker.local.DeadLetterWriter;
+import io.petrel.broker.local.InMemoryDeadLetterStore;
+import io.petrel.broker.local.LocalContext;
 import io.petrel.broker.local.LocalSubscription;
 import io.petrel.broker.observability.BrokerMetrics;
 import io.petrel.broker.protocol.MqttConnectionHandler;
@@ -31,6 +39,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -40,6 +50,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -55,12 +66,20 @@ import java.util.concurrent.TimeUnit;
  * }
  * }</pre>
  *
+ * <p>In-process subscriptions retry, dead-letter and circuit-break their handlers as their
+ * {@link SubscriptionOptions} say. Retries, circuit probes and publish timeouts run on one daemon
+ * thread, {@code petrel-retry}, that the broker starts and stops; failure times and cool-downs follow
+ * the builder's {@link Builder#clock clock}.
+ *
  * <p>Thread-safe. {@link #start()} and {@link #close()} are idempotent and serialized with each other.
  */
 public final class PetrelBroker implements Broker {
 
     private static final Logger LOG = LoggerFactory.getLogger(PetrelBroker.class);
     private static final long CLOSE_TIMEOUT_SECONDS = 5;
+
+    /** How long an in-process QoS 1 or 2 publish waits for room in full subscription queues by default. */
+    public static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(10);
 
     private enum State { NEW, RUNNING, CLOSED }
 
@@ -70,12 +89,19 @@ public final class PetrelBroker implements Broker {
     private final MessageRouter router = new MessageRouter(trie, new RetainedIndex());
     private final Set<LocalSubscription> localSubscriptions = ConcurrentHashMap.newKeySet();
     private final ChannelGroup connected = new DefaultChannelGroup("petrel-clients", GlobalEventExecutor.INSTANCE);
+    private final Clock clock;
+    private final Duration publishTimeout;
+    private final DeadLetterStore deadLetterStore;
+    private final DeadLetterWriter deadLetterWriter;
+    private final BrokerDeadLetters deadLetters;
 
     private volatile State state = State.NEW;
     private EventLoops eventLoops;
     private MqttServer server;
     private SessionRegistry registry;
     private ExecutorService handlerPool;
+    private ScheduledThreadPoolExecutor retryScheduler;
+    private volatile LocalContext localContext;
     private volatile List<InetSocketAddress> listeners = List.of();
 
     private PetrelBroker(Builder builder) {
@@ -83,6 +109,12 @@ public final class PetrelBroker implements Broker {
         this.metrics = new BrokerMetrics(builder.meterRegistry != null ? builder.meterRegistry : new SimpleMeterRegistry());
         this.metrics.bindGauges(connected::size, () -> registry == null ? 0 : registry.size(), trie::size,
                 router::retainedCount);
+        this.clock = builder.clock;
+        this.publishTimeout = builder.publishTimeout;
+        this.deadLetterStore = builder.deadLetterStore != null ? builder.deadLetterStore : new InMemoryDeadLetterStore();
+        this.deadLetterWriter = new DeadLetterWriter(deadLetterStore, metrics);
+        this.deadLetters = new BrokerDeadLetters(deadLetterStore, this::publish);
+        this.metrics.bindLocalMeters(this::subscriptionsInState, this::localQueued, deadLetterStore::droppedCount);
     }
 
     /** Returns a builder with the default configuration: a listener on 127.0.0.1:1883. */
@@ -107,6 +139,13 @@ public final class PetrelBroker implements Broker {
         int threads = config.handlerThreads() > 0 ? config.handlerThreads() : Runtime.getRuntime().availableProcessors();
         handlerPool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 new DefaultThreadFactory("petrel-handler", true));
+        retryScheduler = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "petrel-retry");
+            thread.setDaemon(true);
+            return thread;
+        });
+        retryScheduler.setRemoveOnCancelPolicy(true);
+        localContext = new LocalContext(clock, retryScheduler, deadLetterWriter, metrics, publishTimeout);
         eventLoops = new EventLoops(config.ioThreads());
         registry = new SessionRegistry(config, trie, eventLoops.workers(), metrics);
         ProtocolContext context = new ProtocolContext(config, registry, router, metrics, connected);
@@ -119,6 +158,7 @@ public final class PetrelBroker implements Broker {
         } catch (RuntimeException e) {
             eventLoops.close();
             handlerPool.shutdownNow();
+            retryScheduler.shutdownNow();
             throw e;
         }
         state = State.RUNNING;
@@ -135,6 +175,7 @@ public final class PetrelBroker implements Broker {
             subscription.close();
         }
         if (!wasRunning) {
+            closeDeadLetterStore();
             return;
         }
         server.close();
@@ -151,8 +192,18 @@ public final class PetrelBroker implements Broker {
         eventLoops.close();
         registry.close();
         handlerPool.shutdown();
+        retryScheduler.shutdownNow();
+        closeDeadLetterStore();
         listeners = List.of();
         LOG.info("Petrel stopped");
+    }
+
+    private void closeDeadLetterStore() {
+        try {
+            deadLetterStore.close();
+        } catch (Exception e) {
+            LOG.error("Failed to close the dead-letter store {}", deadLetterStore, e);
+        }
     }
 
     @Override
@@ -166,8 +217,9 @@ public final class PetrelBroker implements Broker {
             return CompletableFuture.failedFuture(notRunning());
         }
         metrics.receivedFromLocal();
-        router.route(message);
-        return CompletableFuture.completedFuture(null);
+        MessageRouter.RouteOutcome outcome = router.routeWithBackpressure(message);
+        // A fresh future for each call: the router's stage is either new or an immutable completed one.
+        return outcome.allQueued().toCompletableFuture();
     }
 
     @Override
@@ -182,8 +234,8 @@ public final class PetrelBroker implements Broker {
         if (state != State.RUNNING) {
             throw notRunning();
         }
-        LocalSubscription subscription = new LocalSubscription(filter, handler,
-                options.executor().orElse(handlerPool), metrics, this::unsubscribe);
+        LocalSubscription subscription = new LocalSubscription(filter, handler, options,
+                options.executor().orElse(handlerPool), localContext, this::unsubscribe);
         localSubscriptions.add(subscription);
         trie.put(filter, subscription, new Grant(filter, options.maxQos()));
         router.deliverRetained(filter, subscription, options.maxQos());
@@ -196,9 +248,36 @@ public final class PetrelBroker implements Broker {
     }
 
     @Override
+    public DeadLetters deadLetters() {
+        return deadLetters;
+    }
+
+    @Override
     public BrokerStatus status() {
+        List<SubscriptionStatus> local = new ArrayList<>(localSubscriptions.size());
+        for (LocalSubscription subscription : localSubscriptions) {
+            local.add(subscription.status());
+        }
         return new BrokerStatus(state == State.RUNNING, listeners, connected.size(),
-                registry == null ? 0 : registry.size(), trie.size(), router.retainedCount());
+                registry == null ? 0 : registry.size(), trie.size(), router.retainedCount(), local);
+    }
+
+    private int subscriptionsInState(CircuitState circuitState) {
+        int count = 0;
+        for (LocalSubscription subscription : localSubscriptions) {
+            if (subscription.circuitState() == circuitState) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private long localQueued() {
+        long queued = 0;
+        for (LocalSubscription subscription : localSubscriptions) {
+            queued += subscription.queued();
+        }
+        return queued;
     }
 
     /** Returns the bound address of each listener; empty unless running. */
@@ -239,6 +318,9 @@ public final class PetrelBroker implements Broker {
 
         private BrokerConfig config = BrokerConfig.defaults();
         private MeterRegistry meterRegistry;
+        private Clock clock = Clock.systemUTC();
+        private DeadLetterStore deadLetterStore;
+        private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
 
         private Builder() {
         }
@@ -267,6 +349,41 @@ public final class PetrelBroker implements Broker {
          */
         public Builder meterRegistry(MeterRegistry registry) {
             this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+            return this;
+        }
+
+        /**
+         * Sets the clock for dead-letter failure times and circuit breaker cool-downs. Default: the
+         * system clock in UTC.
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Sets where in-process subscriptions put the messages their handlers failed on; the broker
+         * closes the store when it closes. Default: an {@link InMemoryDeadLetterStore} of
+         * {@value InMemoryDeadLetterStore#DEFAULT_CAPACITY} letters.
+         */
+        public Builder deadLetterStore(DeadLetterStore store) {
+            this.deadLetterStore = Objects.requireNonNull(store, "deadLetterStore");
+            return this;
+        }
+
+        /**
+         * Sets how long a QoS 1 or 2 message may wait for room in a full in-process subscription
+         * queue. When it passes, the message is not delivered to that subscription and the publish
+         * stage fails with a {@link BrokerException} naming the subscription. Default: 10 s.
+         *
+         * @throws IllegalArgumentException if {@code timeout} is zero or negative
+         */
+        public Builder publishTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "publishTimeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("invalid publishTimeout " + timeout + ": expected a positive duration");
+            }
+            this.publishTimeout = timeout;
             return this;
         }
 
