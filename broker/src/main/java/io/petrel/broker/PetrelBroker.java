@@ -114,7 +114,7 @@ public final class PetrelBroker implements Broker {
         this.deadLetterStore = builder.deadLetterStore != null ? builder.deadLetterStore : new InMemoryDeadLetterStore();
         this.deadLetterWriter = new DeadLetterWriter(deadLetterStore, metrics);
         this.deadLetters = new BrokerDeadLetters(deadLetterStore, this::publish);
-        this.metrics.bindLocalMeters(this::subscriptionsInState, this::localQueued, deadLetterStore::droppedCount);
+        this.metrics.bindLocalMeters(this::subscriptionsInState, this::localQueued, deadLetterStore);
     }
 
     /** Returns a builder with the default configuration: a listener on 127.0.0.1:1883. */

@@ -216,8 +216,13 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
                 cause.exceptionClass(), cause.message());
     }
 
+    /**
+     * Starts deliveries after a publish. While the circuit is not closed, every publish also looks
+     * at the breaker, so a probe starts as soon as the clock passed the cool-down, even when the
+     * probe timer has not fired yet.
+     */
     private void signal() {
-        if (inProgress < maxConcurrency) {
+        if (inProgress < maxConcurrency || breaker.state() != CircuitState.CLOSED) {
             dispatch();
         }
     }

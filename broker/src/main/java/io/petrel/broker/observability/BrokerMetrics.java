@@ -6,12 +6,12 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.petrel.api.CircuitState;
 import io.petrel.api.DeadLetter;
+import io.petrel.api.store.DeadLetterStore;
 import io.petrel.broker.protocol.ProtocolViolation;
 
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
@@ -143,10 +143,11 @@ public final class BrokerMetrics {
      *
      * @param subscriptionsInState the number of in-process subscriptions whose circuit is in a state
      * @param queued               the messages in all in-process subscription queues
-     * @param deadLettersDropped   the letters the dead-letter store discarded to stay within its bounds
+     * @param deadLetterStore      the store whose {@link DeadLetterStore#droppedCount()} is exposed; the
+     *                             registry keeps only a weak reference, so the caller must keep the store
      */
     public void bindLocalMeters(ToIntFunction<CircuitState> subscriptionsInState, Supplier<Number> queued,
-                                LongSupplier deadLettersDropped) {
+                                DeadLetterStore deadLetterStore) {
         for (CircuitState state : CircuitState.values()) {
             Gauge.builder("petrel.local.circuits", () -> subscriptionsInState.applyAsInt(state))
                     .description("In-process subscriptions whose circuit breaker is in a state")
@@ -154,7 +155,7 @@ public final class BrokerMetrics {
                     .register(registry);
         }
         gauge("petrel.local.queued", "Messages accepted by in-process subscriptions and not yet finished", queued);
-        FunctionCounter.builder("petrel.local.dead_letters.dropped", deadLettersDropped, LongSupplier::getAsLong)
+        FunctionCounter.builder("petrel.local.dead_letters.dropped", deadLetterStore, DeadLetterStore::droppedCount)
                 .description("Dead letters the store discarded to stay within its bounds, oldest first")
                 .register(registry);
     }
