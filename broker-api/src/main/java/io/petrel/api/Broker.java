@@ -34,10 +34,11 @@ public interface Broker extends AutoCloseable {
      * @return a stage that completes when the broker has accepted the message: it is routed, every
      *         in-process subscription that receives it at QoS 1 or 2 took it into its bounded queue,
      *         and, if it is retained, it is stored. While such a queue is full, the stage stays
-     *         incomplete (the calling thread is not blocked); it completes exceptionally with
-     *         {@link BrokerException} if a queue had no room within the broker's publish timeout, or
-     *         if the broker is not running. Actions that depend on the stage may run on a handler
-     *         thread; use the {@code ...Async} methods for slow ones.
+     *         incomplete (the calling thread is not blocked) and later completes on a thread of the
+     *         common fork-join pool. It completes exceptionally with {@link BrokerException} if a
+     *         queue had no room within the broker's publish timeout, or if the broker is not running.
+     *         It also fails if an open circuit sent the message to the dead-letter store and the
+     *         store failed to keep it.
      * @throws IllegalArgumentException if the topic is not a valid MQTT topic name
      */
     CompletionStage<Void> publish(Message message);

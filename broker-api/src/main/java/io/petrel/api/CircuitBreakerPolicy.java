@@ -97,7 +97,8 @@ public final class CircuitBreakerPolicy {
 
     /**
      * Returns true if a message that arrives while the circuit is open and the queue is full goes
-     * to the dead-letter store; false if it meets the queue's backpressure like any other message.
+     * to the dead-letter store. Returns false if such a message meets the queue's backpressure like
+     * any other.
      */
     public boolean deadLetterWhenQueueFull() {
         return deadLetterWhenQueueFull;
@@ -210,8 +211,8 @@ public final class CircuitBreakerPolicy {
 
         /**
          * Sets whether a message arriving while the circuit is open and the queue is full goes to
-         * the dead-letter store (true, the default) or meets the queue's backpressure (false): a QoS 0
-         * message is dropped, a QoS 1 or 2 publish waits for room.
+         * the dead-letter store (true, the default) or meets the queue's backpressure (false). Under
+         * backpressure a QoS 0 message is dropped and a QoS 1 or 2 publish waits for room.
          */
         public Builder deadLetterWhenQueueFull(boolean deadLetter) {
             this.deadLetterWhenQueueFull = deadLetter;

@@ -33,7 +33,7 @@ public record DeadLetter(
         String exceptionClass,
         String exceptionMessage) {
 
-    /** Why a message was dead-lettered. */
+    /** Reason a message was dead-lettered. */
     public enum Reason {
         /** The handler threw on every attempt that the subscription's retry policy allows. */
         ATTEMPTS_EXHAUSTED,

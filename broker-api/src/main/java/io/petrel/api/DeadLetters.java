@@ -67,7 +67,7 @@ public interface DeadLetters {
      * each once published. Letters dead-lettered while the replay runs are not replayed by it.
      *
      * @return a stage that completes with the number of letters replayed, or exceptionally at the
-     *         first failed publish; the letters not yet replayed then stay stored
+     *         first failed publish. The letters not yet replayed then stay stored.
      */
     CompletionStage<Long> replayAll(DeadLetterQuery query);
 

@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How an in-process subscription retries a message whose handler threw. Immutable; build one with
- * {@link #builder()}.
+ * Retry rules of an in-process subscription for a message whose handler threw. Immutable; build one
+ * with {@link #builder()}.
  *
  * <p>Attempt {@code n} (the first call is attempt 1) that fails is followed, if {@code n} is below
  * {@link #maxAttempts()}, by attempt {@code n + 1} after a backoff. Before jitter, the backoff is
@@ -33,7 +33,7 @@ public final class RetryPolicy {
     private static final RetryPolicy DEFAULTS = new Builder().build();
     private static final RetryPolicy NONE = new Builder().maxAttempts(1).build();
 
-    /** How a backoff delay is randomized. */
+    /** Randomization of backoff delays. */
     public enum Jitter {
         /** The delay is used as computed. */
         NONE,

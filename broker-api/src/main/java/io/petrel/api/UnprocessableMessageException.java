@@ -9,12 +9,12 @@ public class UnprocessableMessageException extends Exception {
 
     private static final long serialVersionUID = 1L;
 
-    /** Creates an exception that says why the message cannot be handled. */
+    /** Creates an exception with the reason the message cannot be handled. */
     public UnprocessableMessageException(String message) {
         super(message);
     }
 
-    /** Creates an exception that says why the message cannot be handled, with the underlying cause. */
+    /** Creates an exception with the reason the message cannot be handled and the underlying cause. */
     public UnprocessableMessageException(String message, Throwable cause) {
         super(message, cause);
     }

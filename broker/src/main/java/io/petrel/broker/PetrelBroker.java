@@ -67,7 +67,7 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  *
  * <p>In-process subscriptions retry, dead-letter and circuit-break their handlers as their
- * {@link SubscriptionOptions} say. Retries, circuit probes and publish timeouts run on one daemon
+ * {@link SubscriptionOptions} set. Retries, circuit probes and publish timeouts run on one daemon
  * thread, {@code petrel-retry}, that the broker starts and stops; failure times and cool-downs follow
  * the builder's {@link Builder#clock clock}.
  *
@@ -139,13 +139,9 @@ public final class PetrelBroker implements Broker {
         int threads = config.handlerThreads() > 0 ? config.handlerThreads() : Runtime.getRuntime().availableProcessors();
         handlerPool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 new DefaultThreadFactory("petrel-handler", true));
-        retryScheduler = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread thread = new Thread(task, "petrel-retry");
-            thread.setDaemon(true);
-            return thread;
-        });
-        retryScheduler.setRemoveOnCancelPolicy(true);
+        retryScheduler = newRetryScheduler();
         localContext = new LocalContext(clock, retryScheduler, deadLetterWriter, metrics, publishTimeout);
+
         eventLoops = new EventLoops(config.ioThreads());
         registry = new SessionRegistry(config, trie, eventLoops.workers(), metrics);
         ProtocolContext context = new ProtocolContext(config, registry, router, metrics, connected);
@@ -164,6 +160,18 @@ public final class PetrelBroker implements Broker {
         state = State.RUNNING;
     }
 
+    /** Creates the single daemon thread that runs retries, circuit probes and publish timeouts. */
+    private static ScheduledThreadPoolExecutor newRetryScheduler() {
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "petrel-retry");
+            thread.setDaemon(true);
+            return thread;
+        });
+        // Timeouts of publishes that found room are cancelled; drop them from the queue at once.
+        scheduler.setRemoveOnCancelPolicy(true);
+        return scheduler;
+    }
+
     @Override
     public synchronized void close() {
         if (state == State.CLOSED) {
@@ -178,6 +186,7 @@ public final class PetrelBroker implements Broker {
             closeDeadLetterStore();
             return;
         }
+
         server.close();
         for (Channel channel : connected) {
             MqttConnectionHandler handler = channel.pipeline().get(MqttConnectionHandler.class);
@@ -191,6 +200,7 @@ public final class PetrelBroker implements Broker {
         }
         eventLoops.close();
         registry.close();
+
         handlerPool.shutdown();
         retryScheduler.shutdownNow();
         closeDeadLetterStore();
@@ -218,8 +228,14 @@ public final class PetrelBroker implements Broker {
         }
         metrics.receivedFromLocal();
         MessageRouter.RouteOutcome outcome = router.routeWithBackpressure(message);
-        // A fresh future for each call: the router's stage is either new or an immutable completed one.
-        return outcome.allQueued().toCompletableFuture();
+        CompletableFuture<Void> queued = outcome.allQueued().toCompletableFuture();
+        if (queued.isDone()) {
+            // A fresh future: the router's stage is either new or an immutable completed one.
+            return queued;
+        }
+        // Completes on the common fork-join pool, so the application's dependent actions never run on
+        // the petrel-retry thread or on the handler thread that made room.
+        return queued.whenCompleteAsync((ignored, error) -> { });
     }
 
     @Override

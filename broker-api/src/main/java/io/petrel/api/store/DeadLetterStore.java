@@ -25,8 +25,8 @@ public interface DeadLetterStore extends AutoCloseable {
     /**
      * Stores a letter whose {@link DeadLetter#id()} is not yet in the store.
      *
-     * @return a stage that completes once the letter is stored, or exceptionally if it could not be;
-     *         the broker counts and logs such a failure as a lost message
+     * @return a stage that completes once the letter is stored, or exceptionally if it could not be.
+     *         The broker counts and logs such a failure as a lost message.
      */
     CompletionStage<Void> append(DeadLetter letter);
 

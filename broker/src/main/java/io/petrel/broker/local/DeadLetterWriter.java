@@ -37,8 +37,8 @@ public final class DeadLetterWriter {
     /**
      * Stores a letter for {@code message}.
      *
-     * @return a stage that completes once the store holds the letter, or exceptionally if it failed to
-     *         take it; the failure is already counted and logged
+     * @return a stage that completes once the letter is stored, or exceptionally if the store failed.
+     *         The failure is already counted and logged.
      */
     CompletableFuture<Void> write(String subscriptionFilter, Message message, DeadLetter.Reason reason, int attempts,
                                   Instant firstFailure, Instant lastFailure, String exceptionClass,

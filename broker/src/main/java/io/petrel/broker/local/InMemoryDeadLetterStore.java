@@ -24,13 +24,13 @@ import java.util.concurrent.TimeUnit;
  * the oldest one, which {@link #droppedCount()} counts and the broker exposes as
  * {@code petrel.local.dead_letters.dropped}. Letters are lost when the JVM exits.
  *
- * <p>Thread-safe: every method holds the store's monitor for the time of one map operation, or of
- * one scan for listing, counting and purging. A cursor is the append sequence number of the last
+ * <p>Thread-safe: every method locks the store's monitor for one map operation, or for one scan
+ * when listing, counting and purging. A cursor is the append sequence number of the last
  * letter of a page, so it stays valid when letters are removed.
  */
 public final class InMemoryDeadLetterStore implements DeadLetterStore {
 
-    /** Letters the store holds by default. */
+    /** Default capacity, in letters. */
     public static final int DEFAULT_CAPACITY = 10_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(InMemoryDeadLetterStore.class);
@@ -48,7 +48,7 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
     }
 
     /**
-     * Creates a store that holds at most {@code capacity} letters.
+     * Creates a store of at most {@code capacity} letters.
      *
      * @throws IllegalArgumentException if {@code capacity} is below 1
      */
@@ -60,7 +60,7 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
         this.capacity = capacity;
     }
 
-    /** Returns the number of letters the store holds at most. */
+    /** Returns the maximum number of letters. */
     public int capacity() {
         return capacity;
     }

@@ -44,8 +44,8 @@ import java.util.function.Consumer;
  * waiting for a retry, or parked because the circuit refused their retry. With the default of one,
  * a delivery waiting for a retry holds back every later message, so arrival order is kept.
  *
- * <p>Threads: {@link #offer} and {@link #deliver} are called from any publisher thread and never
- * block on the handler. Handler tasks run on the executor; retry, probe and timeout tasks on the
+ * <p>Threads: {@link #offer} and {@link #deliver} are called from any publisher thread. They only
+ * append to the queue and submit tasks, so a publisher never runs or waits for the handler. Handler tasks run on the executor; retry, probe and timeout tasks on the
  * broker's scheduler. {@code lock} guards the circuit breaker, the parked deliveries, the probe
  * timer and every write of {@code inProgress}; it is never held while the handler runs, while
  * logging, or while calling the dead-letter store. Publishers read {@code inProgress} without it:
@@ -188,7 +188,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
             return SETTLED;
         }
         if (breaker.isOpen() && breakerPolicy.deadLetterWhenQueueFull()) {
-            return refuseWhileOpen(delivery);
+            return deadLetterWhileOpen(delivery);
         }
         if (qos == Qos.AT_MOST_ONCE) {
             metrics.dropped(DropReason.SUBSCRIPTION_QUEUE_FULL);
@@ -208,7 +208,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
         return message;
     }
 
-    private CompletableFuture<Void> refuseWhileOpen(Delivery delivery) {
+    private CompletableFuture<Void> deadLetterWhileOpen(Delivery delivery) {
         Instant now = context.clock().instant();
         CircuitBreaker.Failure cause = breaker.lastOpeningFailure();
         deadLettered.increment();
@@ -271,13 +271,19 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
         return next;
     }
 
-    private void submit(Delivery delivery) {
+    /**
+     * Hands a delivery to the executor. Returns false if the executor rejected it; the rejection then
+     * counts as a failed attempt, and the caller must look for the next delivery itself.
+     */
+    private boolean submit(Delivery delivery) {
         try {
             executor.execute(() -> runFrom(delivery));
+            return true;
         } catch (RejectedExecutionException e) {
             handlerErrorLog.warn("The executor of the in-process subscription '{}' rejected a handler task; "
                     + "counting it as a failed attempt", filter, e);
             settle(delivery, e);
+            return false;
         }
     }
 
@@ -328,6 +334,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
         boolean unprocessable = failure instanceof UnprocessableMessageException;
         boolean exhausted = failure != null && delivery.attempts >= retryPolicy.maxAttempts();
         boolean finished = failure == null || unprocessable || exhausted || !active.get();
+
         if (failure == null) {
             delivered.increment();
             metrics.deliveredToLocal();
@@ -338,6 +345,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
             handlerErrorLog.warn("Handler of the in-process subscription '{}' failed on topic '{}' (attempt {} of {})",
                     filter, delivery.message.topic(), delivery.attempts, retryPolicy.maxAttempts(), failure);
         }
+
         CircuitState transition;
         synchronized (lock) {
             transition = breaker.record(failure, delivery.probe, now.toEpochMilli());
@@ -349,6 +357,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
         if (transition != null) {
             logTransition(transition);
         }
+
         if (unprocessable || exhausted) {
             deadLetter(delivery, unprocessable ? DeadLetter.Reason.UNPROCESSABLE : DeadLetter.Reason.ATTEMPTS_EXHAUSTED);
         } else if (failure != null && !active.get()) {
@@ -381,25 +390,41 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
 
     /** Runs a delivery whose backoff ended, or parks it while the circuit refuses calls. */
     private void retryDue(Delivery delivery) {
-        if (!active.get()) {
-            abandon(delivery);
+        if (!startOrPark(delivery)) {
             return;
-        }
-        synchronized (lock) {
-            long wait = breaker.millisUntilPermitted(context.clock().millis());
-            if (wait != 0) {
-                parked.addLast(delivery);
-                if (wait > 0) {
-                    armProbeTimer(wait);
-                }
-                return;
-            }
-            delivery.probe = breaker.callStarted();
         }
         if (delivery.probe) {
             logTransition(CircuitState.HALF_OPEN);
         }
-        submit(delivery);
+        if (!submit(delivery)) {
+            dispatch();
+        }
+    }
+
+    /**
+     * Marks a retried delivery as started if the circuit permits a call, and returns true. Otherwise
+     * parks it, or abandons it if the subscription closed, and returns false.
+     */
+    private boolean startOrPark(Delivery delivery) {
+        boolean closed;
+        synchronized (lock) {
+            // Read under the lock: close() empties the parked deliveries under it, so none is left behind.
+            closed = !active.get();
+            if (!closed) {
+                long wait = breaker.millisUntilPermitted(context.clock().millis());
+                if (wait != 0) {
+                    parked.addLast(delivery);
+                    if (wait > 0) {
+                        armProbeTimer(wait);
+                    }
+                    return false;
+                }
+                delivery.probe = breaker.callStarted();
+                return true;
+            }
+        }
+        abandon(delivery);
+        return false;
     }
 
     /** Schedules a dispatch for when the cool-down ends. Called holding {@code lock}. */

@@ -25,8 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and those its consumer took out and still works on (in the handler or waiting for a retry). The
  * consumer calls {@link #release()} when one finishes, which moves the oldest waiting deliveries into
  * the queue and completes their stages. A delivery that waits longer than the publish timeout is
- * withdrawn, counted as dropped, and its stage fails with a {@link BrokerException}. The waiting list
- * holds at most as many deliveries as the queue.
+ * withdrawn, counted as dropped, and its stage fails with a {@link BrokerException}. At most as many
+ * deliveries wait as the queue can contain.
  *
  * <p>Threads: publishers on any thread call {@link #offer} and {@link #await}; the consumer calls
  * {@link #poll} and {@link #release}. While the waiting list is empty, an offer takes no lock: it
@@ -126,7 +126,7 @@ final class SubscriptionQueue {
         return queue.poll();
     }
 
-    /** Returns true if the queue holds no delivery; waiting ones do not count. */
+    /** Returns true if the queue contains no delivery; waiting ones do not count. */
     boolean isEmpty() {
         return queue.isEmpty();
     }

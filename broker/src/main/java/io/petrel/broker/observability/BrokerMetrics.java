@@ -108,6 +108,7 @@ public final class BrokerMetrics {
         handlerErrors = Counter.builder("petrel.local.handler.errors")
                 .description("Exceptions thrown by in-process message handlers")
                 .register(registry);
+
         retries = Counter.builder("petrel.local.retries")
                 .description("Handler calls repeated after an in-process handler threw")
                 .register(registry);

@@ -237,9 +237,9 @@ class CircuitBreakerTest {
 
         assertTrue(overflow.isDone());
         assertFalse(overflow.isCompletedExceptionally());
-        DeadLetterQuery refused = DeadLetterQuery.builder().topicFilter("pump/#").build();
-        await().atMost(WAIT).until(() -> broker.deadLetters().count(refused) == 4);
-        DeadLetter letter = broker.deadLetters().list(refused, 10).letters().get(3);
+        DeadLetterQuery pumpLetters = DeadLetterQuery.builder().topicFilter("pump/#").build();
+        await().atMost(WAIT).until(() -> broker.deadLetters().count(pumpLetters) == 4);
+        DeadLetter letter = broker.deadLetters().list(pumpLetters, 10).letters().get(3);
         assertEquals(DeadLetter.Reason.CIRCUIT_OPEN, letter.reason());
         assertEquals("overflow", letter.message().payloadAsString());
         assertEquals(0, letter.attempts());
@@ -284,8 +284,9 @@ class CircuitBreakerTest {
                 .build();
         subscribe(quick, RetryPolicy.none(), 100);
         openCircuit();
-        publish("held");
         failing.set(false);
+
+        publish("held");
 
         await().atMost(WAIT).until(() -> status().circuitState() == CircuitState.CLOSED);
         await().atMost(WAIT).until(() -> handled.size() == 1);

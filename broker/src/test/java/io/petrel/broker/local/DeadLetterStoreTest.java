@@ -47,7 +47,7 @@ class DeadLetterStoreTest {
     }
 
     @Test
-    void lastFullPageHasNoCursorWhenNothingFollows() {
+    void lastPageHasNoCursor() {
         InMemoryDeadLetterStore store = new InMemoryDeadLetterStore();
         store.append(letter("l0", "room/a/light", 0));
         store.append(letter("l1", "room/a/light", 1));

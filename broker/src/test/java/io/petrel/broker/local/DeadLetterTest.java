@@ -120,7 +120,7 @@ class DeadLetterTest {
     }
 
     @Test
-    void deadLetteredMessageCountsAsDeadLetteredNotDelivered() {
+    void deadLetterNotCountedAsDelivered() {
         start(PetrelBroker.builder());
         subscribeLightSwitch("room/+/light");
 
@@ -133,7 +133,7 @@ class DeadLetterTest {
     }
 
     @Test
-    void replaySendsLetterToOriginalTopicAndRemovesIt() {
+    void replayToOriginalTopicRemovesLetter() {
         start(PetrelBroker.builder());
         AtomicBoolean controllerUp = new AtomicBoolean(false);
         List<String> switched = new CopyOnWriteArrayList<>();
@@ -176,7 +176,7 @@ class DeadLetterTest {
     }
 
     @Test
-    void replayOfRetainedMessageDoesNotChangeRetainedState() {
+    void replayKeepsRetainedState() {
         start(PetrelBroker.builder());
         subscribeLightSwitch("room/+/light");
         broker.publish(Message.builder("room/kitchen/light").payload("broken").qos(Qos.AT_LEAST_ONCE).retain(true)

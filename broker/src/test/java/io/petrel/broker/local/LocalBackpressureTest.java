@@ -28,6 +28,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,6 +43,7 @@ class LocalBackpressureTest {
 
     private final CountDownLatch gate = new CountDownLatch(1);
     private final List<String> handled = new CopyOnWriteArrayList<>();
+    private final AtomicInteger entered = new AtomicInteger();
     private PetrelBroker broker;
 
     @AfterEach
@@ -60,6 +62,7 @@ class LocalBackpressureTest {
     /** A handler that waits for the gate before recording each message. */
     private MessageHandler gatedHandler() {
         return m -> {
+            entered.incrementAndGet();
             assertTrue(gate.await(WAIT.toMillis(), TimeUnit.MILLISECONDS), "gate never opened");
             handled.add(m.payloadAsString());
         };
@@ -126,7 +129,10 @@ class LocalBackpressureTest {
 
         await().atMost(WAIT).until(() -> handled.size() == 6);
         assertEquals(List.of("0", "1", "2", "3", "4", "5"), handled);
-        assertTrue(stages.stream().allMatch(stage -> stage.isDone() && !stage.isCompletedExceptionally()));
+        for (CompletableFuture<Void> stage : stages) {
+            assertTrue(stage.isDone());
+            assertFalse(stage.isCompletedExceptionally());
+        }
     }
 
     @Test
@@ -185,10 +191,10 @@ class LocalBackpressureTest {
         publish("1", Qos.AT_LEAST_ONCE);
         CompletableFuture<Void> waiting = publish("2", Qos.AT_LEAST_ONCE);
 
-        CompletableFuture<Void> refused = publish("3", Qos.AT_LEAST_ONCE);
+        CompletableFuture<Void> rejected = publish("3", Qos.AT_LEAST_ONCE);
 
         assertFalse(waiting.isDone());
-        CompletionException error = assertThrows(CompletionException.class, refused::join);
+        CompletionException error = assertThrows(CompletionException.class, rejected::join);
         assertInstanceOf(BrokerException.class, error.getCause());
         assertEquals(1.0, dropped("subscription_queue_full"));
     }
@@ -198,11 +204,12 @@ class LocalBackpressureTest {
         startBroker(Duration.ofSeconds(30));
         Subscription subscription = subscribeGated(1);
         publish("1", Qos.AT_LEAST_ONCE);
+        await().atMost(WAIT).until(() -> entered.get() == 1);
         CompletableFuture<Void> waiting = publish("2", Qos.AT_LEAST_ONCE);
 
         subscription.close();
 
-        assertTrue(waiting.isDone());
+        await().atMost(WAIT).until(waiting::isDone);
         assertFalse(waiting.isCompletedExceptionally());
         assertEquals(1.0, dropped("subscription_closed"));
     }

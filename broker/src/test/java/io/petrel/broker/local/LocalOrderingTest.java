@@ -64,7 +64,7 @@ class LocalOrderingTest {
     }
 
     @Test
-    void messagesArriveInPublishOrderOnMultiThreadedExecutor() {
+    void messagesKeepPublishOrder() {
         List<String> handled = new CopyOnWriteArrayList<>();
         AtomicInteger running = new AtomicInteger();
         AtomicInteger maxRunning = new AtomicInteger();

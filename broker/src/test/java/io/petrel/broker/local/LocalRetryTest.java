@@ -147,7 +147,7 @@ class LocalRetryTest {
     }
 
     @Test
-    void pendingRetryDoesNotHoldUpOtherSubscriptionOnSameThread() throws Exception {
+    void pendingRetryFreesSharedThread() throws Exception {
         ExecutorService singleThread = Executors.newSingleThreadExecutor();
         try {
             AtomicInteger failingCalls = new AtomicInteger();

@@ -7,7 +7,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock that stands still until a test moves it. Thread-safe. */
+/** A clock that moves only when a test advances it. Thread-safe. */
 final class MutableClock extends Clock {
 
     private final AtomicReference<Instant> now;
