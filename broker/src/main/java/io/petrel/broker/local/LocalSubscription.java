@@ -45,7 +45,8 @@ import java.util.function.Consumer;
  * a delivery waiting for a retry holds back every later message, so arrival order is kept.
  *
  * <p>Threads: {@link #offer} and {@link #deliver} are called from any publisher thread. They only
- * append to the queue and submit tasks, so a publisher never runs or waits for the handler. Handler tasks run on the executor; retry, probe and timeout tasks on the
+ * append to the queue and submit tasks, so a publisher never runs or waits for the handler, unless
+ * the subscription's executor runs tasks on the submitting thread. Handler tasks run on the executor; retry, probe and timeout tasks on the
  * broker's scheduler. {@code lock} guards the circuit breaker, the parked deliveries, the probe
  * timer and every write of {@code inProgress}; it is never held while the handler runs, while
  * logging, or while calling the dead-letter store. Publishers read {@code inProgress} without it:

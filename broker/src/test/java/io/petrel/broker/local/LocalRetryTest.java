@@ -225,4 +225,29 @@ class LocalRetryTest {
         assertEquals(1, calls.get());
         assertEquals(0, broker.deadLetters().count(DeadLetterQuery.all()));
     }
+
+    @Test
+    void retryThreadStopsWhenBrokerCloses() {
+        RetryPolicy slowRetry = RetryPolicy.builder()
+                .maxAttempts(2)
+                .initialDelay(Duration.ofSeconds(30))
+                .maxDelay(Duration.ofSeconds(30))
+                .build();
+        broker.subscribe("sensor/+", m -> {
+            throw new IllegalStateException("fails");
+        }, SubscriptionOptions.builder().retryPolicy(slowRetry).build());
+        broker.publish(message("sensor/1", "x"));
+        await().atMost(WAIT).until(() -> retryThreads().size() == 1);
+        assertTrue(retryThreads().get(0).isDaemon());
+
+        broker.close();
+
+        await().atMost(WAIT).until(() -> retryThreads().isEmpty());
+    }
+
+    private static List<Thread> retryThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().equals("petrel-retry") && thread.isAlive())
+                .toList();
+    }
 }
