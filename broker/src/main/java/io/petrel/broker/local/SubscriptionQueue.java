@@ -38,6 +38,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class SubscriptionQueue {
 
     private final String filter;
+    /** The smallest bound of the waiting list, whatever the queue capacity. */
+    static final int MIN_WAITING = 10_000;
+
     private final int capacity;
     private final Duration publishTimeout;
     private final ScheduledExecutorService scheduler;
@@ -103,7 +106,7 @@ final class SubscriptionQueue {
         Waiter waiter = new Waiter(delivery);
         List<Waiter> admitted;
         synchronized (waiting) {
-            if (waiting.size() >= capacity) {
+            if (waiting.size() >= maxWaiting()) {
                 metrics.dropped(DropReason.SUBSCRIPTION_QUEUE_FULL);
                 return CompletableFuture.failedFuture(new BrokerException("the queue of in-process subscription '"
                         + filter + "' is full (capacity " + capacity + ") and " + waiting.size()
@@ -152,6 +155,15 @@ final class SubscriptionQueue {
     /** Returns the deliveries accepted and not finished. */
     int occupancy() {
         return occupancy.get();
+    }
+
+    /**
+     * Returns how many deliveries may wait for room: at least {@link #MIN_WAITING}, so that network
+     * publishers, whose acknowledgements are withheld while they wait, are slowed down by their own
+     * in-flight windows before any of their messages is refused.
+     */
+    private int maxWaiting() {
+        return Math.max(capacity, MIN_WAITING);
     }
 
     /** Returns the deliveries waiting for room. */

@@ -2,14 +2,17 @@ package io.petrel.broker.protocol;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.util.CharsetUtil;
 import io.petrel.api.Message;
 import io.petrel.broker.BrokerConfig;
+import io.petrel.broker.routing.MessageRouter;
 import io.petrel.broker.routing.Topics;
 import io.petrel.broker.session.Session;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Handles an inbound PUBLISH at QoS 0, 1 and 2 on a connection's event loop: resolves an MQTT 5.0
@@ -17,6 +20,8 @@ import io.petrel.broker.session.Session;
  * acknowledges it once routed. Stateless; the per-client state is in the session and the handler.
  */
 final class InboundPublishing {
+
+    private static final CompletionStage<Void> SETTLED = CompletableFuture.completedStage(null);
 
     private InboundPublishing() {
     }
@@ -61,20 +66,21 @@ final class InboundPublishing {
             return;
         }
 
-        ChannelHandlerContext ctx = connection.channelContext();
+        AckSequencer acks = connection.acks();
         switch (qos) {
             case 0 -> route(connection, publish, topic);
             case 1 -> {
-                int matched = route(connection, publish, topic);
-                ctx.write(Packets.pubAck(packetId, reasonCode(matched)), ctx.voidPromise());
+                MessageRouter.RouteOutcome outcome = route(connection, publish, topic);
+                acks.send(Packets.pubAck(packetId, reasonCode(outcome.matched())), outcome.allQueued());
             }
             default -> {
                 // [MQTT-4.3.3-9]: a QoS 2 PUBLISH resent before PUBREL is acknowledged, not routed again.
-                int matched = 1;
-                if (session.beginInboundQos2(packetId)) {
-                    matched = route(connection, publish, topic);
+                if (!session.beginInboundQos2(packetId)) {
+                    acks.send(Packets.pubRec(packetId, Packets.SUCCESS), SETTLED);
+                    return;
                 }
-                ctx.write(Packets.pubRec(packetId, reasonCode(matched)), ctx.voidPromise());
+                MessageRouter.RouteOutcome outcome = route(connection, publish, topic);
+                acks.send(Packets.pubRec(packetId, reasonCode(outcome.matched())), outcome.allQueued());
             }
         }
     }
@@ -129,16 +135,16 @@ final class InboundPublishing {
             return;
         }
         connection.context().metrics().protocolViolation(ProtocolViolation.PAYLOAD_FORMAT_INVALID);
-        ChannelHandlerContext ctx = connection.channelContext();
         byte code = (byte) ProtocolViolation.PAYLOAD_FORMAT_INVALID.reasonCode();
-        ctx.write(qos == 1 ? Packets.pubAck(packetId, code) : Packets.pubRec(packetId, code), ctx.voidPromise());
+        connection.acks().send(qos == 1 ? Packets.pubAck(packetId, code) : Packets.pubRec(packetId, code), SETTLED);
     }
 
-    private static int route(MqttConnectionHandler connection, MqttPublishMessage publish, String topic) {
+    private static MessageRouter.RouteOutcome route(MqttConnectionHandler connection, MqttPublishMessage publish,
+                                                    String topic) {
         ProtocolContext context = connection.context();
         Message message = InboundMessages.fromPublish(publish, topic);
         context.metrics().receivedFromNetwork();
-        return context.router().route(message, connection.session());
+        return context.router().routeWithBackpressure(message, connection.session());
     }
 
     private static byte reasonCode(int matched) {

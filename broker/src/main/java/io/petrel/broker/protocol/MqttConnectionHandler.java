@@ -70,6 +70,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private long willDelaySeconds;
     private OutboundWriter outbound;
     private EnhancedAuthentication authentication;
+    private AckSequencer acks;
     private MqttProperties connAckAuthProperties = MqttProperties.NO_PROPERTIES;
     private String[] inboundTopicAliases;
     private boolean mqtt5;
@@ -84,6 +85,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.acks = new AckSequencer(ctx);
     }
 
     @Override
@@ -533,6 +535,11 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     ProtocolContext context() {
         return context;
+    }
+
+    /** Returns the sequencer that keeps PUBACK and PUBREC in PUBLISH order. */
+    AckSequencer acks() {
+        return acks;
     }
 
     Session session() {

@@ -190,6 +190,9 @@ class LocalBackpressureTest {
         subscribeGated(1);
         publish("1", Qos.AT_LEAST_ONCE);
         CompletableFuture<Void> waiting = publish("2", Qos.AT_LEAST_ONCE);
+        for (int i = 1; i < SubscriptionQueue.MIN_WAITING; i++) {
+            publish("w" + i, Qos.AT_LEAST_ONCE);
+        }
 
         CompletableFuture<Void> rejected = publish("3", Qos.AT_LEAST_ONCE);
 
