@@ -1,12 +1,16 @@
 package io.petrel.broker.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.PetrelBroker;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.DoubleSupplier;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -126,6 +130,11 @@ public final class BrokerExtension implements BeforeAllCallback, AfterAllCallbac
                 throw new AssertionError("expected PUBLISH 'alive' on " + topic + ", got " + publish);
             }
         }
+    }
+
+    /** Waits up to 3 seconds for {@code meter} to rise above {@code before}. */
+    public static void awaitIncrease(DoubleSupplier meter, double before) {
+        await().atMost(Duration.ofSeconds(3)).until(() -> meter.getAsDouble() > before);
     }
 
     /** Returns the sum of all counters named {@code name} over their tags; 0 if none is registered yet. */

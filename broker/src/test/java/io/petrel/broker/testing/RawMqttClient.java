@@ -30,6 +30,7 @@ public final class RawMqttClient implements AutoCloseable {
     private final DataInputStream in;
     private final OutputStream out;
     private RawPacket lastConnack;
+    private int nextPacketId = 1000;
 
     private RawMqttClient(Socket socket) throws IOException {
         this.socket = socket;
@@ -147,6 +148,15 @@ public final class RawMqttClient implements AutoCloseable {
                 throw new UncheckedIOException(e);
             }
         }
+    }
+
+    /**
+     * Sends SUBSCRIBE for the filters at {@code qos} with the next packet identifier and returns the
+     * SUBACK, skipping other packets that arrive first.
+     */
+    public RawPacket subscribe(int protocolLevel, int qos, String... filters) {
+        send(MqttPackets.subscribe(protocolLevel, nextPacketId++, qos, filters));
+        return receive(MqttPackets.SUBACK);
     }
 
     /** Sends PINGREQ and returns true if PINGRESP is the next packet within the receive timeout. */
