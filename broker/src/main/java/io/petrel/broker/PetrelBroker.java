@@ -1,0 +1,278 @@
+package io.petrel.broker;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.petrel.api.Broker;
+import io.petrel.api.BrokerException;
+import io.petrel.api.BrokerStatus;
+import io.petrel.api.Message;
+import io.petrel.api.MessageHandler;
+import io.petrel.api.Subscription;
+import io.petrel.api.SubscriptionOptions;
+import io.petrel.broker.local.LocalSubscription;
+import io.petrel.broker.observability.BrokerMetrics;
+import io.petrel.broker.protocol.MqttConnectionHandler;
+import io.petrel.broker.protocol.ProtocolContext;
+import io.petrel.broker.retained.RetainedIndex;
+import io.petrel.broker.routing.Grant;
+import io.petrel.broker.routing.MessageRouter;
+import io.petrel.broker.routing.Subscriber;
+import io.petrel.broker.routing.SubscriptionTrie;
+import io.petrel.broker.routing.Topics;
+import io.petrel.broker.session.SessionRegistry;
+import io.petrel.broker.transport.EventLoops;
+import io.petrel.broker.transport.MqttServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Petrel broker: an MQTT 3.1, 3.1.1 and 5.0 server over TCP that the hosting application also
+ * publishes to and subscribes on in-process. Build one with {@link #builder()}.
+ *
+ * <pre>{@code
+ * try (PetrelBroker broker = PetrelBroker.builder().port(1883).build()) {
+ *     broker.start();
+ *     broker.subscribe("room/+/light", message -> System.out.println(message.payloadAsString()));
+ *     broker.publish(Message.builder("room/kitchen/light").payload("on").build());
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. {@link #start()} and {@link #close()} are idempotent and serialized with each other.
+ */
+public final class PetrelBroker implements Broker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PetrelBroker.class);
+    private static final long CLOSE_TIMEOUT_SECONDS = 5;
+
+    private enum State { NEW, RUNNING, CLOSED }
+
+    private final BrokerConfig config;
+    private final BrokerMetrics metrics;
+    private final SubscriptionTrie<Subscriber, Grant> trie = new SubscriptionTrie<>();
+    private final MessageRouter router = new MessageRouter(trie, new RetainedIndex());
+    private final Set<LocalSubscription> localSubscriptions = ConcurrentHashMap.newKeySet();
+    private final ChannelGroup connected = new DefaultChannelGroup("petrel-clients", GlobalEventExecutor.INSTANCE);
+
+    private volatile State state = State.NEW;
+    private EventLoops eventLoops;
+    private MqttServer server;
+    private SessionRegistry registry;
+    private ExecutorService handlerPool;
+    private volatile List<InetSocketAddress> listeners = List.of();
+
+    private PetrelBroker(Builder builder) {
+        this.config = builder.config;
+        this.metrics = new BrokerMetrics(builder.meterRegistry != null ? builder.meterRegistry : new SimpleMeterRegistry());
+        this.metrics.bindGauges(connected::size, () -> registry == null ? 0 : registry.size(), trie::size,
+                router::retainedCount);
+    }
+
+    /** Returns a builder with the default configuration: a listener on 127.0.0.1:1883. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns the version from the jar manifest, or "development" when run from classes. */
+    public static String version() {
+        String version = PetrelBroker.class.getPackage().getImplementationVersion();
+        return version == null ? "development" : version;
+    }
+
+    @Override
+    public synchronized void start() {
+        if (state == State.RUNNING) {
+            return;
+        }
+        if (state == State.CLOSED) {
+            throw new BrokerException("the broker was closed and cannot be started again; build a new one");
+        }
+        int threads = config.handlerThreads() > 0 ? config.handlerThreads() : Runtime.getRuntime().availableProcessors();
+        handlerPool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                new DefaultThreadFactory("petrel-handler", true));
+        eventLoops = new EventLoops(config.ioThreads());
+        registry = new SessionRegistry(config, trie, eventLoops.workers(), metrics);
+        ProtocolContext context = new ProtocolContext(config, registry, router, metrics, connected);
+        server = new MqttServer(config, context, eventLoops);
+        try {
+            InetSocketAddress address = server.start();
+            listeners = List.of(address);
+            LOG.info("Petrel {} listening for MQTT on {}:{} ({})", version(), address.getHostString(),
+                    address.getPort(), eventLoops.nativeEpoll() ? "native epoll" : "NIO");
+        } catch (RuntimeException e) {
+            eventLoops.close();
+            handlerPool.shutdownNow();
+            throw e;
+        }
+        state = State.RUNNING;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        boolean wasRunning = state == State.RUNNING;
+        state = State.CLOSED;
+        for (LocalSubscription subscription : new ArrayList<>(localSubscriptions)) {
+            subscription.close();
+        }
+        if (!wasRunning) {
+            return;
+        }
+        server.close();
+        for (Channel channel : connected) {
+            MqttConnectionHandler handler = channel.pipeline().get(MqttConnectionHandler.class);
+            if (handler != null) {
+                handler.shutDown();
+            }
+        }
+        if (!connected.newCloseFuture().awaitUninterruptibly(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            LOG.warn("{} client connections did not close within {} s; closing the event loops anyway",
+                    connected.size(), CLOSE_TIMEOUT_SECONDS);
+        }
+        eventLoops.close();
+        registry.close();
+        handlerPool.shutdown();
+        listeners = List.of();
+        LOG.info("Petrel stopped");
+    }
+
+    @Override
+    public CompletionStage<Void> publish(Message message) {
+        Objects.requireNonNull(message, "message");
+        String problem = Topics.checkTopicName(message.topic());
+        if (problem != null) {
+            throw new IllegalArgumentException("invalid topic name '" + message.topic() + "': " + problem);
+        }
+        if (state != State.RUNNING) {
+            return CompletableFuture.failedFuture(notRunning());
+        }
+        metrics.receivedFromLocal();
+        router.route(message);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public Subscription subscribe(String filter, MessageHandler handler, SubscriptionOptions options) {
+        Objects.requireNonNull(filter, "filter");
+        Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(options, "options");
+        String problem = Topics.checkTopicFilter(filter);
+        if (problem != null) {
+            throw new IllegalArgumentException("invalid topic filter '" + filter + "': " + problem);
+        }
+        if (state != State.RUNNING) {
+            throw notRunning();
+        }
+        LocalSubscription subscription = new LocalSubscription(filter, handler,
+                options.executor().orElse(handlerPool), metrics, this::unsubscribe);
+        localSubscriptions.add(subscription);
+        trie.put(filter, subscription, new Grant(filter, options.maxQos()));
+        router.deliverRetained(filter, subscription, options.maxQos());
+        return subscription;
+    }
+
+    private void unsubscribe(LocalSubscription subscription) {
+        trie.remove(subscription.filter(), subscription);
+        localSubscriptions.remove(subscription);
+    }
+
+    @Override
+    public BrokerStatus status() {
+        return new BrokerStatus(state == State.RUNNING, listeners, connected.size(),
+                registry == null ? 0 : registry.size(), trie.size(), router.retainedCount());
+    }
+
+    /** Returns the bound address of each listener; empty unless running. */
+    public List<InetSocketAddress> listenerAddresses() {
+        return listeners;
+    }
+
+    /**
+     * Returns the port of the first listener, the one bound when the configured port was 0.
+     *
+     * @throws BrokerException if the broker is not running
+     */
+    public int port() {
+        List<InetSocketAddress> bound = listeners;
+        if (bound.isEmpty()) {
+            throw notRunning();
+        }
+        return bound.get(0).getPort();
+    }
+
+    /** Returns the configuration the broker was built with. */
+    public BrokerConfig config() {
+        return config;
+    }
+
+    /** Returns the registry holding the broker's meters. */
+    public MeterRegistry meterRegistry() {
+        return metrics.registry();
+    }
+
+    private BrokerException notRunning() {
+        return new BrokerException(state == State.CLOSED
+                ? "the broker is closed" : "the broker is not started; call start() first");
+    }
+
+    /** Builder of {@link PetrelBroker}. Not thread-safe. */
+    public static final class Builder {
+
+        private BrokerConfig config = BrokerConfig.defaults();
+        private MeterRegistry meterRegistry;
+
+        private Builder() {
+        }
+
+        /** Replaces the whole configuration. */
+        public Builder config(BrokerConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /** Sets the listener address; see {@link BrokerConfig.Builder#host}. */
+        public Builder host(String host) {
+            this.config = config.toBuilder().host(host).build();
+            return this;
+        }
+
+        /** Sets the listener port, 0 for an ephemeral port; see {@link BrokerConfig.Builder#port}. */
+        public Builder port(int port) {
+            this.config = config.toBuilder().port(port).build();
+            return this;
+        }
+
+        /**
+         * Sets the Micrometer registry for the broker's meters. Default: a private
+         * {@link SimpleMeterRegistry}, readable through {@link PetrelBroker#meterRegistry()}.
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+            return this;
+        }
+
+        /** Builds a broker; call {@link PetrelBroker#start()} to open its listener. */
+        public PetrelBroker build() {
+            return new PetrelBroker(this);
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package io.petrel.broker.protocol;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.petrel.api.Message;
+import io.petrel.broker.BrokerConfig;
+import io.petrel.broker.routing.Topics;
+import io.petrel.broker.session.Session;
+
+import java.util.UUID;
+
+/**
+ * A CONNECT packet checked against the protocol rules and the broker's limits: either the accepted
+ * connection parameters or the reason it was rejected. Immutable.
+ */
+final class ConnectRequest {
+
+    /** MQTT 3.1.1 CONNACK return code: unacceptable protocol version. */
+    static final int V3_UNACCEPTABLE_PROTOCOL_VERSION = 0x01;
+    /** MQTT 3.1.1 CONNACK return code: identifier rejected. */
+    static final int V3_IDENTIFIER_REJECTED = 0x02;
+
+    private final ProtocolViolation violation;
+    private final int v3ReturnCode;
+    private final String problem;
+
+    private final int protocolLevel;
+    private final String clientId;
+    private final boolean assignedClientId;
+    private final boolean cleanStart;
+    private final int keepAliveSeconds;
+    private final boolean keepAliveOverridden;
+    private final long sessionExpirySeconds;
+    private final boolean requestProblemInformation;
+    private final Message will;
+
+    private ConnectRequest(ProtocolViolation violation, int v3ReturnCode, String problem, int protocolLevel) {
+        this.violation = violation;
+        this.v3ReturnCode = v3ReturnCode;
+        this.problem = problem;
+        this.protocolLevel = protocolLevel;
+        this.clientId = null;
+        this.assignedClientId = false;
+        this.cleanStart = true;
+        this.keepAliveSeconds = 0;
+        this.keepAliveOverridden = false;
+        this.sessionExpirySeconds = 0;
+        this.requestProblemInformation = true;
+        this.will = null;
+    }
+
+    private ConnectRequest(int protocolLevel, String clientId, boolean assignedClientId, boolean cleanStart,
+                           int keepAliveSeconds, boolean keepAliveOverridden, long sessionExpirySeconds,
+                           boolean requestProblemInformation, Message will) {
+        this.violation = null;
+        this.v3ReturnCode = 0;
+        this.problem = null;
+        this.protocolLevel = protocolLevel;
+        this.clientId = clientId;
+        this.assignedClientId = assignedClientId;
+        this.cleanStart = cleanStart;
+        this.keepAliveSeconds = keepAliveSeconds;
+        this.keepAliveOverridden = keepAliveOverridden;
+        this.sessionExpirySeconds = sessionExpirySeconds;
+        this.requestProblemInformation = requestProblemInformation;
+        this.will = will;
+    }
+
+    /** Checks a decoded CONNECT against the rules of its protocol version and the broker limits. */
+    static ConnectRequest check(MqttConnectMessage connect, BrokerConfig config) {
+        MqttConnectVariableHeader header = connect.variableHeader();
+        int level = header.version();
+        boolean mqtt5 = level == 5;
+
+        // [MQTT-3.1.2-11], [MQTT-3.1.2-13], [MQTT-3.1.2-15]: without the will flag, will QoS and will
+        // retain must be 0; [MQTT-3.1.2-14]: will QoS 3 is invalid.
+        if (header.willQos() > 2) {
+            return rejected(ProtocolViolation.MALFORMED_PACKET, 0, "will QoS 3 is invalid", level);
+        }
+        if (!header.isWillFlag() && (header.willQos() != 0 || header.isWillRetain())) {
+            return rejected(ProtocolViolation.MALFORMED_PACKET, 0,
+                    "will QoS or will retain set without the will flag", level);
+        }
+        // [MQTT-3.1.2-22]: in MQTT 3.1.1 a password requires a user name.
+        if (!mqtt5 && header.hasPassword() && !header.hasUserName()) {
+            return rejected(ProtocolViolation.MALFORMED_PACKET, 0, "password flag set without user name flag", level);
+        }
+
+        String clientId = connect.payload().clientIdentifier();
+        boolean assigned = false;
+        if (clientId == null || clientId.isEmpty()) {
+            if (mqtt5) {
+                // [MQTT-3.1.3-6]: the server assigns an identifier and returns it in CONNACK.
+                clientId = "petrel-" + UUID.randomUUID();
+                assigned = true;
+            } else if (level == 4 && header.isCleanSession()) {
+                // [MQTT-3.1.3-6], [MQTT-3.1.3-7]: 3.1.1 allows an empty identifier with clean session 1 only.
+                clientId = "petrel-" + UUID.randomUUID();
+            } else {
+                return rejected(ProtocolViolation.CLIENT_ID_REJECTED, V3_IDENTIFIER_REJECTED,
+                        "empty client identifier requires clean session 1", level);
+            }
+        } else if (ByteBufUtil.utf8Bytes(clientId) > config.maxClientIdLength()) {
+            return rejected(ProtocolViolation.CLIENT_ID_REJECTED, V3_IDENTIFIER_REJECTED,
+                    "client identifier longer than " + config.maxClientIdLength()
+                            + " bytes (" + BrokerConfig.MAX_CLIENT_ID_LENGTH + ")", level);
+        }
+
+        int keepAlive = header.keepAliveTimeSeconds();
+        boolean overridden = false;
+        if (keepAlive > config.maxKeepAliveSeconds()) {
+            if (!mqtt5) {
+                // MQTT 3.1.1 cannot tell the client another keepalive; reject as Mosquitto does.
+                return rejected(ProtocolViolation.PROTOCOL_ERROR, V3_IDENTIFIER_REJECTED,
+                        "keepalive " + keepAlive + " s is above the maximum of " + config.maxKeepAliveSeconds()
+                                + " s (" + BrokerConfig.MAX_KEEPALIVE_SECONDS + ")", level);
+            }
+            keepAlive = config.maxKeepAliveSeconds();
+            overridden = true;
+        }
+
+        long expiry;
+        boolean problemInformation = true;
+        if (mqtt5) {
+            expiry = unsignedIntProperty(header.properties(), MqttProperties.SESSION_EXPIRY_INTERVAL, 0);
+            problemInformation = unsignedIntProperty(header.properties(),
+                    MqttProperties.REQUEST_PROBLEM_INFORMATION, 1) != 0;
+        } else {
+            expiry = header.isCleanSession() ? 0 : Session.NEVER_EXPIRES;
+        }
+
+        Message will = null;
+        if (header.isWillFlag()) {
+            String willTopic = connect.payload().willTopic();
+            String topicProblem = willTopic == null ? "will topic is missing" : Topics.checkTopicName(willTopic);
+            if (topicProblem != null) {
+                return rejected(ProtocolViolation.INVALID_TOPIC, 0, "invalid will topic: " + topicProblem, level);
+            }
+            will = InboundMessages.fromWill(connect);
+        }
+        return new ConnectRequest(level, clientId, assigned, header.isCleanSession(), keepAlive, overridden,
+                expiry, problemInformation, will);
+    }
+
+    static ConnectRequest rejected(ProtocolViolation violation, int v3ReturnCode, String problem, int level) {
+        return new ConnectRequest(violation, v3ReturnCode, problem, level);
+    }
+
+    private static long unsignedIntProperty(MqttProperties properties, int id, long defaultValue) {
+        MqttProperties.MqttProperty<?> property = properties.getProperty(id);
+        return property == null ? defaultValue : Integer.toUnsignedLong((Integer) property.value());
+    }
+
+    /** Returns the reason the CONNECT was rejected, or null if it was accepted. */
+    ProtocolViolation violation() {
+        return violation;
+    }
+
+    /** Returns the MQTT 3.1.1 CONNACK return code for a rejection, or 0 to close without CONNACK. */
+    int v3ReturnCode() {
+        return v3ReturnCode;
+    }
+
+    String problem() {
+        return problem;
+    }
+
+    int protocolLevel() {
+        return protocolLevel;
+    }
+
+    boolean mqtt5() {
+        return protocolLevel == 5;
+    }
+
+    String clientId() {
+        return clientId;
+    }
+
+    boolean assignedClientId() {
+        return assignedClientId;
+    }
+
+    boolean cleanStart() {
+        return cleanStart;
+    }
+
+    int keepAliveSeconds() {
+        return keepAliveSeconds;
+    }
+
+    boolean keepAliveOverridden() {
+        return keepAliveOverridden;
+    }
+
+    long sessionExpirySeconds() {
+        return sessionExpirySeconds;
+    }
+
+    boolean requestProblemInformation() {
+        return requestProblemInformation;
+    }
+
+    Message will() {
+        return will;
+    }
+}

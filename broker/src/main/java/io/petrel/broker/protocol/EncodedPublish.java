@@ -1,0 +1,87 @@
+package io.petrel.broker.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.petrel.api.Message;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One routed message and its wire encodings, shared by every network subscriber that receives it.
+ *
+ * <p>A PUBLISH is encoded once per wire form (MQTT 3 or 5 layout, QoS, retain flag), the first time a
+ * subscriber needs that form; the others write retained slices of the same buffer. At QoS 1 and 2
+ * only the two-byte packet identifier is written per subscriber, between the shared head and tail.
+ *
+ * <p>Lifetime: the creator holds one user reference; every holder that keeps the publish past the
+ * call that handed it over takes one with {@link #retainUser()} and gives it back with
+ * {@link #releaseUser()} once the packet is written or dropped. The encodings are freed when the
+ * last user is gone. Thread-safe: subscribers on different event loops encode and write concurrently.
+ */
+public final class EncodedPublish {
+
+    private static final int FORMS = 12;
+
+    private final Message message;
+    private final AtomicInteger users = new AtomicInteger(1);
+    private final ByteBuf[] forms = new ByteBuf[FORMS];
+    private final int[] packetIdOffsets = new int[FORMS];
+
+    /** Wraps a message; nothing is encoded until a subscriber writes it. */
+    public EncodedPublish(Message message) {
+        this.message = message;
+    }
+
+    /** Returns the message. */
+    public Message message() {
+        return message;
+    }
+
+    /** Takes a user reference, keeping the encodings alive. */
+    public void retainUser() {
+        users.incrementAndGet();
+    }
+
+    /** Gives back a user reference; the last one frees the encodings. */
+    public void releaseUser() {
+        if (users.decrementAndGet() == 0) {
+            synchronized (this) {
+                for (int i = 0; i < FORMS; i++) {
+                    if (forms[i] != null) {
+                        forms[i].release();
+                        forms[i] = null;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Writes the PUBLISH to {@code ctx} without flushing. The caller must hold a user reference and
+     * run on the channel's event loop.
+     */
+    public void write(ChannelHandlerContext ctx, boolean mqtt5, int qos, boolean retain, int packetId) {
+        int form = (mqtt5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0);
+        ByteBuf encoded;
+        int idOffset;
+        synchronized (this) {
+            encoded = forms[form];
+            if (encoded == null) {
+                encoded = PublishEncoder.encode(ctx.alloc(), message, mqtt5, qos, retain, false, 0);
+                forms[form] = encoded;
+                packetIdOffsets[form] = PublishEncoder.packetIdOffset(encoded);
+            }
+            idOffset = packetIdOffsets[form];
+        }
+        // The caller's user reference keeps the encoding alive outside the lock.
+        if (qos == 0) {
+            ctx.write(encoded.retainedDuplicate(), ctx.voidPromise());
+            return;
+        }
+        int start = encoded.readerIndex();
+        ctx.write(encoded.retainedSlice(start, idOffset), ctx.voidPromise());
+        ctx.write(ctx.alloc().buffer(2, 2).writeShort(packetId), ctx.voidPromise());
+        ctx.write(encoded.retainedSlice(start + idOffset + 2, encoded.readableBytes() - idOffset - 2),
+                ctx.voidPromise());
+    }
+}

@@ -1,0 +1,70 @@
+package io.petrel.broker.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.petrel.api.Message;
+import io.petrel.api.Qos;
+
+/**
+ * Converts decoded PUBLISH packets and CONNECT wills into {@link Message} values, copying the payload
+ * once so the network buffer can be released at once. Stateless.
+ */
+final class InboundMessages {
+
+    private InboundMessages() {
+    }
+
+    static Message fromPublish(MqttPublishMessage publish) {
+        ByteBuf content = publish.content();
+        byte[] payload = new byte[content.readableBytes()];
+        content.getBytes(content.readerIndex(), payload);
+        Message.Builder builder = Message.builder(publish.variableHeader().topicName())
+                .payload(payload)
+                .qos(Qos.of(publish.fixedHeader().qosLevel().value()))
+                .retain(publish.fixedHeader().isRetain());
+        copyProperties(publish.variableHeader().properties(), builder);
+        return builder.build();
+    }
+
+    static Message fromWill(MqttConnectMessage connect) {
+        Message.Builder builder = Message.builder(connect.payload().willTopic())
+                .payload(connect.payload().willMessageInBytes())
+                .qos(Qos.of(connect.variableHeader().willQos()))
+                .retain(connect.variableHeader().isWillRetain());
+        copyProperties(connect.payload().willProperties(), builder);
+        return builder.build();
+    }
+
+    /** Copies the MQTT 5.0 properties that travel with an application message. */
+    private static void copyProperties(MqttProperties properties, Message.Builder builder) {
+        if (properties == null || properties.isEmpty()) {
+            return;
+        }
+        MqttProperties.MqttProperty<?> property = properties.getProperty(MqttProperties.PAYLOAD_FORMAT_INDICATOR);
+        if (property != null) {
+            builder.payloadUtf8(((Integer) property.value()) == 1);
+        }
+        property = properties.getProperty(MqttProperties.PUBLICATION_EXPIRY_INTERVAL);
+        if (property != null) {
+            builder.messageExpiryIntervalSeconds(Integer.toUnsignedLong((Integer) property.value()));
+        }
+        property = properties.getProperty(MqttProperties.CONTENT_TYPE);
+        if (property != null) {
+            builder.contentType((String) property.value());
+        }
+        property = properties.getProperty(MqttProperties.RESPONSE_TOPIC);
+        if (property != null) {
+            builder.responseTopic((String) property.value());
+        }
+        property = properties.getProperty(MqttProperties.CORRELATION_DATA);
+        if (property != null) {
+            builder.correlationData((byte[]) property.value());
+        }
+        for (MqttProperties.MqttProperty<?> userProperty : properties.getProperties(MqttProperties.USER_PROPERTY)) {
+            MqttProperties.UserProperty pair = (MqttProperties.UserProperty) userProperty;
+            builder.userProperty(pair.value().key, pair.value().value);
+        }
+    }
+}

@@ -1,0 +1,512 @@
+package io.petrel.broker.protocol;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
+import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.petrel.api.Message;
+import io.petrel.broker.observability.RateLimitedLogger;
+import io.petrel.broker.session.ConnectOutcome;
+import io.petrel.broker.session.Session;
+import io.petrel.broker.session.SessionConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The MQTT state machine of one network connection: CONNECT, then PUBLISH flows in both directions,
+ * SUBSCRIBE, UNSUBSCRIBE, PINGREQ and DISCONNECT, with keepalive and connect timeouts.
+ *
+ * <p>Threads: one instance per connection, used only on the connection's event loop, except
+ * {@link #takeOver()} and {@link #shutDown()}, which hand their work to that event loop. Every
+ * protocol violation leaves through {@link #reject}, which counts it, logs it at DEBUG and replies
+ * as the client's protocol version requires.
+ */
+public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implements SessionConnection {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MqttConnectionHandler.class);
+    private static final RateLimitedLogger REJECT_LOG = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
+    /** The channel attribute where netty-codec-mqtt keeps the protocol version decoded from CONNECT. */
+    private static final AttributeKey<MqttVersion> MQTT_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
+
+    private enum State { AWAITING_CONNECT, CONNECTING, CONNECTED, CLOSED }
+
+    private final ProtocolContext context;
+    private final CompletableFuture<Void> detached = new CompletableFuture<>();
+    private final ArrayDeque<Object> heldWhileConnecting = new ArrayDeque<>();
+
+    private ChannelHandlerContext ctx;
+    private State state = State.AWAITING_CONNECT;
+    private ScheduledFuture<?> connectTimeout;
+    private ConnectRequest request;
+    private Session session;
+    private Message will;
+    private boolean mqtt5;
+    private boolean requestProblemInformation = true;
+    private boolean serverClosing;
+
+    /** Creates the handler of one new connection. */
+    public MqttConnectionHandler(ProtocolContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        connectTimeout = ctx.executor().schedule(this::onConnectTimeout,
+                context.config().connectTimeoutMillis(), TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    private void onConnectTimeout() {
+        if (state == State.AWAITING_CONNECT) {
+            reject(ProtocolViolation.CONNECT_TIMEOUT, "no CONNECT within "
+                    + context.config().connectTimeoutMillis() + " ms");
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (state == State.CONNECTING) {
+            // Clients may send packets right after CONNECT; keep them until CONNACK is written.
+            heldWhileConnecting.addLast(msg);
+            return;
+        }
+        try {
+            if (state != State.CLOSED && msg instanceof MqttMessage) {
+                process((MqttMessage) msg);
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.flush();
+        ctx.fireChannelReadComplete();
+    }
+
+    private void process(MqttMessage message) {
+        DecoderResult result = message.decoderResult();
+        if (result != null && result.isFailure()) {
+            onDecoderFailure(message, result.cause());
+            return;
+        }
+        MqttMessageType type = message.fixedHeader().messageType();
+        if (state == State.AWAITING_CONNECT) {
+            if (type == MqttMessageType.CONNECT) {
+                onConnect((MqttConnectMessage) message);
+            } else {
+                // [MQTT-3.1.0-1]: CONNECT must be the first packet.
+                reject(ProtocolViolation.PROTOCOL_ERROR, type + " before CONNECT");
+            }
+            return;
+        }
+        switch (type) {
+            case PUBLISH -> InboundPublishing.onPublish(this, (MqttPublishMessage) message);
+            case PUBACK -> session.onPubAck(packetId(message));
+            case PUBREC -> onPubRec(packetId(message));
+            case PUBREL -> onPubRel(packetId(message));
+            case PUBCOMP -> session.onPubComp(packetId(message));
+            case SUBSCRIBE -> SubscriptionHandling.onSubscribe(this, (MqttSubscribeMessage) message);
+            case UNSUBSCRIBE -> SubscriptionHandling.onUnsubscribe(this, (MqttUnsubscribeMessage) message);
+            case PINGREQ -> ctx.write(Packets.pingResp(), ctx.voidPromise());
+            case DISCONNECT -> onDisconnect(message);
+            // [MQTT-3.1.0-2]: a second CONNECT is a protocol violation.
+            case CONNECT -> reject(ProtocolViolation.PROTOCOL_ERROR, "second CONNECT on one connection");
+            default -> reject(ProtocolViolation.PROTOCOL_ERROR, "unexpected " + type + " from a client");
+        }
+    }
+
+    private static int packetId(MqttMessage message) {
+        return ((MqttMessageIdVariableHeader) message.variableHeader()).messageId();
+    }
+
+    private void onDecoderFailure(MqttMessage message, Throwable cause) {
+        if (state == State.AWAITING_CONNECT) {
+            MqttVersion version = ctx.channel().attr(MQTT_VERSION).get();
+            int level = version == null ? 4 : version.protocolLevel();
+            if (cause instanceof MqttUnacceptableProtocolVersionException) {
+                rejectConnect(ConnectRequest.rejected(ProtocolViolation.UNSUPPORTED_PROTOCOL_VERSION,
+                        ConnectRequest.V3_UNACCEPTABLE_PROTOCOL_VERSION, cause.getMessage(), level));
+                return;
+            }
+            if (cause instanceof MqttIdentifierRejectedException) {
+                rejectConnect(ConnectRequest.rejected(ProtocolViolation.CLIENT_ID_REJECTED,
+                        ConnectRequest.V3_IDENTIFIER_REJECTED, cause.getMessage(), level));
+                return;
+            }
+            boolean isConnect = message.fixedHeader() != null
+                    && message.fixedHeader().messageType() == MqttMessageType.CONNECT;
+            if (isConnect && !(cause instanceof TooLongFrameException)) {
+                rejectConnect(ConnectRequest.rejected(ProtocolViolation.MALFORMED_PACKET, 0,
+                        String.valueOf(cause.getMessage()), level));
+                return;
+            }
+        }
+        reject(classify(cause), String.valueOf(cause.getMessage()));
+    }
+
+    private static ProtocolViolation classify(Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            return ProtocolViolation.PACKET_TOO_LARGE;
+        }
+        String text = cause.getMessage();
+        if (text != null && text.contains("invalid publish topic name")) {
+            return ProtocolViolation.INVALID_TOPIC;
+        }
+        return ProtocolViolation.MALFORMED_PACKET;
+    }
+
+    private void onConnect(MqttConnectMessage connect) {
+        ConnectRequest checked = ConnectRequest.check(connect, context.config());
+        mqtt5 = checked.mqtt5();
+        if (checked.violation() != null) {
+            rejectConnect(checked);
+            return;
+        }
+        request = checked;
+        requestProblemInformation = checked.requestProblemInformation();
+        will = checked.will();
+        state = State.CONNECTING;
+        connectTimeout.cancel(false);
+        ctx.channel().config().setAutoRead(false);
+        context.registry()
+                .connect(checked.clientId(), checked.cleanStart(), checked.sessionExpirySeconds(), this)
+                .whenComplete((outcome, error) -> {
+                    if (ctx.executor().inEventLoop()) {
+                        onSessionAttached(outcome, error);
+                    } else {
+                        ctx.executor().execute(() -> onSessionAttached(outcome, error));
+                    }
+                });
+    }
+
+    private void onSessionAttached(ConnectOutcome outcome, Throwable error) {
+        if (error != null) {
+            LOG.warn("Connecting client {} failed", request.clientId(), error);
+            state = State.CLOSED;
+            ctx.close();
+            releaseHeld();
+            return;
+        }
+        session = outcome.session();
+
+        if (!ctx.channel().isActive()) {
+            // The client went away while its session was being taken over from another connection.
+            state = State.CLOSED;
+            releaseHeld();
+            context.registry().disconnected(session, this);
+            detached.complete(null);
+            return;
+        }
+        ctx.write(Packets.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, outcome.sessionPresent(),
+                connAckProperties()), ctx.voidPromise());
+        state = State.CONNECTED;
+        context.connected().add(ctx.channel());
+
+        int keepAlive = request.keepAliveSeconds();
+        if (keepAlive > 0) {
+            // [MQTT-3.1.2-24]: close after one and a half keepalive periods without a packet.
+            long timeoutMillis = keepAlive * 1500L;
+            ctx.pipeline().addBefore(ctx.name(), "keepalive",
+                    new IdleStateHandler(timeoutMillis, 0, 0, TimeUnit.MILLISECONDS));
+        }
+
+        LOG.debug("Client {} connected from {} with MQTT level {}, session present {}",
+                request.clientId(), ctx.channel().remoteAddress(), request.protocolLevel(), outcome.sessionPresent());
+        session.resumeDelivery();
+        while (!heldWhileConnecting.isEmpty() && state == State.CONNECTED) {
+            Object held = heldWhileConnecting.pollFirst();
+            channelRead(ctx, held);
+        }
+        releaseHeld();
+        ctx.flush();
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    private MqttProperties connAckProperties() {
+        if (!mqtt5) {
+            return MqttProperties.NO_PROPERTIES;
+        }
+        MqttProperties properties = new MqttProperties();
+        if (request.assignedClientId()) {
+            properties.add(new MqttProperties.StringProperty(MqttProperties.ASSIGNED_CLIENT_IDENTIFIER,
+                    request.clientId()));
+        }
+        if (request.keepAliveOverridden()) {
+            properties.add(new MqttProperties.IntegerProperty(MqttProperties.SERVER_KEEP_ALIVE,
+                    request.keepAliveSeconds()));
+        }
+        properties.add(new MqttProperties.IntegerProperty(MqttProperties.MAXIMUM_PACKET_SIZE,
+                context.config().maxPacketSizeBytes()));
+        properties.add(new MqttProperties.IntegerProperty(MqttProperties.TOPIC_ALIAS_MAXIMUM, 0));
+        properties.add(new MqttProperties.IntegerProperty(MqttProperties.RETAIN_AVAILABLE, 1));
+        properties.add(new MqttProperties.IntegerProperty(MqttProperties.WILDCARD_SUBSCRIPTION_AVAILABLE, 1));
+        properties.add(new MqttProperties.IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0));
+        properties.add(new MqttProperties.IntegerProperty(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 0));
+        return properties;
+    }
+
+    private void releaseHeld() {
+        Object held;
+        while ((held = heldWhileConnecting.pollFirst()) != null) {
+            ReferenceCountUtil.release(held);
+        }
+    }
+
+    private void onPubRec(int packetId) {
+        boolean known = session.onPubRec(packetId);
+        ctx.write(Packets.pubRel(packetId, known ? Packets.SUCCESS : Packets.PACKET_ID_NOT_FOUND), ctx.voidPromise());
+    }
+
+    private void onPubRel(int packetId) {
+        boolean known = session.completeInboundQos2(packetId);
+        ctx.write(Packets.pubComp(packetId, known ? Packets.SUCCESS : Packets.PACKET_ID_NOT_FOUND), ctx.voidPromise());
+    }
+
+    private void onDisconnect(MqttMessage message) {
+        int reason = 0;
+        if (mqtt5 && message.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader header) {
+            reason = header.reasonCode() & 0xFF;
+            MqttProperties.MqttProperty<?> expiry = header.properties().getProperty(
+                    MqttProperties.SESSION_EXPIRY_INTERVAL);
+            if (expiry != null) {
+                long seconds = Integer.toUnsignedLong((Integer) expiry.value());
+                if (request.sessionExpirySeconds() == 0 && seconds != 0) {
+                    // [MQTT-3.14.2-2]: an expiry of 0 set on CONNECT cannot be raised on DISCONNECT.
+                    reject(ProtocolViolation.PROTOCOL_ERROR,
+                            "session expiry interval raised from 0 on DISCONNECT");
+                    return;
+                }
+                session.expiryIntervalSeconds(seconds);
+            }
+        }
+        // [MQTT-3.1.2-10]: a normal DISCONNECT discards the will; MQTT 5.0 reason 0x04 keeps it.
+        if (reason != 0x04) {
+            will = null;
+        }
+        state = State.CLOSED;
+        ctx.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent) {
+            reject(ProtocolViolation.KEEPALIVE_TIMEOUT, "no packet within 1.5 times the keepalive of "
+                    + request.keepAliveSeconds() + " s");
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && session != null && state == State.CONNECTED) {
+            session.drain();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("Connection of client {} from {} failed: {}", clientIdForLog(), ctx.channel().remoteAddress(),
+                cause.toString());
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        State previous = state;
+        state = State.CLOSED;
+        if (connectTimeout != null) {
+            connectTimeout.cancel(false);
+        }
+        releaseHeld();
+        if (session != null) {
+            if (will != null && !serverClosing) {
+                publishWill();
+            }
+            context.registry().disconnected(session, this);
+            LOG.debug("Client {} disconnected", request.clientId());
+        }
+        if (previous != State.CONNECTING) {
+            detached.complete(null);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    private void publishWill() {
+        Message message = will;
+        will = null;
+        context.metrics().willPublished();
+        LOG.debug("Publishing the will of client {} on '{}'", request.clientId(), message.topic());
+        context.router().route(message);
+    }
+
+    /**
+     * Closes the connection for a protocol violation. This is the single exit for all of them: it
+     * counts the violation, logs it at DEBUG with the client and address, and sends DISCONNECT with
+     * the reason code to an MQTT 5.0 client that completed CONNECT before closing.
+     */
+    void reject(ProtocolViolation violation, String detail) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        context.metrics().protocolViolation(violation);
+        LOG.debug("Closing connection of client {} from {}: {} ({})", clientIdForLog(),
+                ctx.channel().remoteAddress(), violation.tag(), detail);
+        boolean sendDisconnect = mqtt5 && state == State.CONNECTED;
+        state = State.CLOSED;
+        if (sendDisconnect) {
+            ctx.writeAndFlush(Packets.disconnect((byte) violation.reasonCode(),
+                            Packets.reasonString(requestProblemInformation ? detail : null)))
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.flush();
+            ctx.close();
+        }
+    }
+
+    /** Rejects a CONNECT with the CONNACK code of its protocol version, then closes the connection. */
+    private void rejectConnect(ConnectRequest rejected) {
+        ProtocolViolation violation = rejected.violation();
+        context.metrics().protocolViolation(violation);
+        REJECT_LOG.warn("Rejected connection from {}: {} ({})", ctx.channel().remoteAddress(), violation.tag(),
+                rejected.problem());
+        state = State.CLOSED;
+        MqttConnectReturnCode code = null;
+        if (rejected.mqtt5()) {
+            code = MqttConnectReturnCode.valueOf((byte) violation.reasonCode());
+        } else if (rejected.v3ReturnCode() != 0) {
+            code = MqttConnectReturnCode.valueOf((byte) rejected.v3ReturnCode());
+        }
+        if (code == null) {
+            ctx.flush();
+            ctx.close();
+            return;
+        }
+        MqttProperties properties = rejected.mqtt5() ? Packets.reasonString(rejected.problem())
+                : MqttProperties.NO_PROPERTIES;
+        ctx.writeAndFlush(Packets.connAck(code, false, properties)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Closes the connection because the broker is stopping (MQTT 5.0: DISCONNECT 0x8B). Any thread. */
+    public void shutDown() {
+        ctx.executor().execute(() -> {
+            serverClosing = true;
+            closeWith(Packets.SERVER_SHUTTING_DOWN);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> takeOver() {
+        ctx.executor().execute(() -> closeWith(Packets.SESSION_TAKEN_OVER));
+        return detached;
+    }
+
+    private void closeWith(byte reasonCode) {
+        if (state != State.CONNECTED) {
+            ctx.close();
+            return;
+        }
+        state = State.CLOSED;
+        if (mqtt5) {
+            ctx.writeAndFlush(Packets.disconnect(reasonCode, MqttProperties.NO_PROPERTIES))
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.flush();
+            ctx.close();
+        }
+    }
+
+    // SessionConnection, called on this connection's event loop.
+
+    @Override
+    public EventExecutor executor() {
+        return ctx.executor();
+    }
+
+    @Override
+    public boolean isWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    @Override
+    public void writePublish(EncodedPublish publish, int qos, boolean retain, int packetId) {
+        publish.write(ctx, mqtt5, qos, retain, packetId);
+    }
+
+    @Override
+    public void writeResend(Message message, int qos, boolean retain, int packetId) {
+        ctx.write(PublishEncoder.encode(ctx.alloc(), message, mqtt5, qos, retain, true, packetId), ctx.voidPromise());
+    }
+
+    @Override
+    public void writePubRel(int packetId) {
+        ctx.write(Packets.pubRel(packetId, Packets.SUCCESS), ctx.voidPromise());
+    }
+
+    @Override
+    public void flush() {
+        ctx.flush();
+    }
+
+    // Accessors for the per-packet handlers of this package.
+
+    ChannelHandlerContext channelContext() {
+        return ctx;
+    }
+
+    ProtocolContext context() {
+        return context;
+    }
+
+    Session session() {
+        return session;
+    }
+
+    boolean mqtt5() {
+        return mqtt5;
+    }
+
+    boolean requestProblemInformation() {
+        return requestProblemInformation;
+    }
+
+    String clientId() {
+        return request.clientId();
+    }
+
+    private String clientIdForLog() {
+        return request == null || request.clientId() == null ? "(before CONNECT)" : request.clientId();
+    }
+}

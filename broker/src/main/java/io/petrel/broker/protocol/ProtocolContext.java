@@ -1,0 +1,24 @@
+package io.petrel.broker.protocol;
+
+import io.netty.channel.group.ChannelGroup;
+import io.petrel.broker.BrokerConfig;
+import io.petrel.broker.observability.BrokerMetrics;
+import io.petrel.broker.routing.MessageRouter;
+import io.petrel.broker.session.SessionRegistry;
+
+/**
+ * The broker services every connection handler uses, shared by all connections.
+ *
+ * @param config    the validated broker configuration
+ * @param registry  sessions and their subscriptions
+ * @param router    routing to subscribers and the retained index
+ * @param metrics   the meter catalogue
+ * @param connected channels that completed CONNECT, closed together on shutdown
+ */
+public record ProtocolContext(
+        BrokerConfig config,
+        SessionRegistry registry,
+        MessageRouter router,
+        BrokerMetrics metrics,
+        ChannelGroup connected) {
+}

@@ -1,0 +1,357 @@
+package io.petrel.broker.routing;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
+
+/**
+ * Subscriptions indexed by topic-filter level: each filter maps to a set of subscribers, each with a
+ * value (for the broker, the granted QoS and subscription options). Subscribers are compared with
+ * {@code equals}.
+ *
+ * <p>Threads: {@link #match} takes no lock and never blocks, so any thread may route a message at any
+ * time. {@link #put} and {@link #remove} may also be called from any thread, but a lock serializes
+ * them. A writer never changes what a reader may be looking at. To change the subscribers of a node it
+ * builds a new array and publishes it with one volatile write, so a concurrent {@code match} sees
+ * either the old or the new subscriber set of every node, never a partial one. A new child node is
+ * built completely before it is published, and the children of a node live in a {@link LevelMap},
+ * which lets readers in while one writer changes it. A match that overlaps a {@code put} or
+ * {@code remove} of another filter may or may not see that change, but it always sees every
+ * subscription that was present for its whole duration.
+ *
+ * <p>{@code remove} detaches nodes left without subscribers and children, so memory follows the
+ * number of subscriptions rather than their history.
+ *
+ * <p>Matching recurses once per {@code '+'} level along a path, so {@link #put} rejects filters with
+ * more levels than the limit given to the constructor. This bounds the stack depth of {@code match},
+ * whatever topics publishers send.
+ *
+ * @param <S> the subscriber type, compared with {@code equals}
+ * @param <V> the value stored per (filter, subscriber)
+ */
+public final class SubscriptionTrie<S, V> {
+
+    /** Default maximum number of levels in a filter passed to {@link #put}. */
+    public static final int DEFAULT_MAX_FILTER_LEVELS = 1024;
+
+    private static final Object[] NO_SUBSCRIBERS = new Object[0];
+
+    private final Node root = new Node();
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final int maxFilterLevels;
+    private volatile long size;
+
+    /** Creates an empty trie that accepts filters of up to {@link #DEFAULT_MAX_FILTER_LEVELS} levels. */
+    public SubscriptionTrie() {
+        this(DEFAULT_MAX_FILTER_LEVELS);
+    }
+
+    /** Creates an empty trie that accepts filters of up to {@code maxFilterLevels} levels. */
+    public SubscriptionTrie(int maxFilterLevels) {
+        if (maxFilterLevels < 1) {
+            throw new IllegalArgumentException("invalid maxFilterLevels " + maxFilterLevels + ": expected 1 or more");
+        }
+        this.maxFilterLevels = maxFilterLevels;
+    }
+
+    /**
+     * Adds or replaces the subscription of {@code subscriber} to {@code filter}.
+     *
+     * @return the previous value for this filter and subscriber, or {@code null} if there was none
+     * @throws IllegalArgumentException if the filter is invalid or has more levels than the limit
+     */
+    public V put(String filter, S subscriber, V value) {
+        Objects.requireNonNull(subscriber, "subscriber");
+        Objects.requireNonNull(value, "value");
+        checkFilter(filter);
+        writeLock.lock();
+        try {
+            Node node = root;
+            int start = 0;
+            while (true) {
+                int end = Topics.levelEnd(filter, start);
+                node = childForPut(node, filter, start, end);
+                if (end == filter.length()) {
+                    break;
+                }
+                start = end + 1;
+            }
+            return putSubscriber(node, subscriber, value);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Removes the subscription of {@code subscriber} to {@code filter}.
+     *
+     * @return the removed value, or {@code null} if there was no such subscription
+     */
+    public V remove(String filter, S subscriber) {
+        Objects.requireNonNull(filter, "filter");
+        Objects.requireNonNull(subscriber, "subscriber");
+        writeLock.lock();
+        try {
+            int levels = Topics.levelCount(filter);
+            if (levels > maxFilterLevels) {
+                return null; // put never stored such a filter
+            }
+            Node[] path = new Node[levels + 1];
+            int[] levelStarts = new int[levels];
+            path[0] = root;
+            int start = 0;
+            for (int level = 0; level < levels; level++) {
+                int end = Topics.levelEnd(filter, start);
+                Node child = child(path[level], filter, start, end);
+                if (child == null) {
+                    return null;
+                }
+                levelStarts[level] = start;
+                path[level + 1] = child;
+                start = end + 1;
+            }
+            V removed = removeSubscriber(path[levels], subscriber);
+            if (removed != null) {
+                prune(path, levelStarts, filter);
+            }
+            return removed;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Visits every (subscriber, value) of every filter that matches {@code topic}, a valid topic name.
+     * A subscriber with several matching filters is visited once per filter. Lock-free; the visitor
+     * runs on the calling thread and an exception it throws ends the match.
+     */
+    public void match(String topic, BiConsumer<? super S, ? super V> visitor) {
+        if (Topics.startsWithDollar(topic)) {
+            // [MQTT-4.7.2-1]: wildcards at the first level do not match topics starting with '$'.
+            LevelMap<Node> children = root.children;
+            if (children == null) {
+                return;
+            }
+            int end = Topics.levelEnd(topic, 0);
+            Node child = children.get(topic, 0, end);
+            if (child != null) {
+                matchFrom(child, topic, end + 1, visitor);
+            }
+            return;
+        }
+        matchFrom(root, topic, 0, visitor);
+    }
+
+    /** Returns the number of (filter, subscriber) entries. */
+    public long size() {
+        return size;
+    }
+
+    /** Returns true if the trie contains no subscription. */
+    public boolean isEmpty() {
+        return size == 0;
+    }
+
+    /** Returns the number of nodes including the root; for tests of pruning. */
+    int nodeCount() {
+        writeLock.lock();
+        try {
+            int count = 0;
+            ArrayDeque<Node> pending = new ArrayDeque<>();
+            pending.push(root);
+            while (!pending.isEmpty()) {
+                Node node = pending.pop();
+                count++;
+                if (node.singleLevelChild != null) {
+                    pending.push(node.singleLevelChild);
+                }
+                if (node.multiLevelChild != null) {
+                    pending.push(node.multiLevelChild);
+                }
+                if (node.children != null) {
+                    node.children.forEach((level, child) -> pending.push(child));
+                }
+            }
+            return count;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Visits the subscribers of the filters below {@code node} that match the topic levels from
+     * {@code start} on; {@code start > topic.length()} means that no level is left. Recurses only for
+     * {@code '+'} children and walks exact levels in the loop.
+     */
+    private void matchFrom(Node node, String topic, int start, BiConsumer<? super S, ? super V> visitor) {
+        int length = topic.length();
+        while (true) {
+            Node multiLevel = node.multiLevelChild;
+            if (multiLevel != null) {
+                visitSubscribers(multiLevel, visitor); // '#' matches the remaining levels, none included
+            }
+            if (start > length) {
+                visitSubscribers(node, visitor);
+                return;
+            }
+            int end = topic.indexOf('/', start);
+            if (end < 0) {
+                end = length;
+            }
+            Node singleLevel = node.singleLevelChild;
+            if (singleLevel != null) {
+                matchFrom(singleLevel, topic, end + 1, visitor);
+            }
+            LevelMap<Node> children = node.children;
+            if (children == null) {
+                return;
+            }
+            node = children.get(topic, start, end);
+            if (node == null) {
+                return;
+            }
+            start = end + 1;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void visitSubscribers(Node node, BiConsumer<? super S, ? super V> visitor) {
+        Object[] subscribers = node.subscribers;
+        for (int i = 0; i < subscribers.length; i += 2) {
+            visitor.accept((S) subscribers[i], (V) subscribers[i + 1]);
+        }
+    }
+
+    private void checkFilter(String filter) {
+        String reason = Topics.checkTopicFilter(filter);
+        if (reason != null) {
+            throw new IllegalArgumentException("invalid topic filter '" + filter + "': " + reason);
+        }
+        int levels = Topics.levelCount(filter);
+        if (levels > maxFilterLevels) {
+            throw new IllegalArgumentException("invalid topic filter: " + levels + " levels, the maximum is "
+                    + maxFilterLevels);
+        }
+    }
+
+    /** Returns the child of {@code node} for the filter level {@code [start, end)}, or {@code null}. */
+    private static Node child(Node node, String filter, int start, int end) {
+        if (Topics.isLevel(filter, start, end, '+')) {
+            return node.singleLevelChild;
+        }
+        if (Topics.isLevel(filter, start, end, '#')) {
+            return node.multiLevelChild;
+        }
+        LevelMap<Node> children = node.children;
+        return children == null ? null : children.get(filter, start, end);
+    }
+
+    /** Returns the child for the filter level {@code [start, end)}, creating and publishing it if absent. */
+    private static Node childForPut(Node node, String filter, int start, int end) {
+        Node existing = child(node, filter, start, end);
+        if (existing != null) {
+            return existing;
+        }
+        Node created = new Node();
+        if (Topics.isLevel(filter, start, end, '+')) {
+            node.singleLevelChild = created;
+        } else if (Topics.isLevel(filter, start, end, '#')) {
+            node.multiLevelChild = created;
+        } else if (node.children == null) {
+            LevelMap<Node> children = new LevelMap<>();
+            children.put(filter.substring(start, end), created);
+            node.children = children; // published once it contains the child
+        } else {
+            node.children.put(filter.substring(start, end), created);
+        }
+        return created;
+    }
+
+    @SuppressWarnings("unchecked")
+    private V putSubscriber(Node node, S subscriber, V value) {
+        Object[] current = node.subscribers;
+        int index = indexOf(current, subscriber);
+        if (index >= 0) {
+            Object[] replaced = current.clone();
+            replaced[index + 1] = value;
+            node.subscribers = replaced;
+            return (V) current[index + 1];
+        }
+        // NOTE: each change copies the node's whole subscriber array, so subscribing to a filter that
+        // already has n subscribers costs O(n).
+        Object[] added = Arrays.copyOf(current, current.length + 2);
+        added[current.length] = subscriber;
+        added[current.length + 1] = value;
+        node.subscribers = added;
+        size = size + 1; // only the writer thread holding the lock writes size
+        return null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private V removeSubscriber(Node node, S subscriber) {
+        Object[] current = node.subscribers;
+        int index = indexOf(current, subscriber);
+        if (index < 0) {
+            return null;
+        }
+        Object[] remaining = NO_SUBSCRIBERS;
+        if (current.length > 2) {
+            remaining = new Object[current.length - 2];
+            System.arraycopy(current, 0, remaining, 0, index);
+            System.arraycopy(current, index + 2, remaining, index, current.length - index - 2);
+        }
+        node.subscribers = remaining;
+        size = size - 1;
+        return (V) current[index + 1];
+    }
+
+    private static int indexOf(Object[] subscribers, Object subscriber) {
+        for (int i = 0; i < subscribers.length; i += 2) {
+            if (subscribers[i].equals(subscriber)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Detaches the empty nodes at the end of {@code path}, deepest first. */
+    private static void prune(Node[] path, int[] levelStarts, String filter) {
+        for (int level = levelStarts.length - 1; level >= 0; level--) {
+            Node node = path[level + 1];
+            if (!node.isEmpty()) {
+                return;
+            }
+            Node parent = path[level];
+            int start = levelStarts[level];
+            int end = Topics.levelEnd(filter, start);
+            if (Topics.isLevel(filter, start, end, '+')) {
+                parent.singleLevelChild = null;
+            } else if (Topics.isLevel(filter, start, end, '#')) {
+                parent.multiLevelChild = null;
+            } else {
+                LevelMap<Node> children = parent.children;
+                children.remove(filter.substring(start, end));
+                if (children.isEmpty()) {
+                    parent.children = null;
+                }
+            }
+        }
+    }
+
+    /** One filter level. Fields are written by the writer holding the lock and read by any thread. */
+    private static final class Node {
+        /** Subscriber at each even index, its value at the next odd index. Replaced, never changed in place. */
+        volatile Object[] subscribers = NO_SUBSCRIBERS;
+        volatile Node singleLevelChild;
+        volatile Node multiLevelChild;
+        /** Children for exact levels, or {@code null} while there are none. */
+        volatile LevelMap<Node> children;
+
+        boolean isEmpty() {
+            return subscribers.length == 0 && singleLevelChild == null && multiLevelChild == null
+                    && children == null;
+        }
+    }
+}

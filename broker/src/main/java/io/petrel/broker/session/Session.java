@@ -1,0 +1,320 @@
+package io.petrel.broker.session;
+
+import io.petrel.api.Qos;
+import io.petrel.broker.observability.BrokerMetrics;
+import io.petrel.broker.observability.BrokerMetrics.DropReason;
+import io.petrel.broker.observability.RateLimitedLogger;
+import io.petrel.broker.protocol.EncodedPublish;
+import io.petrel.broker.routing.Grant;
+import io.petrel.broker.routing.Subscriber;
+import org.agrona.collections.IntHashSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The state of one MQTT client across its connections: subscriptions, the outbound queue, the
+ * in-flight window, packet identifiers and the inbound QoS 2 identifiers not yet released.
+ *
+ * <p>Threads: {@link #deliver} is called by publishers on any thread and only appends to a lock-free
+ * inbox. Everything else (the pending queue, the in-flight window, packet identifiers, inbound QoS 2
+ * state) belongs to the event loop of the attached connection. While no connection is attached, that
+ * state is touched only under the {@link SessionRegistry} lock, which also orders the hand-over from
+ * one connection's event loop to the next.
+ */
+public final class Session implements Subscriber {
+
+    /** Session expiry interval meaning "never expires" (MQTT 5.0: 0xFFFFFFFF). */
+    public static final long NEVER_EXPIRES = 0xFFFF_FFFFL;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+    private static final RateLimitedLogger DROP_LOG = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
+    private static final int MAX_WRITES_PER_DRAIN = 512;
+
+    private final String clientId;
+    private final int maxQueued;
+    private final int maxInflight;
+    private final BrokerMetrics metrics;
+    private final Queue<QueuedPublish> inbox = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Map<String, Grant> subscriptions = new ConcurrentHashMap<>();
+    private final Runnable drainTask = this::drain;
+
+    private volatile SessionConnection connection;
+    private volatile boolean ended;
+    private volatile long expiryIntervalSeconds;
+
+    private final ArrayDeque<QueuedPublish> pending = new ArrayDeque<>();
+    private final LinkedHashMap<Integer, InflightMessage> inflight = new LinkedHashMap<>();
+    private final IntHashSet inboundQos2 = new IntHashSet();
+    private int nextPacketId = 1;
+    private long generation;
+
+    Session(String clientId, int maxQueued, int maxInflight, BrokerMetrics metrics) {
+        this.clientId = clientId;
+        this.maxQueued = maxQueued;
+        this.maxInflight = maxInflight;
+        this.metrics = metrics;
+    }
+
+    /** Returns the client identifier. */
+    public String clientId() {
+        return clientId;
+    }
+
+    @Override
+    public String name() {
+        return clientId;
+    }
+
+    /** Returns the session expiry interval in seconds; 0 ends the session when its connection closes. */
+    public long expiryIntervalSeconds() {
+        return expiryIntervalSeconds;
+    }
+
+    /** Sets the session expiry interval, from CONNECT or from an MQTT 5.0 DISCONNECT. */
+    public void expiryIntervalSeconds(long seconds) {
+        this.expiryIntervalSeconds = seconds;
+    }
+
+    /** Returns the filters this session subscribed to, with their grants. */
+    public Map<String, Grant> subscriptions() {
+        return subscriptions;
+    }
+
+    /** Returns true once the session has ended; an ended session accepts no messages. */
+    public boolean ended() {
+        return ended;
+    }
+
+    SessionConnection connection() {
+        return connection;
+    }
+
+    long generation() {
+        return generation;
+    }
+
+    /**
+     * Queues a message for this client. QoS 0 messages are not kept for a client that is offline. A
+     * message beyond the queue bound is dropped and counted.
+     */
+    @Override
+    public void deliver(EncodedPublish publish, Qos qos, boolean retainFlag) {
+        if (ended || (qos == Qos.AT_MOST_ONCE && connection == null)) {
+            return;
+        }
+        if (queued.incrementAndGet() > maxQueued) {
+            queued.decrementAndGet();
+            metrics.dropped(DropReason.QUEUE_FULL);
+            DROP_LOG.warn("Dropped a QoS {} message on '{}' for client {}: its queue holds the maximum of {}"
+                            + " messages (session.max_queued_messages)",
+                    qos.value(), publish.message().topic(), clientId, maxQueued);
+            return;
+        }
+        publish.retainUser();
+        QueuedPublish entry = new QueuedPublish(publish, qos.value(), retainFlag);
+        inbox.offer(entry);
+        if (ended && inbox.remove(entry)) {
+            discard(entry, false);
+            return;
+        }
+        signal();
+    }
+
+    /** Schedules a drain on the attached connection's event loop, unless one is already scheduled. */
+    private void signal() {
+        SessionConnection current = connection;
+        if (current != null && drainScheduled.compareAndSet(false, true)) {
+            try {
+                current.executor().execute(drainTask);
+            } catch (RejectedExecutionException e) {
+                drainScheduled.set(false);
+                LOG.debug("Event loop of client {} is shutting down; messages stay queued", clientId);
+            }
+        }
+    }
+
+    /**
+     * Writes queued messages while the socket is writable and the in-flight window has room, then
+     * flushes once. Runs on the attached connection's event loop.
+     */
+    public void drain() {
+        drainScheduled.set(false);
+        SessionConnection current = connection;
+        if (current == null || !current.executor().inEventLoop()) {
+            return;
+        }
+        QueuedPublish next;
+        while ((next = inbox.poll()) != null) {
+            pending.addLast(next);
+        }
+        int writes = 0;
+        while (!pending.isEmpty() && current.isWritable() && writes < MAX_WRITES_PER_DRAIN) {
+            QueuedPublish entry = pending.peekFirst();
+            if (entry.qos() > 0 && inflight.size() >= maxInflight) {
+                break;
+            }
+            pending.pollFirst();
+            queued.decrementAndGet();
+            int packetId = 0;
+            if (entry.qos() > 0) {
+                packetId = allocatePacketId();
+                inflight.put(packetId, new InflightMessage(entry.publish().message(), entry.qos(), entry.retain()));
+            }
+            current.writePublish(entry.publish(), entry.qos(), entry.retain(), packetId);
+            entry.publish().releaseUser();
+            metrics.deliveredToNetwork();
+            writes++;
+        }
+        if (writes > 0) {
+            current.flush();
+        }
+        if (writes == MAX_WRITES_PER_DRAIN) {
+            signal();
+        }
+    }
+
+    /**
+     * Attaches a connection. Runs on the connection's event loop under the registry lock; nothing is
+     * written until {@link #resumeDelivery()}.
+     */
+    void attach(SessionConnection newConnection) {
+        generation++;
+        connection = newConnection;
+    }
+
+    /**
+     * Sends what the previous connection left unacknowledged (PUBLISH with DUP, or PUBREL), then
+     * the queued messages. Call on the connection's event loop after CONNACK was written.
+     */
+    public void resumeDelivery() {
+        SessionConnection current = connection;
+        if (current == null) {
+            return;
+        }
+        for (Map.Entry<Integer, InflightMessage> entry : inflight.entrySet()) {
+            InflightMessage message = entry.getValue();
+            if (message.released()) {
+                current.writePubRel(entry.getKey());
+            } else {
+                current.writeResend(message.message(), message.qos(), message.retain(), entry.getKey());
+            }
+        }
+        drain();
+        current.flush();
+    }
+
+    /** Detaches the connection; queued and in-flight messages stay for the next one. */
+    void detach() {
+        connection = null;
+    }
+
+    /**
+     * Ends the session: it accepts nothing more and its queued messages are released. The registry
+     * calls this with no connection attached.
+     */
+    void end() {
+        ended = true;
+        connection = null;
+        QueuedPublish entry;
+        while ((entry = inbox.poll()) != null) {
+            discard(entry, true);
+        }
+        while ((entry = pending.pollFirst()) != null) {
+            discard(entry, true);
+        }
+        inflight.clear();
+        inboundQos2.clear();
+        subscriptions.clear();
+    }
+
+    private void discard(QueuedPublish entry, boolean count) {
+        queued.decrementAndGet();
+        entry.publish().releaseUser();
+        if (count && entry.qos() > 0) {
+            metrics.dropped(DropReason.SESSION_ENDED);
+        }
+    }
+
+    /** Handles PUBACK; returns false if no QoS 1 message was in flight with that identifier. */
+    public boolean onPubAck(int packetId) {
+        InflightMessage message = inflight.get(packetId);
+        if (message == null || message.qos() != 1) {
+            return false;
+        }
+        inflight.remove(packetId);
+        drain();
+        return true;
+    }
+
+    /** Handles PUBREC; returns false if no QoS 2 message awaited it. The caller answers with PUBREL. */
+    public boolean onPubRec(int packetId) {
+        InflightMessage message = inflight.get(packetId);
+        if (message == null || message.qos() != 2) {
+            return false;
+        }
+        message.markReleased();
+        return true;
+    }
+
+    /** Handles PUBCOMP; returns false if no PUBREL was outstanding for that identifier. */
+    public boolean onPubComp(int packetId) {
+        InflightMessage message = inflight.get(packetId);
+        if (message == null || !message.released()) {
+            return false;
+        }
+        inflight.remove(packetId);
+        drain();
+        return true;
+    }
+
+    /**
+     * Records an inbound QoS 2 packet identifier. Returns false if it is already recorded: the
+     * PUBLISH is a resend and must not be routed again.
+     */
+    public boolean beginInboundQos2(int packetId) {
+        return inboundQos2.add(packetId);
+    }
+
+    /** Forgets an inbound QoS 2 identifier on PUBREL; returns false if it was unknown. */
+    public boolean completeInboundQos2(int packetId) {
+        return inboundQos2.remove(packetId);
+    }
+
+    /** Returns the number of messages queued and not yet sent. */
+    public int queuedCount() {
+        return queued.get();
+    }
+
+    /** Returns the subscriptions for the registry to remove from routing. */
+    Collection<Grant> grants() {
+        return subscriptions.values();
+    }
+
+    private int allocatePacketId() {
+        int candidate = nextPacketId;
+        while (inflight.containsKey(candidate)) {
+            candidate = candidate == 65_535 ? 1 : candidate + 1;
+        }
+        nextPacketId = candidate == 65_535 ? 1 : candidate + 1;
+        return candidate;
+    }
+
+    @Override
+    public String toString() {
+        return "Session{" + clientId + '}';
+    }
+}

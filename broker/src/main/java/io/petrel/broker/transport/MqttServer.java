@@ -1,0 +1,93 @@
+package io.petrel.broker.transport;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.petrel.api.BrokerException;
+import io.petrel.broker.BrokerConfig;
+import io.petrel.broker.protocol.MqttConnectionHandler;
+import io.petrel.broker.protocol.ProtocolContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The TCP listener: a Netty server bootstrap on the broker's event loops with one MQTT pipeline per
+ * connection (decoder with the packet-size limit, encoder, connection
+ * handler).
+ *
+ * <p>Threads: {@link #start} and {@link #close} are called by the broker's lifecycle methods, which
+ * serialize them.
+ */
+public final class MqttServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MqttServer.class);
+    private static final int ACCEPT_BACKLOG = 4_096;
+
+    private final BrokerConfig config;
+    private final ProtocolContext context;
+    private final EventLoops eventLoops;
+    private Channel serverChannel;
+
+    /** Creates a listener on {@code eventLoops}; nothing is bound until {@link #start()}. */
+    public MqttServer(BrokerConfig config, ProtocolContext context, EventLoops eventLoops) {
+        this.config = config;
+        this.context = context;
+        this.eventLoops = eventLoops;
+    }
+
+    /**
+     * Binds the listener.
+     *
+     * @throws BrokerException if the address cannot be bound; the message names the address
+     */
+    public InetSocketAddress start() {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(eventLoops.acceptor(), eventLoops.workers())
+                .channel(eventLoops.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        ChannelPipeline pipeline = channel.pipeline();
+                        pipeline.addLast("decoder",
+                                new MqttDecoder(config.maxPacketSizeBytes(), config.maxClientIdLength()));
+                        pipeline.addLast("encoder", MqttEncoder.INSTANCE);
+                        pipeline.addLast("mqtt", new MqttConnectionHandler(context));
+                    }
+                });
+        String address = config.host() + ':' + config.port();
+        ChannelFuture bound = bootstrap.bind(config.host(), config.port()).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            Throwable cause = bound.cause();
+            if (cause instanceof BindException || String.valueOf(cause.getMessage()).contains("in use")) {
+                throw new BrokerException("cannot listen on " + address + ": the address is already in use; set "
+                        + BrokerConfig.LISTENER_PORT + " to a free port", cause);
+            }
+            throw new BrokerException("cannot listen on " + address + ": " + cause.getMessage(), cause);
+        }
+        serverChannel = bound.channel();
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Stops accepting connections. Existing connections stay open. */
+    @Override
+    public void close() {
+        if (serverChannel != null) {
+            serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            LOG.info("Stopped listening on {}", serverChannel.localAddress());
+            serverChannel = null;
+        }
+    }
+}

@@ -1,0 +1,266 @@
+package io.petrel.broker.routing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+class SubscriptionTrieTest {
+
+    private final SubscriptionTrie<String, Integer> trie = new SubscriptionTrie<>();
+
+    @Test
+    void putReturnsPreviousValue() {
+        assertNull(trie.put("a/b", "client-1", 0));
+        assertEquals(0, trie.put("a/b", "client-1", 2));
+        assertEquals(1, trie.size());
+        assertEquals(Map.of("client-1", List.of(2)), matches("a/b"));
+    }
+
+    @Test
+    void removeReturnsRemovedValue() {
+        trie.put("a/b", "client-1", 1);
+        trie.put("a/b", "client-2", 2);
+
+        assertEquals(1, trie.remove("a/b", "client-1"));
+        assertNull(trie.remove("a/b", "client-1"));
+        assertNull(trie.remove("a/c", "client-2"));
+        assertNull(trie.remove("a/#/b", "client-2"));
+        assertEquals(1, trie.size());
+        assertEquals(Map.of("client-2", List.of(2)), matches("a/b"));
+    }
+
+    @Test
+    void sizeCountsFilterSubscriberPairs() {
+        assertTrue(trie.isEmpty());
+        trie.put("a/b", "client-1", 0);
+        trie.put("a/b", "client-2", 0);
+        trie.put("a/+", "client-1", 0);
+        trie.put("a/+", "client-1", 1);
+
+        assertEquals(3, trie.size());
+        assertFalse(trie.isEmpty());
+    }
+
+    @Test
+    void subscriberWithTwoMatchingFiltersIsVisitedTwice() {
+        trie.put("a/b", "client-1", 0);
+        trie.put("a/+", "client-1", 1);
+        trie.put("#", "client-1", 2);
+
+        assertEquals(List.of(0, 1, 2), sorted(matches("a/b").get("client-1")));
+    }
+
+    @Test
+    void multiLevelWildcardMatchesParentLevel() {
+        trie.put("a/#", "client-1", 0);
+
+        assertEquals(Map.of("client-1", List.of(0)), matches("a"));
+        assertEquals(Map.of("client-1", List.of(0)), matches("a/b/c"));
+        assertEquals(Map.of(), matches("ab"));
+    }
+
+    @Test
+    void singleLevelWildcardMatchesEmptyLevel() {
+        trie.put("a/+/c", "client-1", 0);
+        trie.put("a/+", "client-2", 0);
+
+        assertEquals(Map.of("client-1", List.of(0)), matches("a//c"));
+        assertEquals(Map.of("client-2", List.of(0)), matches("a/"));
+        assertEquals(Map.of(), matches("a"));
+    }
+
+    @Test
+    void emptyLevelsMatchExactly() {
+        trie.put("/", "client-1", 0);
+        trie.put("a//b", "client-2", 0);
+        trie.put("/a", "client-3", 0);
+
+        assertEquals(Map.of("client-1", List.of(0)), matches("/"));
+        assertEquals(Map.of("client-2", List.of(0)), matches("a//b"));
+        assertEquals(Map.of("client-3", List.of(0)), matches("/a"));
+        assertEquals(Map.of(), matches("a/b"));
+    }
+
+    @Test
+    void dollarTopicsSkipFirstLevelWildcards() {
+        trie.put("#", "all", 0);
+        trie.put("+/x", "plus", 0);
+        trie.put("$SYS/#", "sys", 0);
+        trie.put("$SYS/+", "sys-plus", 0);
+
+        assertEquals(Map.of("sys", List.of(0), "sys-plus", List.of(0)), matches("$SYS/x"));
+        assertEquals(Map.of("sys", List.of(0)), matches("$SYS"));
+        assertEquals(Map.of("all", List.of(0), "plus", List.of(0)), matches("a/x"));
+    }
+
+    @Test
+    void putRejectsInvalidFilter() {
+        assertThrows(IllegalArgumentException.class, () -> trie.put("a/#/b", "client-1", 0));
+        assertThrows(IllegalArgumentException.class, () -> trie.put("", "client-1", 0));
+        assertTrue(trie.isEmpty());
+    }
+
+    @Test
+    void putRejectsTooManyLevels() {
+        SubscriptionTrie<String, Integer> shallow = new SubscriptionTrie<>(3);
+        shallow.put("a/+/c", "client-1", 0);
+
+        assertThrows(IllegalArgumentException.class, () -> shallow.put("a/+/c/d", "client-1", 0));
+        assertEquals(1, shallow.size());
+    }
+
+    @Test
+    void removePrunesEmptyNodes() {
+        assertEquals(1, trie.nodeCount());
+        trie.put("a/b/c", "client-1", 0);
+        trie.put("a/+/c", "client-1", 0);
+        trie.put("a/#", "client-1", 0);
+        trie.put("a/b", "client-2", 0);
+        assertEquals(7, trie.nodeCount());
+
+        trie.remove("a/b/c", "client-1");
+        assertEquals(6, trie.nodeCount());
+        trie.remove("a/+/c", "client-1");
+        assertEquals(4, trie.nodeCount());
+        trie.remove("a/b", "client-2");
+        trie.remove("a/#", "client-1");
+
+        assertEquals(1, trie.nodeCount());
+        assertTrue(trie.isEmpty());
+    }
+
+    @Test
+    void churnLeavesOnlyRoot() {
+        for (int i = 0; i < 1_000; i++) {
+            trie.put("site/" + (i % 10) + "/device/" + i + "/temp", "client-" + i, 0);
+            trie.put("site/" + (i % 10) + "/device/+/temp", "client-" + i, 0);
+        }
+        for (int i = 0; i < 1_000; i++) {
+            trie.remove("site/" + (i % 10) + "/device/" + i + "/temp", "client-" + i);
+            trie.remove("site/" + (i % 10) + "/device/+/temp", "client-" + i);
+        }
+
+        assertEquals(1, trie.nodeCount());
+        assertEquals(0, trie.size());
+    }
+
+    @Test
+    void matchAgreesWithReferenceMatcher() {
+        Random random = new Random(20_240_601);
+        // filter -> subscriber -> value; a repeated (filter, subscriber) keeps its last value, as in the trie
+        Map<String, Map<String, Integer>> subscriptions = new HashMap<>();
+        for (int i = 0; i < 2_000; i++) {
+            String filter = TopicGenerator.filter(random);
+            String subscriber = "client-" + (i % 50);
+            subscriptions.computeIfAbsent(filter, k -> new HashMap<>()).put(subscriber, i);
+            trie.put(filter, subscriber, i);
+        }
+        assertEquals(subscriptions.values().stream().mapToInt(Map::size).sum(), trie.size());
+        for (int i = 0; i < 2_000; i++) {
+            String topic = TopicGenerator.topic(random);
+            Map<String, List<Integer>> expected = new HashMap<>();
+            subscriptions.forEach((filter, subscribers) -> {
+                if (Topics.matches(filter, topic)) {
+                    subscribers.forEach((subscriber, value) ->
+                            expected.computeIfAbsent(subscriber, k -> new ArrayList<>()).add(value));
+                }
+            });
+            Map<String, List<Integer>> actual = matches(topic);
+            expected.replaceAll((subscriber, values) -> sorted(values));
+            actual.replaceAll((subscriber, values) -> sorted(values));
+            assertEquals(expected, actual, "topic '" + topic + "'");
+        }
+    }
+
+    @Test
+    void readersAlwaysSeeStableSubscriptionDuringChurn() throws InterruptedException {
+        String stableFilter = "site/1/device/7/temp";
+        trie.put(stableFilter, "stable", 1);
+        int readers = 2;
+        int matchesPerReader = 200_000;
+        int maxChurnRounds = 5_000_000;
+        CountDownLatch start = new CountDownLatch(1);
+        CountDownLatch readersDone = new CountDownLatch(readers);
+        CountDownLatch writerDone = new CountDownLatch(1);
+        AtomicInteger misses = new AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        for (int r = 0; r < readers; r++) {
+            Thread reader = new Thread(() -> {
+                try {
+                    start.await();
+                    int[] seen = new int[1];
+                    for (int i = 0; i < matchesPerReader; i++) {
+                        seen[0] = 0;
+                        trie.match(stableFilter, (subscriber, value) -> {
+                            if (subscriber.equals("stable")) {
+                                seen[0]++;
+                            }
+                        });
+                        if (seen[0] != 1) {
+                            misses.incrementAndGet();
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    readersDone.countDown();
+                }
+            }, "trie-reader-" + r);
+            reader.start();
+        }
+        Thread writer = new Thread(() -> {
+            try {
+                start.await();
+                // Churn the stable node's own subscriber set, its siblings and the levels above it, so
+                // that level maps grow, shrink and detach while readers walk through them.
+                for (int round = 0; round < maxChurnRounds && readersDone.getCount() > 0; round++) {
+                    String churned = round % 3 == 0 ? stableFilter
+                            : round % 3 == 1 ? "site/1/device/" + (round % 64) + "/rh"
+                            : "site/" + (round % 16) + "/device/+/#";
+                    String subscriber = "churn-" + (round % 32);
+                    trie.put(churned, subscriber, 0);
+                    trie.remove(churned, subscriber);
+                }
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+            } finally {
+                writerDone.countDown();
+            }
+        }, "trie-writer");
+        writer.start();
+
+        start.countDown();
+        assertTrue(readersDone.await(60, TimeUnit.SECONDS), "readers finished");
+        assertTrue(writerDone.await(60, TimeUnit.SECONDS), "writer finished");
+        assertNull(failure.get());
+        assertEquals(0, misses.get());
+        assertEquals(1, trie.size());
+        assertEquals(6, trie.nodeCount());
+    }
+
+    private Map<String, List<Integer>> matches(String topic) {
+        Map<String, List<Integer>> result = new HashMap<>();
+        trie.match(topic, (subscriber, value) -> result.computeIfAbsent(subscriber, k -> new ArrayList<>()).add(value));
+        return result;
+    }
+
+    private static List<Integer> sorted(List<Integer> values) {
+        List<Integer> copy = new ArrayList<>(values);
+        copy.sort(null);
+        return copy;
+    }
+}

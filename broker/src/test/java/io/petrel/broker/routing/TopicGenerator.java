@@ -1,0 +1,55 @@
+package io.petrel.broker.routing;
+
+import java.util.Random;
+
+/**
+ * Random topic names and filters over a small set of levels, so that generated filters and topics
+ * often match. Includes empty levels and {@code $} levels to exercise those rules.
+ */
+public final class TopicGenerator {
+
+    private static final String[] LEVELS = {"a", "b", "c", "", "$SYS", "dev-1"};
+
+    private TopicGenerator() {
+    }
+
+    /** Returns a valid topic name of one to four levels. */
+    public static String topic(Random random) {
+        int levels = 1 + random.nextInt(4);
+        StringBuilder topic = new StringBuilder();
+        for (int i = 0; i < levels; i++) {
+            if (i > 0) {
+                topic.append('/');
+            }
+            topic.append(LEVELS[random.nextInt(LEVELS.length)]);
+        }
+        if (topic.length() == 0) {
+            topic.append('a');
+        }
+        return topic.toString();
+    }
+
+    /** Returns a valid topic filter of one to four levels, with {@code '+'} and {@code '#'} mixed in. */
+    public static String filter(Random random) {
+        int levels = 1 + random.nextInt(4);
+        StringBuilder filter = new StringBuilder();
+        for (int i = 0; i < levels; i++) {
+            if (i > 0) {
+                filter.append('/');
+            }
+            boolean last = i == levels - 1;
+            int choice = random.nextInt(10);
+            if (last && choice < 2) {
+                filter.append('#');
+            } else if (choice < 5) {
+                filter.append('+');
+            } else {
+                filter.append(LEVELS[random.nextInt(LEVELS.length)]);
+            }
+        }
+        if (filter.length() == 0) {
+            filter.append('a');
+        }
+        return filter.toString();
+    }
+}
