@@ -175,7 +175,7 @@ public final class PetrelBroker implements Broker {
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(options, "options");
-        String problem = Topics.checkTopicFilter(filter);
+        String problem = trie.checkFilter(filter);
         if (problem != null) {
             throw new IllegalArgumentException("invalid topic filter '" + filter + "': " + problem);
         }

@@ -43,7 +43,7 @@ final class SubscriptionHandling {
         for (int i = 0; i < codes.length; i++) {
             MqttTopicSubscription subscription = requested.get(i);
             String filter = subscription.topicName();
-            String problem = Topics.checkTopicFilter(filter);
+            String problem = context.registry().checkFilter(filter);
             if (problem != null) {
                 context.metrics().protocolViolation(ProtocolViolation.INVALID_FILTER);
                 LOG.debug("Client {} subscribed to the invalid filter '{}': {}", connection.clientId(), filter, problem);

@@ -25,7 +25,7 @@ import java.util.function.Consumer;
  */
 public final class RetainedIndex {
 
-    private final Node root = new Node();
+    private final Node root = new Node("");
     private final ReentrantLock writeLock = new ReentrantLock();
     private volatile int size;
 
@@ -91,7 +91,7 @@ public final class RetainedIndex {
             }
             node.message = null;
             size = size - 1;
-            prune(path, topic);
+            prune(path);
             return removed;
         } finally {
             writeLock.unlock();
@@ -164,7 +164,7 @@ public final class RetainedIndex {
                 Node node = pending.pop();
                 count[0]++;
                 if (node.children != null) {
-                    node.children.forEach((level, child) -> pending.push(child));
+                    node.children.forEach(pending::push);
                 }
             }
             return count[0];
@@ -182,8 +182,8 @@ public final class RetainedIndex {
         if (children == null) {
             return;
         }
-        children.forEach((level, child) -> {
-            if (!(firstLevel && Topics.startsWithDollar(level))) {
+        children.forEach(child -> {
+            if (!(firstLevel && Topics.startsWithDollar(child.level()))) {
                 action.accept(child);
             }
         });
@@ -197,7 +197,7 @@ public final class RetainedIndex {
             visit(node, visitor);
             LevelMap<Node> children = node.children;
             if (children != null) {
-                children.forEach((level, child) -> pending.push(child));
+                children.forEach(pending::push);
             }
         }
     }
@@ -211,37 +211,31 @@ public final class RetainedIndex {
 
     private static Node childForPut(Node node, String level) {
         LevelMap<Node> children = node.children;
-        if (children == null) {
-            Node created = new Node();
-            children = new LevelMap<>();
-            children.put(level, created);
-            node.children = children; // published once it contains the child
-            return created;
-        }
-        Node existing = children.get(level);
+        Node existing = children == null ? null : children.get(level);
         if (existing != null) {
             return existing;
         }
-        Node created = new Node();
-        children.put(level, created);
+        Node created = new Node(level);
+        LevelMap<Node> updated = children == null ? LevelMap.of(created) : children.put(created);
+        if (updated != children) {
+            node.children = updated; // publishes a new map once it contains the child
+        }
         return created;
     }
 
     /** Detaches the empty nodes at the end of {@code path}, deepest first. */
-    private static void prune(Node[] path, String topic) {
-        int end = topic.length();
-        for (int level = path.length - 2; level >= 0; level--) {
-            Node node = path[level + 1];
-            int start = topic.lastIndexOf('/', end - 1) + 1;
+    private static void prune(Node[] path) {
+        for (int depth = path.length - 1; depth > 0; depth--) {
+            Node node = path[depth];
             if (node.message != null || node.children != null) {
                 return;
             }
-            LevelMap<Node> children = path[level].children;
-            children.remove(topic.substring(start, end));
-            if (children.isEmpty()) {
-                path[level].children = null;
+            Node parent = path[depth - 1];
+            LevelMap<Node> children = parent.children;
+            LevelMap<Node> updated = children.remove(node.level());
+            if (updated != children) {
+                parent.children = updated;
             }
-            end = start - 1;
         }
     }
 
@@ -255,9 +249,13 @@ public final class RetainedIndex {
     }
 
     /** One topic level. Fields are written by the writer holding the lock and read by any thread. */
-    private static final class Node {
+    private static final class Node extends LevelMap.Child {
         volatile Message message;
         /** Children by level, or {@code null} while there are none. */
         volatile LevelMap<Node> children;
+
+        Node(String level) {
+            super(level);
+        }
     }
 }

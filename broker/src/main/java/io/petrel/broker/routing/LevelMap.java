@@ -2,75 +2,89 @@ package io.petrel.broker.routing;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
- * The children of one topic-trie node, keyed by level text. Readers look a level up by a region of
- * the topic string, so matching a topic allocates no substring per level.
+ * The children of one topic-trie node, keyed by their level text. Readers look a level up by a region
+ * of the topic string, so matching a topic allocates no substring per level.
  *
- * <p>Threads: one writer at a time. The owner serializes {@link #put} and {@link #remove} (the
- * tries hold their write lock), while any number of readers call {@link #get} and {@link #forEach}
- * without a lock and never block. The table is open-addressed with linear probing. A writer fills
- * an empty slot with a fully built entry using a release store, and marks a removed entry's slot
- * with a tombstone instead of clearing it, so a concurrent probe never stops early. Growing or
- * shrinking builds a new table and publishes it with one volatile write, and the old table is not
- * changed after that, so a reader that still holds it sees a consistent older state. The writer
- * keeps at least half of the slots {@code null}, so every probe ends.
+ * <p>Layout: an open-addressed table of children with linear probing. Each child carries its level
+ * and a {@code long} key made from it (see {@link Child}), so a lookup loads only the child it is about
+ * to descend into, and compares strings only for levels longer than 7 Latin-1 characters.
  *
- * <p>A reader sees each child either present or absent, never a partial entry, but a walk with
+ * <p>Threads: one writer at a time, while any number of readers call {@link #get} and
+ * {@link #forEach} without a lock and never block. The owner serializes the writes (both tries do so
+ * with their write lock) and publishes the map that {@link #put} or {@link #remove} returns with a
+ * volatile write. Within one map a slot goes from empty to a child once and from that child to a
+ * tombstone once, each with a release store that readers load with acquire semantics. When the table
+ * must grow or shrink, the writer builds a new map and leaves the old one unchanged, so a reader still
+ * holding the old map sees a consistent older state. At least half of the slots stay empty, so every
+ * probe ends. A reader therefore sees each child present or absent, never half written. A
  * {@link #forEach} that overlaps writes may see some of them and not others.
  *
  * @param <N> the node type
  */
-public final class LevelMap<N> {
+public final class LevelMap<N extends LevelMap.Child> {
 
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
     private static final Object TOMBSTONE = new Object();
     private static final int MIN_CAPACITY = 4;
+    private static final int MAX_PACKED_LENGTH = 7;
+    /** Marks a key made from the hash of a level that cannot be packed; such keys are negative. */
+    private static final long HASHED = Long.MIN_VALUE;
 
-    private volatile Object[] slots = new Object[MIN_CAPACITY];
-
-    /** Live entries. Written by the writer only. */
+    /** Per slot: {@code null}, a child, or {@link #TOMBSTONE} after the child was removed. */
+    private final Object[] slots;
+    private final int mask;
+    /** Live children. Read and written by the writer only. */
     private int size;
-    /** Live entries plus tombstones, that is slots that are not {@code null}. Written by the writer only. */
+    /** Slots that are not {@code null}: live children plus tombstones. Read and written by the writer only. */
     private int usedSlots;
+
+    private LevelMap(int capacity) {
+        slots = new Object[capacity];
+        mask = capacity - 1;
+    }
+
+    /** Creates a map with one child. */
+    public static <N extends Child> LevelMap<N> of(N child) {
+        LevelMap<N> map = new LevelMap<>(MIN_CAPACITY);
+        map.insert(child);
+        return map;
+    }
 
     /** Returns the child for the level {@code text[from, to)}, or {@code null}. Lock-free. */
     @SuppressWarnings("unchecked")
     public N get(String text, int from, int to) {
-        int hash = hash(text, from, to);
-        int length = to - from;
-        Object[] table = slots;
-        int mask = table.length - 1;
-        for (int i = hash & mask; ; i = (i + 1) & mask) {
-            Object slot = SLOT.getAcquire(table, i);
-            if (slot == null) {
+        long key = key(text, from, to);
+        Object[] slots = this.slots;
+        int mask = this.mask;
+        for (int slot = index(key, mask); ; slot = (slot + 1) & mask) {
+            Object entry = SLOT.getAcquire(slots, slot);
+            if (entry == null) {
                 return null;
             }
-            if (slot != TOMBSTONE) {
-                Entry<N> entry = (Entry<N>) slot;
-                if (entry.hash == hash && entry.key.length() == length
-                        && entry.key.regionMatches(0, text, from, length)) {
-                    return entry.node;
+            if (entry != TOMBSTONE) {
+                Child child = (Child) entry;
+                if (child.key == key && (key >= 0 || child.levelEquals(text, from, to))) {
+                    return (N) child;
                 }
             }
         }
     }
 
-    /** Returns the child for the level {@code key}, or {@code null}. Lock-free. */
-    public N get(String key) {
-        return get(key, 0, key.length());
+    /** Returns the child for {@code level}, or {@code null}. Lock-free. */
+    public N get(String level) {
+        return get(level, 0, level.length());
     }
 
-    /** Visits every child with its level. Lock-free; see the class comment for concurrent writes. */
+    /** Visits every child. Lock-free; see the class comment for concurrent writes. */
     @SuppressWarnings("unchecked")
-    public void forEach(BiConsumer<? super String, ? super N> visitor) {
-        Object[] table = slots;
-        for (int i = 0; i < table.length; i++) {
-            Object slot = SLOT.getAcquire(table, i);
-            if (slot != null && slot != TOMBSTONE) {
-                Entry<N> entry = (Entry<N>) slot;
-                visitor.accept(entry.key, entry.node);
+    public void forEach(Consumer<? super N> visitor) {
+        for (int slot = 0; slot < slots.length; slot++) {
+            Object entry = SLOT.getAcquire(slots, slot);
+            if (entry != null && entry != TOMBSTONE) {
+                visitor.accept((N) entry);
             }
         }
     }
@@ -80,124 +94,143 @@ public final class LevelMap<N> {
         return size;
     }
 
-    /** Returns true if there are no children. Exact for the writer, a recent value for other threads. */
-    public boolean isEmpty() {
-        return size == 0;
+    /**
+     * Adds {@code child} under its level, replacing a previous child of that level. Writer only.
+     *
+     * @return the map to publish in place of this one: this map, or a larger copy
+     */
+    public LevelMap<N> put(N child) {
+        LevelMap<N> target = this;
+        if ((usedSlots + 1) * 2 > slots.length) {
+            target = copy(size + 1);
+        }
+        Child added = child; // private fields are not accessible through the type variable
+        int existing = target.find(added.key, added.level);
+        // A replacement goes in before the old slot becomes a tombstone, so readers always find one.
+        target.insert(child);
+        if (existing >= 0) {
+            target.tombstone(existing);
+        }
+        return target;
     }
 
     /**
-     * Maps {@code key} to {@code node}, replacing any previous child. Writer only.
+     * Removes the child for {@code level}, if any. Writer only.
      *
-     * @return the previous child, or {@code null}
+     * @return the map to publish in place of this one: this map, a smaller copy, or {@code null} when
+     *         no child is left
      */
-    @SuppressWarnings("unchecked")
-    public N put(String key, N node) {
-        int hash = hash(key, 0, key.length());
-        Entry<N> entry = new Entry<>(key, hash, node);
-        Object[] table = slots;
-        int index = find(table, key, hash);
-        if (index >= 0) {
-            N previous = ((Entry<N>) table[index]).node;
-            SLOT.setRelease(table, index, entry);
-            return previous;
+    public LevelMap<N> remove(String level) {
+        int existing = find(key(level, 0, level.length()), level);
+        if (existing < 0) {
+            return this;
         }
-        if ((usedSlots + 1) * 2 > table.length) {
-            table = rebuild(size + 1);
-        }
-        int mask = table.length - 1;
-        int i = hash & mask;
-        while (table[i] != null && table[i] != TOMBSTONE) {
-            i = (i + 1) & mask;
-        }
-        if (table[i] == null) {
-            usedSlots++;
-        }
-        SLOT.setRelease(table, i, entry);
-        size++;
-        return null;
-    }
-
-    /**
-     * Removes the child for {@code key}. Writer only.
-     *
-     * @return the removed child, or {@code null} if there was none
-     */
-    @SuppressWarnings("unchecked")
-    public N remove(String key) {
-        Object[] table = slots;
-        int index = find(table, key, hash(key, 0, key.length()));
-        if (index < 0) {
+        tombstone(existing);
+        if (size == 0) {
             return null;
         }
-        N removed = ((Entry<N>) table[index]).node;
-        SLOT.setRelease(table, index, TOMBSTONE);
-        size--;
-        if (table.length > MIN_CAPACITY && size * 8 < table.length) {
-            rebuild(size); // shrink, so that churn does not leave large sparse tables behind
+        if (slots.length > MIN_CAPACITY && size * 8 < slots.length) {
+            return copy(size); // shrink, so that churn does not leave large sparse tables behind
         }
-        return removed;
+        return this;
     }
 
-    /** Returns the slot index of {@code key}, or -1. Writer only, so plain reads are enough. */
-    @SuppressWarnings("unchecked")
-    private static int find(Object[] table, String key, int hash) {
-        int mask = table.length - 1;
-        for (int i = hash & mask; ; i = (i + 1) & mask) {
-            Object slot = table[i];
-            if (slot == null) {
+    private void insert(Child child) {
+        int slot = index(child.key, mask);
+        while (slots[slot] != null) {
+            slot = (slot + 1) & mask; // tombstones are not reused, so a slot contains at most one child in its lifetime
+        }
+        SLOT.setRelease(slots, slot, child);
+        size++;
+        usedSlots++;
+    }
+
+    private void tombstone(int slot) {
+        SLOT.setRelease(slots, slot, TOMBSTONE);
+        size--;
+    }
+
+    /** Returns the slot of {@code level}, or -1. Writer only, so plain reads are enough. */
+    private int find(long key, String level) {
+        for (int slot = index(key, mask); ; slot = (slot + 1) & mask) {
+            Object entry = slots[slot];
+            if (entry == null) {
                 return -1;
             }
-            if (slot != TOMBSTONE) {
-                Entry<Object> entry = (Entry<Object>) slot;
-                if (entry.hash == hash && entry.key.equals(key)) {
-                    return i;
-                }
+            if (entry != TOMBSTONE && ((Child) entry).key == key && ((Child) entry).level.equals(level)) {
+                return slot;
             }
         }
     }
 
-    /** Copies the live entries into a new table with room for {@code liveEntries} and publishes it. */
-    private Object[] rebuild(int liveEntries) {
+    /** Returns a new map with the live children of this one and room for {@code liveEntries}. */
+    private LevelMap<N> copy(int liveEntries) {
         int capacity = MIN_CAPACITY;
-        while (capacity < liveEntries * 4) {
+        while (capacity < liveEntries * 3) {
             capacity <<= 1;
         }
-        Object[] old = slots;
-        Object[] table = new Object[capacity];
-        int mask = capacity - 1;
-        for (Object slot : old) {
-            if (slot != null && slot != TOMBSTONE) {
-                int i = ((Entry<?>) slot).hash & mask;
-                while (table[i] != null) {
-                    i = (i + 1) & mask;
-                }
-                table[i] = slot;
+        LevelMap<N> copy = new LevelMap<>(capacity);
+        for (Object entry : slots) {
+            if (entry != null && entry != TOMBSTONE) {
+                copy.insert((Child) entry);
             }
         }
-        usedSlots = size;
-        slots = table; // the volatile write publishes the filled table
-        return table;
+        return copy;
     }
 
-    /** Hashes a level; the same function must serve keys and lookups so that regions and keys agree. */
-    private static int hash(String text, int from, int to) {
-        int h = 0;
-        for (int i = from; i < to; i++) {
-            h = 31 * h + text.charAt(i);
+    /**
+     * Returns the key of the level {@code text[from, to)}: up to 7 Latin-1 characters packed with their
+     * length plus one in the top byte, which is never negative, otherwise {@link #HASHED} combined with
+     * the level's 32-bit hash, which is always negative.
+     */
+    static long key(String text, int from, int to) {
+        int length = to - from;
+        if (length <= MAX_PACKED_LENGTH) {
+            long packed = 0;
+            for (int i = 0; i < length; i++) {
+                char c = text.charAt(from + i);
+                if (c > 0xFF) {
+                    return hashedKey(text, from, to);
+                }
+                packed |= (long) c << (8 * i);
+            }
+            return packed | ((long) (length + 1) << 56);
         }
-        h *= 0x9E37_79B9; // spread the sequential hashes of numbered levels such as device ids
-        return h ^ (h >>> 16);
+        return hashedKey(text, from, to);
     }
 
-    private static final class Entry<N> {
-        final String key;
-        final int hash;
-        final N node;
+    private static long hashedKey(String text, int from, int to) {
+        int hash = 0;
+        for (int i = from; i < to; i++) {
+            hash = 31 * hash + text.charAt(i);
+        }
+        return HASHED | (hash & 0xFFFF_FFFFL);
+    }
 
-        Entry(String key, int hash, N node) {
-            this.key = key;
-            this.hash = hash;
-            this.node = node;
+    private static int index(long key, int mask) {
+        return (int) ((key * 0x9E37_79B9_7F4A_7C15L) >>> 32) & mask;
+    }
+
+    /**
+     * A trie node as a child in a {@link LevelMap}: its level text and the key derived from it, both
+     * fixed at construction so that a reader can compare them without synchronization.
+     */
+    public abstract static class Child {
+        private final String level;
+        private final long key;
+
+        protected Child(String level) {
+            this.level = level;
+            this.key = key(level, 0, level.length());
+        }
+
+        /** Returns the level text of this node. */
+        public final String level() {
+            return level;
+        }
+
+        private boolean levelEquals(String text, int from, int to) {
+            return level.length() == to - from && level.regionMatches(0, text, from, to - from);
         }
     }
 }

@@ -13,13 +13,12 @@ import java.util.function.BiConsumer;
  *
  * <p>Threads: {@link #match} takes no lock and never blocks, so any thread may route a message at any
  * time. {@link #put} and {@link #remove} may also be called from any thread, but a lock serializes
- * them. A writer never changes what a reader may be looking at. To change the subscribers of a node it
- * builds a new array and publishes it with one volatile write, so a concurrent {@code match} sees
- * either the old or the new subscriber set of every node, never a partial one. A new child node is
- * built completely before it is published, and the children of a node live in a {@link LevelMap},
- * which lets readers in while one writer changes it. A match that overlaps a {@code put} or
- * {@code remove} of another filter may or may not see that change, but it always sees every
- * subscription that was present for its whole duration.
+ * them. To change the subscribers of a node, a writer builds a new array and publishes it with one
+ * volatile write, so a concurrent {@code match} sees either the old or the new subscriber set of every
+ * node, never a partial one. A new child node is built completely before it is published, and the
+ * children of a node live in a {@link LevelMap}, which readers can search while one writer changes
+ * it. A match that overlaps a {@code put} or {@code remove} may or may not see that change, but it
+ * sees every subscription that was present for its whole duration.
  *
  * <p>{@code remove} detaches nodes left without subscribers and children, so memory follows the
  * number of subscriptions rather than their history.
@@ -38,7 +37,7 @@ public final class SubscriptionTrie<S, V> {
 
     private static final Object[] NO_SUBSCRIBERS = new Object[0];
 
-    private final Node root = new Node();
+    private final Node root = new Node("");
     private final ReentrantLock writeLock = new ReentrantLock();
     private final int maxFilterLevels;
     private volatile long size;
@@ -65,7 +64,7 @@ public final class SubscriptionTrie<S, V> {
     public V put(String filter, S subscriber, V value) {
         Objects.requireNonNull(subscriber, "subscriber");
         Objects.requireNonNull(value, "value");
-        checkFilter(filter);
+        requireValidFilter(filter);
         writeLock.lock();
         try {
             Node node = root;
@@ -99,7 +98,6 @@ public final class SubscriptionTrie<S, V> {
                 return null; // put never stored such a filter
             }
             Node[] path = new Node[levels + 1];
-            int[] levelStarts = new int[levels];
             path[0] = root;
             int start = 0;
             for (int level = 0; level < levels; level++) {
@@ -108,13 +106,12 @@ public final class SubscriptionTrie<S, V> {
                 if (child == null) {
                     return null;
                 }
-                levelStarts[level] = start;
                 path[level + 1] = child;
                 start = end + 1;
             }
             V removed = removeSubscriber(path[levels], subscriber);
             if (removed != null) {
-                prune(path, levelStarts, filter);
+                prune(path);
             }
             return removed;
         } finally {
@@ -171,7 +168,7 @@ public final class SubscriptionTrie<S, V> {
                     pending.push(node.multiLevelChild);
                 }
                 if (node.children != null) {
-                    node.children.forEach((level, child) -> pending.push(child));
+                    node.children.forEach(pending::push);
                 }
             }
             return count;
@@ -224,15 +221,26 @@ public final class SubscriptionTrie<S, V> {
         }
     }
 
-    private void checkFilter(String filter) {
+    /**
+     * Returns null if {@link #put} accepts {@code filter}, otherwise the problem: an invalid filter,
+     * or more levels than this trie's limit.
+     */
+    public String checkFilter(String filter) {
         String reason = Topics.checkTopicFilter(filter);
         if (reason != null) {
-            throw new IllegalArgumentException("invalid topic filter '" + filter + "': " + reason);
+            return reason;
         }
         int levels = Topics.levelCount(filter);
         if (levels > maxFilterLevels) {
-            throw new IllegalArgumentException("invalid topic filter: " + levels + " levels, the maximum is "
-                    + maxFilterLevels);
+            return "the filter has " + levels + " levels, the maximum is " + maxFilterLevels;
+        }
+        return null;
+    }
+
+    private void requireValidFilter(String filter) {
+        String reason = checkFilter(filter);
+        if (reason != null) {
+            throw new IllegalArgumentException("invalid topic filter '" + filter + "': " + reason);
         }
     }
 
@@ -254,17 +262,17 @@ public final class SubscriptionTrie<S, V> {
         if (existing != null) {
             return existing;
         }
-        Node created = new Node();
+        Node created = new Node(filter.substring(start, end));
         if (Topics.isLevel(filter, start, end, '+')) {
             node.singleLevelChild = created;
         } else if (Topics.isLevel(filter, start, end, '#')) {
             node.multiLevelChild = created;
-        } else if (node.children == null) {
-            LevelMap<Node> children = new LevelMap<>();
-            children.put(filter.substring(start, end), created);
-            node.children = children; // published once it contains the child
         } else {
-            node.children.put(filter.substring(start, end), created);
+            LevelMap<Node> children = node.children;
+            LevelMap<Node> updated = children == null ? LevelMap.of(created) : children.put(created);
+            if (updated != children) {
+                node.children = updated; // publishes a new map once it contains the child
+            }
         }
         return created;
     }
@@ -317,37 +325,39 @@ public final class SubscriptionTrie<S, V> {
     }
 
     /** Detaches the empty nodes at the end of {@code path}, deepest first. */
-    private static void prune(Node[] path, int[] levelStarts, String filter) {
-        for (int level = levelStarts.length - 1; level >= 0; level--) {
-            Node node = path[level + 1];
+    private static void prune(Node[] path) {
+        for (int depth = path.length - 1; depth > 0; depth--) {
+            Node node = path[depth];
             if (!node.isEmpty()) {
                 return;
             }
-            Node parent = path[level];
-            int start = levelStarts[level];
-            int end = Topics.levelEnd(filter, start);
-            if (Topics.isLevel(filter, start, end, '+')) {
+            Node parent = path[depth - 1];
+            if (parent.singleLevelChild == node) {
                 parent.singleLevelChild = null;
-            } else if (Topics.isLevel(filter, start, end, '#')) {
+            } else if (parent.multiLevelChild == node) {
                 parent.multiLevelChild = null;
             } else {
                 LevelMap<Node> children = parent.children;
-                children.remove(filter.substring(start, end));
-                if (children.isEmpty()) {
-                    parent.children = null;
+                LevelMap<Node> updated = children.remove(node.level());
+                if (updated != children) {
+                    parent.children = updated;
                 }
             }
         }
     }
 
     /** One filter level. Fields are written by the writer holding the lock and read by any thread. */
-    private static final class Node {
+    private static final class Node extends LevelMap.Child {
         /** Subscriber at each even index, its value at the next odd index. Replaced, never changed in place. */
         volatile Object[] subscribers = NO_SUBSCRIBERS;
         volatile Node singleLevelChild;
         volatile Node multiLevelChild;
         /** Children for exact levels, or {@code null} while there are none. */
         volatile LevelMap<Node> children;
+
+        Node(String level) {
+            super(level);
+        }
 
         boolean isEmpty() {
             return subscribers.length == 0 && singleLevelChild == null && multiLevelChild == null

@@ -146,6 +146,11 @@ public final class SessionRegistry {
         }
     }
 
+    /** Returns null if a subscription to {@code filter} can be made, otherwise the problem. */
+    public String checkFilter(String filter) {
+        return trie.checkFilter(filter);
+    }
+
     /** Returns the number of sessions, connected or not. */
     public int size() {
         return sessions.size();

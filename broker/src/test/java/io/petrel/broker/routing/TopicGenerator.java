@@ -4,11 +4,11 @@ import java.util.Random;
 
 /**
  * Random topic names and filters over a small set of levels, so that generated filters and topics
- * often match. Includes empty levels and {@code $} levels to exercise those rules.
+ * often match. Includes empty levels, {@code $} levels, a level longer than 7 characters and a non-Latin-1 level.
  */
 public final class TopicGenerator {
 
-    private static final String[] LEVELS = {"a", "b", "c", "", "$SYS", "dev-1"};
+    private static final String[] LEVELS = {"a", "b", "c", "", "$SYS", "dev-1", "device-0042", "\u20ac"};
 
     private TopicGenerator() {
     }
