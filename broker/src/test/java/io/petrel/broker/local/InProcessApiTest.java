@@ -32,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -212,7 +213,11 @@ class InProcessApiTest {
         MqttClient publisher = new MqttClient(BROKER.serverUri(), BROKER.clientId("orderpub"), new MemoryPersistence());
         try (Subscription subscription = BROKER.broker().subscribe(topic,
                 message -> received.add(Integer.parseInt(message.payloadAsString())))) {
-            publisher.connect();
+            MqttConnectOptions options = new MqttConnectOptions();
+            // Paho's blocking publish can return before Paho lowers its in-flight count, so with the
+            // default window of 10 a fast loop fails with "Too many publishes in progress".
+            options.setMaxInflight(100);
+            publisher.connect(options);
             for (int i = 0; i < count; i++) {
                 publisher.publish(topic, Integer.toString(i).getBytes(StandardCharsets.UTF_8), 1, false);
             }
