@@ -150,7 +150,7 @@ class BrokerLifecycleTest {
     }
 
     @Test
-    void closeSendsServerShuttingDownTo5Clients() {
+    void closeSendsDisconnect8BIn5() {
         try (RawMqttClient client = RawMqttClient.connect(broker.port(), ConnectPacket.mqtt5("shutdown5"))) {
             broker.close();
 

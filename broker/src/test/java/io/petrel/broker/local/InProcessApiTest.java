@@ -74,7 +74,7 @@ class InProcessApiTest {
     }
 
     @Test
-    void handlerReceivesNetworkPublishAtItsQos() throws Exception {
+    void handlerReceivesNetworkPublish() throws Exception {
         String topic = topic("network");
         BlockingQueue<Message> full = new LinkedBlockingQueue<>();
         BlockingQueue<Message> capped = new LinkedBlockingQueue<>();
@@ -94,7 +94,7 @@ class InProcessApiTest {
     }
 
     @Test
-    void inProcessPublishReachesNetworkSubscriberAtMinimumQos() throws Exception {
+    void inProcessPublishUsesNetworkGrant() throws Exception {
         String topic = topic("tonet");
         try (RawMqttClient atQos2 = client("sub2");
              RawMqttClient atQos1 = client("sub1")) {

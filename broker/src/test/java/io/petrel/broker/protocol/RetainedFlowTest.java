@@ -100,7 +100,7 @@ class RetainedFlowTest {
     }
 
     @Test
-    void inProcessRetainedSeenByLaterNetworkSubscriber() throws Exception {
+    void inProcessRetainedReachesNetwork() throws Exception {
         String topic = "retained/inprocess/t";
         BROKER.broker().publish(Message.builder(topic).payload("from-java").qos(Qos.AT_LEAST_ONCE).retain(true).build())
                 .toCompletableFuture().get(5, TimeUnit.SECONDS);
@@ -116,7 +116,7 @@ class RetainedFlowTest {
     }
 
     @Test
-    void networkRetainedSeenByLaterInProcessSubscriber() throws Exception {
+    void networkRetainedReachesInProcess() throws Exception {
         String topic = "retained/network/t";
         publishRetained(topic, "from-network");
         BlockingQueue<Message> received = new LinkedBlockingQueue<>();

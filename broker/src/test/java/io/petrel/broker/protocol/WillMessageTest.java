@@ -22,8 +22,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Will messages: published when a connection ends without DISCONNECT (abrupt close, keepalive
  * timeout, protocol error, takeover) or with MQTT 5.0 DISCONNECT reason 0x04, and not after a normal
- * DISCONNECT. A raw subscriber on the will topic checks each case; where no will is expected, a
- * marker message published after the close must be the first thing it receives.
+ * DISCONNECT. A raw subscriber on the will topic checks each case. Where no will is expected, a
+ * marker message published after the close must be the first message it receives.
  */
 class WillMessageTest {
 

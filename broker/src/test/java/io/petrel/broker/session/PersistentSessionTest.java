@@ -192,7 +192,7 @@ class PersistentSessionTest {
                 publishAcknowledged(publisher, topic, "m" + i, 1, i + 1);
             }
         }
-        // The session holds at most MAX_QUEUED messages, plus MAX_INFLIGHT if the broker fills the
+        // The session keeps at most MAX_QUEUED messages, plus MAX_INFLIGHT if the broker fills the
         // in-flight window of an offline session, so at least 20 - 10 - 5 messages are dropped.
         int minimumDropped = published - MAX_QUEUED - MAX_INFLIGHT;
         await().atMost(Duration.ofSeconds(3)).until(() -> queueFullDrops() - droppedBefore >= minimumDropped);
