@@ -104,6 +104,32 @@ class WillMessageTest {
         }
     }
 
+    /**
+     * Reconnects with the same client identifier as soon as the broker has closed the connection, a
+     * few times over, because a reconnect can reach the broker before it has detached the closed
+     * connection from its session. The discarded will must stay discarded on that path too.
+     */
+    @Test
+    void willNotPublishedOnReconnectAfterDisconnect() {
+        String willTopic = willTopic("reconnect");
+        String clientId = BROKER.clientId("reconnect");
+        ConnectPacket withWill = ConnectPacket.mqtt311(clientId).will(willTopic, "unexpected-will", 0, false);
+        try (RawMqttClient subscriber = subscriber(willTopic, 0);
+             RawMqttClient marker = RawMqttClient.connect(BROKER.port(), ConnectPacket.mqtt311(BROKER.clientId("marker")))) {
+            for (int attempt = 0; attempt < 5; attempt++) {
+                RawMqttClient client = RawMqttClient.connect(BROKER.port(), withWill);
+                client.send(MqttPackets.disconnect());
+                assertEquals(List.of(), client.receiveUntilClosed(CLOSE_TIMEOUT));
+                client.close();
+            }
+            try (RawMqttClient last = RawMqttClient.connect(BROKER.port(), ConnectPacket.mqtt311(clientId))) {
+                marker.send(MqttPackets.publish(MQTT_3_1_1, willTopic, "marker", 0, 0));
+
+                assertEquals("marker", subscriber.receive(PUBLISH).payload(MQTT_3_1_1));
+            }
+        }
+    }
+
     @Test
     void normalDisconnectIn5SkipsWill() {
         String willTopic = willTopic("clean5");
