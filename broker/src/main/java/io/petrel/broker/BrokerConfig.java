@@ -22,6 +22,16 @@ public final class BrokerConfig {
     public static final String MAX_CLIENT_ID_LENGTH = "mqtt.max_client_id_length";
     public static final String MAX_QUEUED_MESSAGES = "session.max_queued_messages";
     public static final String MAX_INFLIGHT_MESSAGES = "session.max_inflight_messages";
+    public static final String RECEIVE_MAXIMUM = "mqtt.receive_maximum";
+    public static final String TOPIC_ALIAS_MAXIMUM = "mqtt.topic_alias_maximum";
+    public static final String MAXIMUM_QOS = "mqtt.maximum_qos";
+    public static final String RETAIN_AVAILABLE = "mqtt.retain_available";
+    public static final String WILDCARD_SUBSCRIPTIONS = "mqtt.wildcard_subscriptions";
+    public static final String SUBSCRIPTION_IDENTIFIERS = "mqtt.subscription_identifiers";
+    public static final String SHARED_SUBSCRIPTIONS = "mqtt.shared_subscriptions";
+    public static final String OUTBOUND_TOPIC_ALIASES = "mqtt.outbound_topic_aliases";
+    public static final String RESPONSE_INFORMATION = "mqtt.response_information";
+    public static final String VALIDATE_UTF8_PAYLOADS = "mqtt.validate_utf8_payloads";
     public static final String IO_THREADS = "threads.io";
     public static final String HANDLER_THREADS = "threads.handlers";
 
@@ -33,6 +43,8 @@ public final class BrokerConfig {
     public static final int DEFAULT_MAX_CLIENT_ID_LENGTH = 256;
     public static final int DEFAULT_MAX_QUEUED_MESSAGES = 1_000;
     public static final int DEFAULT_MAX_INFLIGHT_MESSAGES = 20;
+    public static final int DEFAULT_RECEIVE_MAXIMUM = 100;
+    public static final int DEFAULT_TOPIC_ALIAS_MAXIMUM = 10;
 
     private final String host;
     private final int port;
@@ -42,6 +54,16 @@ public final class BrokerConfig {
     private final int maxClientIdLength;
     private final int maxQueuedMessages;
     private final int maxInflightMessages;
+    private final int receiveMaximum;
+    private final int topicAliasMaximum;
+    private final int maximumQos;
+    private final boolean retainAvailable;
+    private final boolean wildcardSubscriptions;
+    private final boolean subscriptionIdentifiers;
+    private final boolean sharedSubscriptions;
+    private final boolean outboundTopicAliases;
+    private final String responseInformation;
+    private final boolean validateUtf8Payloads;
     private final int ioThreads;
     private final int handlerThreads;
 
@@ -54,6 +76,16 @@ public final class BrokerConfig {
         this.maxClientIdLength = builder.maxClientIdLength;
         this.maxQueuedMessages = builder.maxQueuedMessages;
         this.maxInflightMessages = builder.maxInflightMessages;
+        this.receiveMaximum = builder.receiveMaximum;
+        this.topicAliasMaximum = builder.topicAliasMaximum;
+        this.maximumQos = builder.maximumQos;
+        this.retainAvailable = builder.retainAvailable;
+        this.wildcardSubscriptions = builder.wildcardSubscriptions;
+        this.subscriptionIdentifiers = builder.subscriptionIdentifiers;
+        this.sharedSubscriptions = builder.sharedSubscriptions;
+        this.outboundTopicAliases = builder.outboundTopicAliases;
+        this.responseInformation = builder.responseInformation;
+        this.validateUtf8Payloads = builder.validateUtf8Payloads;
         this.ioThreads = builder.ioThreads;
         this.handlerThreads = builder.handlerThreads;
     }
@@ -79,6 +111,16 @@ public final class BrokerConfig {
                 .maxClientIdLength(maxClientIdLength)
                 .maxQueuedMessages(maxQueuedMessages)
                 .maxInflightMessages(maxInflightMessages)
+                .receiveMaximum(receiveMaximum)
+                .topicAliasMaximum(topicAliasMaximum)
+                .maximumQos(maximumQos)
+                .retainAvailable(retainAvailable)
+                .wildcardSubscriptions(wildcardSubscriptions)
+                .subscriptionIdentifiers(subscriptionIdentifiers)
+                .sharedSubscriptions(sharedSubscriptions)
+                .outboundTopicAliases(outboundTopicAliases)
+                .responseInformation(responseInformation)
+                .validateUtf8Payloads(validateUtf8Payloads)
                 .ioThreads(ioThreads)
                 .handlerThreads(handlerThreads);
     }
@@ -126,6 +168,65 @@ public final class BrokerConfig {
         return maxInflightMessages;
     }
 
+    /**
+     * Returns how many inbound QoS 1 and 2 messages an MQTT 5.0 client may have unacknowledged
+     * (Receive Maximum in CONNACK); a client that sends more is disconnected with reason 0x93.
+     */
+    public int receiveMaximum() {
+        return receiveMaximum;
+    }
+
+    /** Returns how many topic aliases an MQTT 5.0 client may use towards the broker; 0 disables them. */
+    public int topicAliasMaximum() {
+        return topicAliasMaximum;
+    }
+
+    /** Returns the highest QoS the broker accepts from MQTT 5.0 clients and grants, 0 to 2. */
+    public int maximumQos() {
+        return maximumQos;
+    }
+
+    /** Returns true if clients may publish retained messages. */
+    public boolean retainAvailable() {
+        return retainAvailable;
+    }
+
+    /** Returns true if topic filters may contain wildcards. */
+    public boolean wildcardSubscriptions() {
+        return wildcardSubscriptions;
+    }
+
+    /** Returns true if MQTT 5.0 subscription identifiers are supported. */
+    public boolean subscriptionIdentifiers() {
+        return subscriptionIdentifiers;
+    }
+
+    /** Returns true if {@code $share/} subscriptions are supported. */
+    public boolean sharedSubscriptions() {
+        return sharedSubscriptions;
+    }
+
+    /** Returns true if the broker assigns topic aliases to clients that accept them. */
+    public boolean outboundTopicAliases() {
+        return outboundTopicAliases;
+    }
+
+    /**
+     * Returns the Response Information prefix sent to MQTT 5.0 clients that request it, followed by
+     * their client identifier; empty disables it.
+     */
+    public String responseInformation() {
+        return responseInformation;
+    }
+
+    /**
+     * Returns true if a PUBLISH whose payload format indicator says UTF-8 is checked, and rejected
+     * with reason 0x99 when its payload is not valid UTF-8.
+     */
+    public boolean validateUtf8Payloads() {
+        return validateUtf8Payloads;
+    }
+
     /** Returns the number of network event-loop threads; 0 means one per available processor. */
     public int ioThreads() {
         return ioThreads;
@@ -146,6 +247,16 @@ public final class BrokerConfig {
                 + ", " + MAX_CLIENT_ID_LENGTH + '=' + maxClientIdLength
                 + ", " + MAX_QUEUED_MESSAGES + '=' + maxQueuedMessages
                 + ", " + MAX_INFLIGHT_MESSAGES + '=' + maxInflightMessages
+                + ", " + RECEIVE_MAXIMUM + '=' + receiveMaximum
+                + ", " + TOPIC_ALIAS_MAXIMUM + '=' + topicAliasMaximum
+                + ", " + MAXIMUM_QOS + '=' + maximumQos
+                + ", " + RETAIN_AVAILABLE + '=' + retainAvailable
+                + ", " + WILDCARD_SUBSCRIPTIONS + '=' + wildcardSubscriptions
+                + ", " + SUBSCRIPTION_IDENTIFIERS + '=' + subscriptionIdentifiers
+                + ", " + SHARED_SUBSCRIPTIONS + '=' + sharedSubscriptions
+                + ", " + OUTBOUND_TOPIC_ALIASES + '=' + outboundTopicAliases
+                + ", " + RESPONSE_INFORMATION + "='" + responseInformation + '\''
+                + ", " + VALIDATE_UTF8_PAYLOADS + '=' + validateUtf8Payloads
                 + ", " + IO_THREADS + '=' + ioThreads
                 + ", " + HANDLER_THREADS + '=' + handlerThreads;
     }
@@ -161,6 +272,16 @@ public final class BrokerConfig {
         private int maxClientIdLength = DEFAULT_MAX_CLIENT_ID_LENGTH;
         private int maxQueuedMessages = DEFAULT_MAX_QUEUED_MESSAGES;
         private int maxInflightMessages = DEFAULT_MAX_INFLIGHT_MESSAGES;
+        private int receiveMaximum = DEFAULT_RECEIVE_MAXIMUM;
+        private int topicAliasMaximum = DEFAULT_TOPIC_ALIAS_MAXIMUM;
+        private int maximumQos = 2;
+        private boolean retainAvailable = true;
+        private boolean wildcardSubscriptions = true;
+        private boolean subscriptionIdentifiers = true;
+        private boolean sharedSubscriptions = true;
+        private boolean outboundTopicAliases = true;
+        private String responseInformation = "";
+        private boolean validateUtf8Payloads;
         private int ioThreads;
         private int handlerThreads;
 
@@ -208,15 +329,80 @@ public final class BrokerConfig {
             return this;
         }
 
-        /** Sets the per-session queue bound for QoS 1 and 2 messages, 0 to 10,000,000. */
+        /** Sets the per-session queue bound, 1 to 10,000,000 messages. */
         public Builder maxQueuedMessages(int messages) {
-            this.maxQueuedMessages = checkRange(MAX_QUEUED_MESSAGES, messages, 0, 10_000_000);
+            this.maxQueuedMessages = checkRange(MAX_QUEUED_MESSAGES, messages, 1, 10_000_000);
             return this;
         }
 
         /** Sets the outbound in-flight window per client, 1 to 65,535 messages. */
         public Builder maxInflightMessages(int messages) {
             this.maxInflightMessages = checkRange(MAX_INFLIGHT_MESSAGES, messages, 1, 65_535);
+            return this;
+        }
+
+        /** Sets the Receive Maximum for inbound QoS 1 and 2 messages, 1 to 65,535. */
+        public Builder receiveMaximum(int messages) {
+            this.receiveMaximum = checkRange(RECEIVE_MAXIMUM, messages, 1, 65_535);
+            return this;
+        }
+
+        /** Sets the number of inbound topic aliases per client, 0 (disabled) to 65,535. */
+        public Builder topicAliasMaximum(int aliases) {
+            this.topicAliasMaximum = checkRange(TOPIC_ALIAS_MAXIMUM, aliases, 0, 65_535);
+            return this;
+        }
+
+        /** Sets the highest QoS accepted and granted, 0 to 2. */
+        public Builder maximumQos(int qos) {
+            this.maximumQos = checkRange(MAXIMUM_QOS, qos, 0, 2);
+            return this;
+        }
+
+        /** Sets whether clients may publish retained messages. Default: true. */
+        public Builder retainAvailable(boolean available) {
+            this.retainAvailable = available;
+            return this;
+        }
+
+        /** Sets whether topic filters may contain wildcards. Default: true. */
+        public Builder wildcardSubscriptions(boolean available) {
+            this.wildcardSubscriptions = available;
+            return this;
+        }
+
+        /** Sets whether MQTT 5.0 subscription identifiers are supported. Default: true. */
+        public Builder subscriptionIdentifiers(boolean available) {
+            this.subscriptionIdentifiers = available;
+            return this;
+        }
+
+        /** Sets whether {@code $share/} subscriptions are supported. Default: true. */
+        public Builder sharedSubscriptions(boolean available) {
+            this.sharedSubscriptions = available;
+            return this;
+        }
+
+        /** Sets whether the broker assigns topic aliases to clients that accept them. Default: true. */
+        public Builder outboundTopicAliases(boolean enabled) {
+            this.outboundTopicAliases = enabled;
+            return this;
+        }
+
+        /** Sets the Response Information prefix; empty (the default) disables Response Information. */
+        public Builder responseInformation(String prefix) {
+            Objects.requireNonNull(prefix, RESPONSE_INFORMATION);
+            if (prefix.indexOf('+') >= 0 || prefix.indexOf('#') >= 0 || prefix.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("invalid " + RESPONSE_INFORMATION + " = '" + prefix
+                        + "': expected a topic prefix without wildcards or U+0000, such as 'responses/'");
+            }
+            this.responseInformation = prefix;
+            return this;
+        }
+
+        /** Sets whether payloads marked as UTF-8 are validated. Default: false. */
+        public Builder validateUtf8Payloads(boolean validate) {
+            this.validateUtf8Payloads = validate;
             return this;
         }
 

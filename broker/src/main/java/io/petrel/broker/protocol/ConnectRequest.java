@@ -35,6 +35,9 @@ final class ConnectRequest {
     private final long sessionExpirySeconds;
     private final boolean requestProblemInformation;
     private final Message will;
+    private final ClientLimits clientLimits;
+    private final String authenticationMethod;
+    private final byte[] authenticationData;
 
     private ConnectRequest(ProtocolViolation violation, int v3ReturnCode, String problem, int protocolLevel) {
         this.violation = violation;
@@ -49,11 +52,15 @@ final class ConnectRequest {
         this.sessionExpirySeconds = 0;
         this.requestProblemInformation = true;
         this.will = null;
+        this.clientLimits = ClientLimits.MQTT3;
+        this.authenticationMethod = null;
+        this.authenticationData = null;
     }
 
     private ConnectRequest(int protocolLevel, String clientId, boolean assignedClientId, boolean cleanStart,
                            int keepAliveSeconds, boolean keepAliveOverridden, long sessionExpirySeconds,
-                           boolean requestProblemInformation, Message will) {
+                           boolean requestProblemInformation, Message will, ClientLimits clientLimits,
+                           String authenticationMethod, byte[] authenticationData) {
         this.violation = null;
         this.v3ReturnCode = 0;
         this.problem = null;
@@ -66,6 +73,9 @@ final class ConnectRequest {
         this.sessionExpirySeconds = sessionExpirySeconds;
         this.requestProblemInformation = requestProblemInformation;
         this.will = will;
+        this.clientLimits = clientLimits;
+        this.authenticationMethod = authenticationMethod;
+        this.authenticationData = authenticationData;
     }
 
     /** Checks a decoded CONNECT against the rules of its protocol version and the broker limits. */
@@ -123,10 +133,35 @@ final class ConnectRequest {
 
         long expiry;
         boolean problemInformation = true;
+        ClientLimits limits = ClientLimits.MQTT3;
+        String authenticationMethod = null;
+        byte[] authenticationData = new byte[0];
         if (mqtt5) {
-            expiry = unsignedIntProperty(header.properties(), MqttProperties.SESSION_EXPIRY_INTERVAL, 0);
-            problemInformation = unsignedIntProperty(header.properties(),
-                    MqttProperties.REQUEST_PROBLEM_INFORMATION, 1) != 0;
+            MqttProperties properties = header.properties();
+            MqttProperties.MqttProperty<?> method = properties.getProperty(MqttProperties.AUTHENTICATION_METHOD);
+            MqttProperties.MqttProperty<?> data = properties.getProperty(MqttProperties.AUTHENTICATION_DATA);
+            if (method != null) {
+                authenticationMethod = (String) method.value();
+                authenticationData = data == null ? authenticationData : (byte[]) data.value();
+            } else if (data != null) {
+                // MQTT 5.0 section 3.1.2.11.10: Authentication Data without a method is a protocol error.
+                return rejected(ProtocolViolation.PROTOCOL_ERROR, 0, "Authentication Data without Authentication Method",
+                        level);
+            }
+            expiry = unsignedIntProperty(properties, MqttProperties.SESSION_EXPIRY_INTERVAL, 0);
+            problemInformation = unsignedIntProperty(properties, MqttProperties.REQUEST_PROBLEM_INFORMATION, 1) != 0;
+            long receiveMaximum = unsignedIntProperty(properties, MqttProperties.RECEIVE_MAXIMUM, 65_535);
+            long maxPacketSize = unsignedIntProperty(properties, MqttProperties.MAXIMUM_PACKET_SIZE, Long.MAX_VALUE);
+            if (receiveMaximum == 0) {
+                // MQTT 5.0 section 3.1.2.11.3: a Receive Maximum of 0 is a protocol error.
+                return rejected(ProtocolViolation.PROTOCOL_ERROR, 0, "Receive Maximum 0 is invalid", level);
+            }
+            if (maxPacketSize == 0) {
+                return rejected(ProtocolViolation.PROTOCOL_ERROR, 0, "Maximum Packet Size 0 is invalid", level);
+            }
+            limits = new ClientLimits((int) receiveMaximum, maxPacketSize,
+                    (int) unsignedIntProperty(properties, MqttProperties.TOPIC_ALIAS_MAXIMUM, 0),
+                    unsignedIntProperty(properties, MqttProperties.REQUEST_RESPONSE_INFORMATION, 0) == 1);
         } else {
             expiry = header.isCleanSession() ? 0 : Session.NEVER_EXPIRES;
         }
@@ -141,7 +176,7 @@ final class ConnectRequest {
             will = InboundMessages.fromWill(connect);
         }
         return new ConnectRequest(level, clientId, assigned, header.isCleanSession(), keepAlive, overridden,
-                expiry, problemInformation, will);
+                expiry, problemInformation, will, limits, authenticationMethod, authenticationData);
     }
 
     static ConnectRequest rejected(ProtocolViolation violation, int v3ReturnCode, String problem, int level) {
@@ -205,5 +240,30 @@ final class ConnectRequest {
 
     Message will() {
         return will;
+    }
+
+    /**
+     * Returns the will delay interval in seconds from the will properties, 0 when absent or for
+     * MQTT 3.
+     */
+    long willDelaySeconds(MqttConnectMessage connect) {
+        if (will == null || !mqtt5()) {
+            return 0;
+        }
+        return unsignedIntProperty(connect.payload().willProperties(), MqttProperties.WILL_DELAY_INTERVAL, 0);
+    }
+
+    ClientLimits clientLimits() {
+        return clientLimits;
+    }
+
+    /** Returns the MQTT 5.0 enhanced authentication method, or null when the client named none. */
+    String authenticationMethod() {
+        return authenticationMethod;
+    }
+
+    /** Returns the authentication data of the CONNECT, empty when absent. */
+    byte[] authenticationData() {
+        return authenticationData;
     }
 }

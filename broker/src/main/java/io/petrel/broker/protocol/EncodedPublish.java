@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.petrel.api.Message;
 
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -23,13 +24,52 @@ public final class EncodedPublish {
     private static final int FORMS = 12;
 
     private final Message message;
+    private final long receivedAtNanos;
+    private final long expiresAtNanos;
     private final AtomicInteger users = new AtomicInteger(1);
     private final ByteBuf[] forms = new ByteBuf[FORMS];
     private final int[] packetIdOffsets = new int[FORMS];
 
-    /** Wraps a message; nothing is encoded until a subscriber writes it. */
+    /** Wraps a message received now; nothing is encoded until a subscriber writes it. */
     public EncodedPublish(Message message) {
+        this(message, System.nanoTime());
+    }
+
+    /**
+     * Wraps a message received at {@code receivedAtNanos} ({@link System#nanoTime()} time), from which
+     * its MQTT 5.0 expiry interval counts.
+     */
+    public EncodedPublish(Message message, long receivedAtNanos) {
         this.message = message;
+        this.receivedAtNanos = receivedAtNanos;
+        long expiry = message.messageExpiryIntervalSeconds().orElse(-1);
+        this.expiresAtNanos = expiry < 0 ? Long.MAX_VALUE : receivedAtNanos + TimeUnit.SECONDS.toNanos(expiry);
+    }
+
+    /** Returns when the broker received the message, in {@link System#nanoTime()} time. */
+    public long receivedAtNanos() {
+        return receivedAtNanos;
+    }
+
+    /** Returns true if the message has an expiry interval and it has passed at {@code nowNanos}. */
+    public boolean expired(long nowNanos) {
+        return expiresAtNanos != Long.MAX_VALUE && nowNanos - expiresAtNanos >= 0;
+    }
+
+    /**
+     * Returns the whole seconds left of the message expiry interval at {@code nowNanos}, at least 1
+     * while the message is not expired, or -1 when the message has no expiry interval.
+     */
+    public long remainingExpirySeconds(long nowNanos) {
+        if (expiresAtNanos == Long.MAX_VALUE) {
+            return -1;
+        }
+        return Math.max(1, TimeUnit.NANOSECONDS.toSeconds(expiresAtNanos - nowNanos));
+    }
+
+    /** Returns true if the message has an MQTT 5.0 expiry interval. */
+    public boolean hasExpiry() {
+        return expiresAtNanos != Long.MAX_VALUE;
     }
 
     /** Returns the message. */

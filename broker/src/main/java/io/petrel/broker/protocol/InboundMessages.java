@@ -16,11 +16,12 @@ final class InboundMessages {
     private InboundMessages() {
     }
 
-    static Message fromPublish(MqttPublishMessage publish) {
+    /** Converts a PUBLISH whose topic is {@code topic}, the topic name after resolving an alias. */
+    static Message fromPublish(MqttPublishMessage publish, String topic) {
         ByteBuf content = publish.content();
         byte[] payload = new byte[content.readableBytes()];
         content.getBytes(content.readerIndex(), payload);
-        Message.Builder builder = Message.builder(publish.variableHeader().topicName())
+        Message.Builder builder = Message.builder(topic)
                 .payload(payload)
                 .qos(Qos.of(publish.fixedHeader().qosLevel().value()))
                 .retain(publish.fixedHeader().isRetain());

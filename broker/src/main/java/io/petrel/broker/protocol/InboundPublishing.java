@@ -1,15 +1,20 @@
 package io.petrel.broker.protocol;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.util.CharsetUtil;
 import io.petrel.api.Message;
+import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.routing.Topics;
 import io.petrel.broker.session.Session;
 
 /**
- * Handles an inbound PUBLISH at QoS 0, 1 and 2 on a connection's event loop: checks the topic, routes
- * the message, and acknowledges it once routed. Stateless; the per-client state is in the session.
+ * Handles an inbound PUBLISH at QoS 0, 1 and 2 on a connection's event loop: resolves an MQTT 5.0
+ * topic alias, checks the topic and the broker's advertised limits, routes the message, and
+ * acknowledges it once routed. Stateless; the per-client state is in the session and the handler.
  */
 final class InboundPublishing {
 
@@ -17,44 +22,123 @@ final class InboundPublishing {
     }
 
     static void onPublish(MqttConnectionHandler connection, MqttPublishMessage publish) {
+        BrokerConfig config = connection.context().config();
+        int qos = publish.fixedHeader().qosLevel().value();
+        int packetId = publish.variableHeader().packetId();
         String topic = publish.variableHeader().topicName();
-        if (connection.mqtt5() && publish.variableHeader().properties()
-                .getProperty(MqttProperties.TOPIC_ALIAS) != null) {
-            // The broker advertises Topic Alias Maximum 0, so any alias exceeds it [MQTT-3.3.2-9].
-            connection.reject(ProtocolViolation.TOPIC_ALIAS_INVALID, "topic alias sent, but the maximum is 0");
-            return;
+        if (connection.mqtt5()) {
+            if (qos > config.maximumQos()) {
+                // [MQTT-3.2.2-11]: a PUBLISH above the advertised Maximum QoS is disconnected with 0x9B.
+                connection.reject(ProtocolViolation.QOS_NOT_SUPPORTED,
+                        "QoS " + qos + " is above the Maximum QoS " + config.maximumQos());
+                return;
+            }
+            if (publish.fixedHeader().isRetain() && !config.retainAvailable()) {
+                // [MQTT-3.2.2-14]: retained messages are not available on this broker.
+                connection.reject(ProtocolViolation.RETAIN_NOT_SUPPORTED, "retained messages are not available");
+                return;
+            }
+            topic = resolveTopicAlias(connection, publish, topic);
+            if (topic == null) {
+                return;
+            }
         }
         String problem = Topics.checkTopicName(topic);
         if (problem != null) {
             connection.reject(ProtocolViolation.INVALID_TOPIC, "invalid topic name '" + topic + "': " + problem);
             return;
         }
-        ProtocolContext context = connection.context();
-        ChannelHandlerContext ctx = connection.channelContext();
         Session session = connection.session();
-        int qos = publish.fixedHeader().qosLevel().value();
-        int packetId = publish.variableHeader().packetId();
+        if (qos == 2 && session.inboundQos2Count() >= config.receiveMaximum()
+                && !session.hasInboundQos2(packetId)) {
+            // MQTT 5.0 section 4.9: more unacknowledged QoS 2 messages than the Receive Maximum.
+            connection.reject(ProtocolViolation.RECEIVE_MAXIMUM_EXCEEDED, "more than " + config.receiveMaximum()
+                    + " QoS 2 messages awaiting PUBREL (" + BrokerConfig.RECEIVE_MAXIMUM + ")");
+            return;
+        }
+        if (config.validateUtf8Payloads() && connection.mqtt5() && !payloadMatchesFormat(publish)) {
+            rejectPayload(connection, qos, packetId);
+            return;
+        }
+
+        ChannelHandlerContext ctx = connection.channelContext();
         switch (qos) {
-            case 0 -> route(context, publish);
+            case 0 -> route(connection, publish, topic);
             case 1 -> {
-                int matched = route(context, publish);
+                int matched = route(connection, publish, topic);
                 ctx.write(Packets.pubAck(packetId, reasonCode(matched)), ctx.voidPromise());
             }
             default -> {
-                // [MQTT-4.3.3-2]: a QoS 2 PUBLISH resent before PUBREL is acknowledged, not routed again.
+                // [MQTT-4.3.3-9]: a QoS 2 PUBLISH resent before PUBREL is acknowledged, not routed again.
                 int matched = 1;
                 if (session.beginInboundQos2(packetId)) {
-                    matched = route(context, publish);
+                    matched = route(connection, publish, topic);
                 }
                 ctx.write(Packets.pubRec(packetId, reasonCode(matched)), ctx.voidPromise());
             }
         }
     }
 
-    private static int route(ProtocolContext context, MqttPublishMessage publish) {
-        Message message = InboundMessages.fromPublish(publish);
+    /**
+     * Returns the topic of the PUBLISH after applying its topic alias, or null after rejecting the
+     * connection for an invalid alias.
+     */
+    private static String resolveTopicAlias(MqttConnectionHandler connection, MqttPublishMessage publish,
+                                            String topic) {
+        MqttProperties.MqttProperty<?> aliasProperty = publish.variableHeader().properties()
+                .getProperty(MqttProperties.TOPIC_ALIAS);
+        if (aliasProperty == null) {
+            return topic;
+        }
+        int alias = (Integer) aliasProperty.value();
+        String[] aliases = connection.inboundTopicAliases();
+        if (alias == 0 || aliases == null || alias >= aliases.length) {
+            // [MQTT-3.3.2-8], [MQTT-3.3.2-9]: alias 0 or above the Topic Alias Maximum.
+            int maximum = aliases == null ? 0 : aliases.length - 1;
+            connection.reject(ProtocolViolation.TOPIC_ALIAS_INVALID,
+                    "topic alias " + alias + " is outside 1 to " + maximum);
+            return null;
+        }
+        if (!topic.isEmpty()) {
+            aliases[alias] = topic;
+            return topic;
+        }
+        String known = aliases[alias];
+        if (known == null) {
+            connection.reject(ProtocolViolation.PROTOCOL_ERROR,
+                    "topic alias " + alias + " used with an empty topic before it was set");
+            return null;
+        }
+        return known;
+    }
+
+    private static boolean payloadMatchesFormat(MqttPublishMessage publish) {
+        MqttProperties.MqttProperty<?> format = publish.variableHeader().properties()
+                .getProperty(MqttProperties.PAYLOAD_FORMAT_INDICATOR);
+        if (format == null || (Integer) format.value() != 1) {
+            return true;
+        }
+        ByteBuf payload = publish.content();
+        return ByteBufUtil.isText(payload, payload.readerIndex(), payload.readableBytes(), CharsetUtil.UTF_8);
+    }
+
+    private static void rejectPayload(MqttConnectionHandler connection, int qos, int packetId) {
+        if (qos == 0) {
+            // QoS 0 has no acknowledgement to carry the reason code, so the connection is closed.
+            connection.reject(ProtocolViolation.PAYLOAD_FORMAT_INVALID, "payload marked as UTF-8 is not valid UTF-8");
+            return;
+        }
+        connection.context().metrics().protocolViolation(ProtocolViolation.PAYLOAD_FORMAT_INVALID);
+        ChannelHandlerContext ctx = connection.channelContext();
+        byte code = (byte) ProtocolViolation.PAYLOAD_FORMAT_INVALID.reasonCode();
+        ctx.write(qos == 1 ? Packets.pubAck(packetId, code) : Packets.pubRec(packetId, code), ctx.voidPromise());
+    }
+
+    private static int route(MqttConnectionHandler connection, MqttPublishMessage publish, String topic) {
+        ProtocolContext context = connection.context();
+        Message message = InboundMessages.fromPublish(publish, topic);
         context.metrics().receivedFromNetwork();
-        return context.router().route(message);
+        return context.router().route(message, connection.session());
     }
 
     private static byte reasonCode(int matched) {

@@ -1,5 +1,6 @@
 package io.petrel.broker.protocol;
 
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -25,7 +26,9 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.petrel.api.Message;
+import io.petrel.api.hook.EnhancedAuthenticator;
 import io.petrel.broker.observability.RateLimitedLogger;
+import io.petrel.broker.routing.Delivery;
 import io.petrel.broker.session.ConnectOutcome;
 import io.petrel.broker.session.Session;
 import io.petrel.broker.session.SessionConnection;
@@ -52,7 +55,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     /** The channel attribute where netty-codec-mqtt keeps the protocol version decoded from CONNECT. */
     private static final AttributeKey<MqttVersion> MQTT_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
 
-    private enum State { AWAITING_CONNECT, CONNECTING, CONNECTED, CLOSED }
+    private enum State { AWAITING_CONNECT, AUTHENTICATING, CONNECTING, CONNECTED, CLOSED }
 
     private final ProtocolContext context;
     private final CompletableFuture<Void> detached = new CompletableFuture<>();
@@ -64,6 +67,11 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private ConnectRequest request;
     private Session session;
     private Message will;
+    private long willDelaySeconds;
+    private OutboundWriter outbound;
+    private EnhancedAuthentication authentication;
+    private MqttProperties connAckAuthProperties = MqttProperties.NO_PROPERTIES;
+    private String[] inboundTopicAliases;
     private boolean mqtt5;
     private boolean requestProblemInformation = true;
     private boolean serverClosing;
@@ -86,8 +94,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     private void onConnectTimeout() {
-        if (state == State.AWAITING_CONNECT) {
-            reject(ProtocolViolation.CONNECT_TIMEOUT, "no CONNECT within "
+        if (state == State.AWAITING_CONNECT || state == State.AUTHENTICATING) {
+            reject(ProtocolViolation.CONNECT_TIMEOUT, "no completed CONNECT within "
                     + context.config().connectTimeoutMillis() + " ms");
         }
     }
@@ -130,6 +138,15 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             }
             return;
         }
+        if (state == State.AUTHENTICATING) {
+            if (type == MqttMessageType.AUTH) {
+                authentication.onAuth(message, false);
+            } else {
+                // [MQTT-4.12.0-4]: only AUTH packets may precede CONNACK during enhanced authentication.
+                reject(ProtocolViolation.PROTOCOL_ERROR, type + " during enhanced authentication");
+            }
+            return;
+        }
         switch (type) {
             case PUBLISH -> InboundPublishing.onPublish(this, (MqttPublishMessage) message);
             case PUBACK -> session.onPubAck(packetId(message));
@@ -140,6 +157,13 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             case UNSUBSCRIBE -> SubscriptionHandling.onUnsubscribe(this, (MqttUnsubscribeMessage) message);
             case PINGREQ -> ctx.write(Packets.pingResp(), ctx.voidPromise());
             case DISCONNECT -> onDisconnect(message);
+            case AUTH -> {
+                if (authentication == null) {
+                    reject(ProtocolViolation.PROTOCOL_ERROR, "AUTH from a client that did not use enhanced authentication");
+                } else {
+                    authentication.onAuth(message, true);
+                }
+            }
             // [MQTT-3.1.0-2]: a second CONNECT is a protocol violation.
             case CONNECT -> reject(ProtocolViolation.PROTOCOL_ERROR, "second CONNECT on one connection");
             default -> reject(ProtocolViolation.PROTOCOL_ERROR, "unexpected " + type + " from a client");
@@ -196,11 +220,53 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         request = checked;
         requestProblemInformation = checked.requestProblemInformation();
         will = checked.will();
+        willDelaySeconds = checked.willDelaySeconds(connect);
+        ClientLimits limits = checked.clientLimits();
+        outbound = new OutboundWriter(ctx, mqtt5, limits.maxPacketSize(),
+                context.config().outboundTopicAliases() ? limits.topicAliasMaximum() : 0);
+        if (mqtt5 && context.config().topicAliasMaximum() > 0) {
+            inboundTopicAliases = new String[context.config().topicAliasMaximum() + 1];
+        }
+        String method = checked.authenticationMethod();
+        if (method == null) {
+            beginSession();
+            return;
+        }
+        EnhancedAuthenticator authenticator = context.authenticators().get(method);
+        if (authenticator == null) {
+            rejectConnect(ConnectRequest.rejected(ProtocolViolation.BAD_AUTHENTICATION_METHOD, 0,
+                    "authentication method '" + method + "' is not supported", checked.protocolLevel()));
+            return;
+        }
+        state = State.AUTHENTICATING;
+        authentication = new EnhancedAuthentication(this, authenticator);
+        authentication.begin(checked.clientId(), checked.authenticationData(), false);
+    }
+
+    /** Continues a CONNECT after a successful enhanced authentication. */
+    void authenticated(MqttProperties authProperties) {
+        connAckAuthProperties = authProperties;
+        beginSession();
+    }
+
+    /** Rejects a CONNECT whose enhanced authentication failed (CONNACK 0x87, not authorized). */
+    void rejectAuthentication(String reason) {
+        rejectConnect(ConnectRequest.rejected(ProtocolViolation.NOT_AUTHORIZED, 0, reason, request.protocolLevel()));
+    }
+
+    /** Returns true until the connection is closed or being closed. */
+    boolean isOpen() {
+        return state != State.CLOSED;
+    }
+
+    private void beginSession() {
+        ConnectRequest checked = request;
+        int inflightLimit = Math.min(context.config().maxInflightMessages(), checked.clientLimits().receiveMaximum());
         state = State.CONNECTING;
         connectTimeout.cancel(false);
         ctx.channel().config().setAutoRead(false);
         context.registry()
-                .connect(checked.clientId(), checked.cleanStart(), checked.sessionExpirySeconds(), this)
+                .connect(checked.clientId(), checked.cleanStart(), checked.sessionExpirySeconds(), inflightLimit, this)
                 .whenComplete((outcome, error) -> {
                     if (ctx.executor().inEventLoop()) {
                         onSessionAttached(outcome, error);
@@ -224,7 +290,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             // The client went away while its session was being taken over from another connection.
             state = State.CLOSED;
             releaseHeld();
-            context.registry().disconnected(session, this);
+            context.registry().disconnected(session, this, null, 0);
             detached.complete(null);
             return;
         }
@@ -257,22 +323,10 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         if (!mqtt5) {
             return MqttProperties.NO_PROPERTIES;
         }
-        MqttProperties properties = new MqttProperties();
-        if (request.assignedClientId()) {
-            properties.add(new MqttProperties.StringProperty(MqttProperties.ASSIGNED_CLIENT_IDENTIFIER,
-                    request.clientId()));
+        MqttProperties properties = ConnAckProperties.of(request, context.config());
+        for (MqttProperties.MqttProperty<?> property : connAckAuthProperties.listAll()) {
+            properties.add(property);
         }
-        if (request.keepAliveOverridden()) {
-            properties.add(new MqttProperties.IntegerProperty(MqttProperties.SERVER_KEEP_ALIVE,
-                    request.keepAliveSeconds()));
-        }
-        properties.add(new MqttProperties.IntegerProperty(MqttProperties.MAXIMUM_PACKET_SIZE,
-                context.config().maxPacketSizeBytes()));
-        properties.add(new MqttProperties.IntegerProperty(MqttProperties.TOPIC_ALIAS_MAXIMUM, 0));
-        properties.add(new MqttProperties.IntegerProperty(MqttProperties.RETAIN_AVAILABLE, 1));
-        properties.add(new MqttProperties.IntegerProperty(MqttProperties.WILDCARD_SUBSCRIPTION_AVAILABLE, 1));
-        properties.add(new MqttProperties.IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0));
-        properties.add(new MqttProperties.IntegerProperty(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 0));
         return properties;
     }
 
@@ -352,24 +406,15 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         }
         releaseHeld();
         if (session != null) {
-            if (will != null && !serverClosing) {
-                publishWill();
-            }
-            context.registry().disconnected(session, this);
+            Message pendingWill = serverClosing ? null : will;
+            will = null;
+            context.registry().disconnected(session, this, pendingWill, willDelaySeconds);
             LOG.debug("Client {} disconnected", request.clientId());
         }
         if (previous != State.CONNECTING) {
             detached.complete(null);
         }
         ctx.fireChannelInactive();
-    }
-
-    private void publishWill() {
-        Message message = will;
-        will = null;
-        context.metrics().willPublished();
-        LOG.debug("Publishing the will of client {} on '{}'", request.clientId(), message.topic());
-        context.router().route(message);
     }
 
     /**
@@ -388,7 +433,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         state = State.CLOSED;
         if (sendDisconnect) {
             ctx.writeAndFlush(Packets.disconnect((byte) violation.reasonCode(),
-                            Packets.reasonString(requestProblemInformation ? detail : null)))
+                            problemInformation(detail, 2)))
                     .addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.flush();
@@ -461,13 +506,13 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     @Override
-    public void writePublish(EncodedPublish publish, int qos, boolean retain, int packetId) {
-        publish.write(ctx, mqtt5, qos, retain, packetId);
+    public boolean fits(EncodedPublish publish, Delivery delivery) {
+        return outbound.fits(publish, delivery);
     }
 
     @Override
-    public void writeResend(Message message, int qos, boolean retain, int packetId) {
-        ctx.write(PublishEncoder.encode(ctx.alloc(), message, mqtt5, qos, retain, true, packetId), ctx.voidPromise());
+    public void writePublish(EncodedPublish publish, Delivery delivery, int packetId, boolean dup) {
+        outbound.write(publish, delivery, packetId, dup);
     }
 
     @Override
@@ -498,12 +543,31 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         return mqtt5;
     }
 
-    boolean requestProblemInformation() {
-        return requestProblemInformation;
+    /**
+     * Returns a Reason String property for an MQTT 5.0 acknowledgement or DISCONNECT, or no properties
+     * when the client set Request Problem Information to 0 or the string would push the packet past
+     * the client's Maximum Packet Size [MQTT-3.1.2-25].
+     *
+     * @param packetBytes the size of the packet without the property, fixed header excluded
+     */
+    MqttProperties problemInformation(String reason, int packetBytes) {
+        if (!mqtt5 || reason == null || !requestProblemInformation) {
+            return MqttProperties.NO_PROPERTIES;
+        }
+        long withReason = 1L + 4 + packetBytes + 4 + 3 + ByteBufUtil.utf8Bytes(reason);
+        if (withReason > request.clientLimits().maxPacketSize()) {
+            return MqttProperties.NO_PROPERTIES;
+        }
+        return Packets.reasonString(reason);
     }
 
     String clientId() {
         return request.clientId();
+    }
+
+    /** Returns the inbound topic alias table, indexed by alias; null when aliases are disabled. */
+    String[] inboundTopicAliases() {
+        return inboundTopicAliases;
     }
 
     private String clientIdForLog() {

@@ -34,8 +34,6 @@ final class Packets {
     static final byte SERVER_SHUTTING_DOWN = (byte) 0x8B;
     /** MQTT 5.0 reason code of DISCONNECT: another connection took the session over. */
     static final byte SESSION_TAKEN_OVER = (byte) 0x8E;
-    /** MQTT 5.0 reason code of SUBACK: shared subscriptions are not supported. */
-    static final int SHARED_SUBSCRIPTIONS_NOT_SUPPORTED = 0x9E;
     /** MQTT 3.1.1 SUBACK return code for a rejected filter. */
     static final int SUBACK_FAILURE = 0x80;
 
@@ -85,6 +83,12 @@ final class Packets {
     static MqttMessage disconnect(byte reasonCode, MqttProperties properties) {
         return new MqttMessage(
                 new MqttFixedHeader(MqttMessageType.DISCONNECT, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                new MqttReasonCodeAndPropertiesVariableHeader(reasonCode, properties));
+    }
+
+    static MqttMessage auth(byte reasonCode, MqttProperties properties) {
+        return new MqttMessage(
+                new MqttFixedHeader(MqttMessageType.AUTH, false, MqttQoS.AT_MOST_ONCE, false, 0),
                 new MqttReasonCodeAndPropertiesVariableHeader(reasonCode, properties));
     }
 

@@ -14,6 +14,13 @@ public enum ProtocolViolation {
     TOPIC_ALIAS_INVALID("topic_alias_invalid", 0x94),
     UNSUPPORTED_PROTOCOL_VERSION("unsupported_protocol_version", 0x84),
     CLIENT_ID_REJECTED("client_id_rejected", 0x85),
+    NOT_AUTHORIZED("not_authorized", 0x87),
+    BAD_AUTHENTICATION_METHOD("bad_authentication_method", 0x8C),
+    RECEIVE_MAXIMUM_EXCEEDED("receive_maximum_exceeded", 0x93),
+    PAYLOAD_FORMAT_INVALID("payload_format_invalid", 0x99),
+    RETAIN_NOT_SUPPORTED("retain_not_supported", 0x9A),
+    QOS_NOT_SUPPORTED("qos_not_supported", 0x9B),
+    SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED("subscription_identifiers_not_supported", 0xA1),
     CONNECT_TIMEOUT("connect_timeout", 0x87),
     KEEPALIVE_TIMEOUT("keepalive_timeout", 0x8D);
 

@@ -24,6 +24,8 @@ public final class PublishEncoder {
     private static final int CONTENT_TYPE = 0x03;
     private static final int RESPONSE_TOPIC = 0x08;
     private static final int CORRELATION_DATA = 0x09;
+    private static final int SUBSCRIPTION_IDENTIFIER = 0x0B;
+    private static final int TOPIC_ALIAS = 0x23;
     private static final int USER_PROPERTY = 0x26;
 
     private PublishEncoder() {
@@ -39,26 +41,56 @@ public final class PublishEncoder {
      */
     public static ByteBuf encode(ByteBufAllocator allocator, Message message, boolean mqtt5, int qos,
                                  boolean retain, boolean dup, int packetId) {
-        int topicBytes = ByteBufUtil.utf8Bytes(message.topic());
-        int propertiesBytes = mqtt5 ? propertiesLength(message) : 0;
-        int remaining = 2 + topicBytes
-                + (qos > 0 ? 2 : 0)
-                + (mqtt5 ? variableIntLength(propertiesBytes) + propertiesBytes : 0)
-                + message.payloadSize();
+        return encode(allocator, message, mqtt5, qos, retain, dup, packetId,
+                mqtt5 ? variantOf(message) : PublishVariant.NONE);
+    }
+
+    /**
+     * Encodes a complete PUBLISH packet with per-subscriber MQTT 5.0 parts.
+     *
+     * @param variant subscription identifiers, remaining expiry and topic alias; ignored for MQTT 3
+     */
+    static ByteBuf encode(ByteBufAllocator allocator, Message message, boolean mqtt5, int qos,
+                          boolean retain, boolean dup, int packetId, PublishVariant variant) {
+        String topic = mqtt5 && variant.omitTopic() ? "" : message.topic();
+        int topicBytes = ByteBufUtil.utf8Bytes(topic);
+        int propertiesBytes = mqtt5 ? propertiesLength(message, variant) : 0;
+        int remaining = remainingLength(message, mqtt5, qos, topicBytes, propertiesBytes);
         ByteBuf out = allocator.buffer(1 + variableIntLength(remaining) + remaining);
         out.writeByte(0x30 | (dup ? 0x08 : 0) | (qos << 1) | (retain ? 0x01 : 0));
         writeVariableInt(out, remaining);
         out.writeShort(topicBytes);
-        ByteBufUtil.reserveAndWriteUtf8(out, message.topic(), topicBytes);
+        ByteBufUtil.reserveAndWriteUtf8(out, topic, topicBytes);
         if (qos > 0) {
             out.writeShort(packetId);
         }
         if (mqtt5) {
             writeVariableInt(out, propertiesBytes);
-            writeProperties(out, message);
+            writeProperties(out, message, variant);
         }
         out.writeBytes(message.payload());
         return out;
+    }
+
+    /** Returns the size of the whole packet {@link #encode} would produce, fixed header included. */
+    static long packetSize(Message message, boolean mqtt5, int qos, PublishVariant variant) {
+        String topic = mqtt5 && variant.omitTopic() ? "" : message.topic();
+        int propertiesBytes = mqtt5 ? propertiesLength(message, variant) : 0;
+        long remaining = remainingLength(message, mqtt5, qos, ByteBufUtil.utf8Bytes(topic), propertiesBytes);
+        return 1 + variableIntLength((int) Math.min(remaining, Integer.MAX_VALUE)) + remaining;
+    }
+
+    private static int remainingLength(Message message, boolean mqtt5, int qos, int topicBytes, int propertiesBytes) {
+        return 2 + topicBytes
+                + (qos > 0 ? 2 : 0)
+                + (mqtt5 ? variableIntLength(propertiesBytes) + propertiesBytes : 0)
+                + message.payloadSize();
+    }
+
+    /** Returns the variant that forwards the message's own expiry interval unchanged. */
+    static PublishVariant variantOf(Message message) {
+        long expiry = message.messageExpiryIntervalSeconds().orElse(-1);
+        return expiry < 0 ? PublishVariant.NONE : new PublishVariant(PublishVariant.NONE.subscriptionIds(), expiry, 0, false);
     }
 
     /**
@@ -98,13 +130,19 @@ public final class PublishEncoder {
         } while (remaining > 0);
     }
 
-    private static int propertiesLength(Message message) {
+    private static int propertiesLength(Message message, PublishVariant variant) {
         int length = 0;
         if (message.payloadUtf8()) {
             length += 2;
         }
-        if (message.messageExpiryIntervalSeconds().isPresent()) {
+        if (variant.expiryIntervalSeconds() >= 0) {
             length += 5;
+        }
+        if (variant.topicAlias() > 0) {
+            length += 3;
+        }
+        for (int id : variant.subscriptionIds()) {
+            length += 1 + variableIntLength(id);
         }
         if (message.contentType().isPresent()) {
             length += 3 + ByteBufUtil.utf8Bytes(message.contentType().get());
@@ -123,14 +161,22 @@ public final class PublishEncoder {
         return length;
     }
 
-    private static void writeProperties(ByteBuf out, Message message) {
+    private static void writeProperties(ByteBuf out, Message message, PublishVariant variant) {
         if (message.payloadUtf8()) {
             out.writeByte(PAYLOAD_FORMAT_INDICATOR);
             out.writeByte(1);
         }
-        if (message.messageExpiryIntervalSeconds().isPresent()) {
+        if (variant.expiryIntervalSeconds() >= 0) {
             out.writeByte(MESSAGE_EXPIRY_INTERVAL);
-            out.writeInt((int) message.messageExpiryIntervalSeconds().getAsLong());
+            out.writeInt((int) variant.expiryIntervalSeconds());
+        }
+        if (variant.topicAlias() > 0) {
+            out.writeByte(TOPIC_ALIAS);
+            out.writeShort(variant.topicAlias());
+        }
+        for (int id : variant.subscriptionIds()) {
+            out.writeByte(SUBSCRIPTION_IDENTIFIER);
+            writeVariableInt(out, id);
         }
         if (message.contentType().isPresent()) {
             out.writeByte(CONTENT_TYPE);

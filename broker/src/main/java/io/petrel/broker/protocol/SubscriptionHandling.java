@@ -1,11 +1,16 @@
 package io.petrel.broker.protocol;
 
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
 import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import io.petrel.api.Qos;
+import io.petrel.api.RetainHandling;
+import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.routing.Grant;
+import io.petrel.broker.routing.ShareName;
 import io.petrel.broker.routing.Topics;
 import io.petrel.broker.session.Session;
 import org.slf4j.Logger;
@@ -21,7 +26,11 @@ import java.util.List;
 final class SubscriptionHandling {
 
     private static final Logger LOG = LoggerFactory.getLogger(SubscriptionHandling.class);
-    private static final String SHARED_PREFIX = "$share/";
+
+    /** MQTT 5.0 SUBACK reason code: wildcard subscriptions are not supported. */
+    private static final int WILDCARDS_NOT_SUPPORTED = 0xA2;
+    /** MQTT 5.0 SUBACK reason code: shared subscriptions are not supported. */
+    private static final int SHARED_NOT_SUPPORTED = 0x9E;
 
     private SubscriptionHandling() {
     }
@@ -34,11 +43,27 @@ final class SubscriptionHandling {
             return;
         }
         ProtocolContext context = connection.context();
-        Session session = connection.session();
+        BrokerConfig config = context.config();
         boolean mqtt5 = connection.mqtt5();
+        int subscriptionId = 0;
+        if (mqtt5) {
+            MqttProperties.MqttProperty<?> id = subscribe.idAndPropertiesVariableHeader().properties()
+                    .getProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER);
+            if (id != null) {
+                if (!config.subscriptionIdentifiers()) {
+                    // MQTT 5.0 section 3.8.2.1.2: identifiers sent although CONNACK said they are unavailable.
+                    connection.reject(ProtocolViolation.SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED,
+                            "subscription identifiers are not available");
+                    return;
+                }
+                subscriptionId = (Integer) id.value();
+            }
+        }
 
+        Session session = connection.session();
         int[] codes = new int[requested.size()];
         Grant[] granted = new Grant[requested.size()];
+        boolean[] isNew = new boolean[requested.size()];
         String failure = null;
         for (int i = 0; i < codes.length; i++) {
             MqttTopicSubscription subscription = requested.get(i);
@@ -51,25 +76,46 @@ final class SubscriptionHandling {
                 failure = "invalid topic filter '" + filter + "': " + problem;
                 continue;
             }
-            if (mqtt5 && filter.startsWith(SHARED_PREFIX)) {
-                codes[i] = Packets.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED;
-                failure = "shared subscriptions are not supported";
+            boolean shared = ShareName.isShared(filter);
+            String topicFilter = shared ? ShareName.parse(filter).filter() : filter;
+            MqttSubscriptionOption option = subscription.option();
+            if (shared && !config.sharedSubscriptions()) {
+                codes[i] = mqtt5 ? SHARED_NOT_SUPPORTED : Packets.SUBACK_FAILURE;
+                failure = "shared subscriptions are not available";
                 continue;
             }
-            Qos qos = Qos.of(subscription.qualityOfService().value());
-            granted[i] = new Grant(filter, qos);
-            context.registry().subscribe(session, granted[i]);
+            if (!config.wildcardSubscriptions() && Topics.hasWildcard(topicFilter)) {
+                codes[i] = mqtt5 ? WILDCARDS_NOT_SUPPORTED : Packets.SUBACK_FAILURE;
+                failure = "wildcard subscriptions are not available";
+                continue;
+            }
+            if (shared && mqtt5 && option.isNoLocal()) {
+                // [MQTT-3.8.3-4]: No Local on a shared subscription is a protocol error.
+                connection.reject(ProtocolViolation.PROTOCOL_ERROR, "No Local set on the shared subscription '"
+                        + filter + "'");
+                return;
+            }
+            Qos qos = Qos.of(Math.min(option.qos().value(), config.maximumQos()));
+            granted[i] = mqtt5
+                    ? new Grant(topicFilter, qos, option.isNoLocal(), option.isRetainAsPublished(),
+                            RetainHandling.of(option.retainHandling().value()), subscriptionId)
+                    : Grant.of(topicFilter, qos);
+            isNew[i] = context.registry().subscribe(session, filter, granted[i]);
+            // [MQTT-3.8.4-3]: retained messages are not sent for a shared subscription.
+            if (shared) {
+                granted[i] = null;
+            }
             codes[i] = qos.value();
         }
 
         ChannelHandlerContext ctx = connection.channelContext();
         int packetId = subscribe.idAndPropertiesVariableHeader().messageId();
-        String reason = mqtt5 && connection.requestProblemInformation() ? failure : null;
-        ctx.write(Packets.subAck(packetId, codes, Packets.reasonString(reason)), ctx.voidPromise());
+        ctx.write(Packets.subAck(packetId, codes, connection.problemInformation(failure, 2 + codes.length)),
+                ctx.voidPromise());
         // Retained messages follow the SUBACK: they go through the session queue, drained after this task.
-        for (Grant grant : granted) {
-            if (grant != null) {
-                context.router().deliverRetained(grant.filter(), session, grant.qos());
+        for (int i = 0; i < granted.length; i++) {
+            if (granted[i] != null) {
+                context.router().deliverRetained(session, granted[i], isNew[i]);
             }
         }
     }
@@ -87,7 +133,7 @@ final class SubscriptionHandling {
         String failure = null;
         for (int i = 0; i < codes.length; i++) {
             String filter = filters.get(i);
-            String problem = Topics.checkTopicFilter(filter);
+            String problem = context.registry().checkFilter(filter);
             if (problem != null) {
                 if (!mqtt5) {
                     // MQTT 3.1.1 UNSUBACK has no per-filter code, so an invalid filter closes the connection.
@@ -103,9 +149,10 @@ final class SubscriptionHandling {
             boolean existed = context.registry().unsubscribe(connection.session(), filter);
             codes[i] = existed ? Packets.SUCCESS : Packets.NO_SUBSCRIPTION_EXISTED;
         }
+
         ChannelHandlerContext ctx = connection.channelContext();
         int packetId = unsubscribe.idAndPropertiesVariableHeader().messageId();
-        String reason = mqtt5 && connection.requestProblemInformation() ? failure : null;
-        ctx.write(Packets.unsubAck(packetId, codes, Packets.reasonString(reason)), ctx.voidPromise());
+        ctx.write(Packets.unsubAck(packetId, codes, connection.problemInformation(failure, 2 + codes.length)),
+                ctx.voidPromise());
     }
 }

@@ -67,6 +67,21 @@ public final class RetainedIndex {
      * @return the removed message, or {@code null} if the topic had none
      */
     public Message remove(String topic) {
+        return remove(topic, null);
+    }
+
+    /**
+     * Removes the retained message of {@code topic} only if it is {@code expected} (compared by
+     * identity), so that an expiry sweep never removes a message that replaced the expired one.
+     *
+     * @return true if {@code expected} was removed
+     */
+    public boolean removeIfSame(String topic, Message expected) {
+        Objects.requireNonNull(expected, "expected");
+        return remove(topic, expected) != null;
+    }
+
+    private Message remove(String topic, Message expected) {
         Objects.requireNonNull(topic, "topic");
         writeLock.lock();
         try {
@@ -86,7 +101,7 @@ public final class RetainedIndex {
             }
             Node node = path[levels];
             Message removed = node.message;
-            if (removed == null) {
+            if (removed == null || (expected != null && removed != expected)) {
                 return null;
             }
             node.message = null;

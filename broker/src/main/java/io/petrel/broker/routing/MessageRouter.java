@@ -2,44 +2,112 @@ package io.petrel.broker.routing;
 
 import io.petrel.api.Message;
 import io.petrel.api.Qos;
+import io.petrel.api.RetainHandling;
 import io.petrel.broker.protocol.EncodedPublish;
-import io.petrel.broker.retained.RetainedIndex;
+import io.petrel.broker.retained.RetainedMessages;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 /**
  * Routes a message to its subscribers: updates the retained index, matches the subscription trie
  * without a lock, merges several matching filters of one subscriber into one delivery at the highest
- * granted QoS, and hands each subscriber the shared {@link EncodedPublish}.
+ * granted QoS with all their subscription identifiers, and hands each subscriber the shared
+ * {@link EncodedPublish}.
+ *
+ * <p>Subscribers with a bounded queue ({@link BoundedSubscriber}) may make a QoS 1 or 2 delivery wait
+ * for room; {@link #routeWithBackpressure} reports those deliveries so that the publisher can hold
+ * back its acknowledgement until they are queued.
  *
  * <p>Thread-safe: publishers on any thread call {@link #route} concurrently.
  */
 public final class MessageRouter {
 
+    private static final CompletionStage<Void> NOTHING_PENDING = CompletableFuture.completedStage(null);
+
+    /**
+     * A subscriber whose queue is bounded. A delivery that finds it full is dropped at QoS 0 and made
+     * to wait for room at QoS 1 and 2.
+     */
+    public interface BoundedSubscriber extends Subscriber {
+
+        /**
+         * Hands one message to this subscriber, like {@link #deliver}, but reports whether it had to
+         * wait. Must not block.
+         *
+         * @return a completed stage if the message was queued, dropped or otherwise settled at once;
+         *         an incomplete one that completes when it entered the queue, or fails with a
+         *         {@code BrokerException} if it could not within the broker's publish timeout
+         */
+        CompletableFuture<Void> offer(EncodedPublish publish, Delivery delivery);
+    }
+
+    /**
+     * The result of routing one message.
+     *
+     * @param matched        subscribers the message was handed to
+     * @param waitingForRoom of those, deliveries that wait for room in a full bounded queue (or, when
+     *                       an open circuit sent them to the dead-letter store, for the store); a
+     *                       network publisher withholds PUBACK (QoS 1) or PUBREC (QoS 2) until
+     *                       {@code allQueued} completes
+     * @param allQueued      completes when every waiting delivery is queued, at once when none waits;
+     *                       fails with the {@code BrokerException} of the first delivery that was
+     *                       refused or timed out, the others still completing on their own
+     */
+    public record RouteOutcome(int matched, int waitingForRoom, CompletionStage<Void> allQueued) {
+    }
+
+    /** The origin of messages published through the in-process API. */
+    public static final Object LOCAL_PUBLISHER = new Object() {
+        @Override
+        public String toString() {
+            return "in-process publisher";
+        }
+    };
+
     private final SubscriptionTrie<Subscriber, Grant> trie;
-    private final RetainedIndex retained;
+    private final RetainedMessages retained;
     private final ThreadLocal<MatchCollector> collectors = ThreadLocal.withInitial(MatchCollector::new);
 
     /** Creates a router over the given subscription trie and retained index. */
-    public MessageRouter(SubscriptionTrie<Subscriber, Grant> trie, RetainedIndex retained) {
+    public MessageRouter(SubscriptionTrie<Subscriber, Grant> trie, RetainedMessages retained) {
         this.trie = trie;
         this.retained = retained;
     }
 
     /**
      * Routes one message. A retained message with an empty payload clears the topic's retained
-     * message; any other retained message replaces it. Live deliveries carry the retain flag 0.
+     * message; any other retained message replaces it. Live deliveries carry the retain flag 0 unless
+     * the subscription has the Retain As Published option.
      *
+     * @param publisher the origin: the publishing client's session, or {@link #LOCAL_PUBLISHER}
      * @return the number of subscribers the message was handed to
      */
-    public int route(Message message) {
+    public int route(Message message, Object publisher) {
+        return routeWithBackpressure(message, publisher).matched();
+    }
+
+    /**
+     * Routes one message like {@link #route} and reports the deliveries that wait for room in a full
+     * bounded queue.
+     *
+     * @return how many subscribers got the message and how many of those deliveries wait for room
+     */
+    public RouteOutcome routeWithBackpressure(Message message, Object publisher) {
+        long receivedAt = System.nanoTime();
         if (message.retain()) {
             if (message.payloadSize() == 0) {
                 retained.remove(message.topic());
             } else {
-                retained.put(message);
+                retained.put(message, receivedAt);
             }
         }
         MatchCollector collector = collectors.get();
@@ -48,35 +116,89 @@ public final class MessageRouter {
             collector = new MatchCollector();
         }
         collector.inUse = true;
-        EncodedPublish publish = new EncodedPublish(message);
+        collector.publisher = publisher;
+        EncodedPublish publish = new EncodedPublish(message, receivedAt);
         try {
             trie.match(message.topic(), collector);
-            int count = 0;
-            for (Map.Entry<Subscriber, Qos> match : collector.matches.entrySet()) {
-                match.getKey().deliver(publish, message.qos().min(match.getValue()), false);
-                count++;
+            int waitingForRoom = 0;
+            List<CompletableFuture<Void>> unsettled = null;
+            for (Map.Entry<Subscriber, MatchState> match : collector.matches.entrySet()) {
+                MatchState state = match.getValue();
+                Delivery delivery = Delivery.of(message.qos().min(state.qos),
+                        state.retainAsPublished && message.retain(), state.subscriptionIds());
+                Subscriber subscriber = match.getKey();
+                if (!(subscriber instanceof BoundedSubscriber bounded)) {
+                    subscriber.deliver(publish, delivery);
+                    continue;
+                }
+                CompletableFuture<Void> queued = bounded.offer(publish, delivery);
+                if (!queued.isDone()) {
+                    waitingForRoom++;
+                }
+                if (!queued.isDone() || queued.isCompletedExceptionally()) {
+                    if (unsettled == null) {
+                        unsettled = new ArrayList<>(2);
+                    }
+                    unsettled.add(queued);
+                }
             }
-            return count;
+            int matched = collector.matches.size();
+            if (unsettled == null) {
+                return new RouteOutcome(matched, 0, NOTHING_PENDING);
+            }
+            return new RouteOutcome(matched, waitingForRoom, allOf(unsettled));
         } finally {
             collector.matches.clear();
+            collector.publisher = null;
             collector.inUse = false;
             publish.releaseUser();
         }
     }
 
     /**
-     * Sends the retained messages matching {@code filter} to a subscriber that just subscribed,
-     * with the retain flag set.
+     * Sends the retained messages matching the grant's filter to a subscriber that just subscribed,
+     * with the retain flag set, as its Retain Handling option allows.
+     *
+     * @param newSubscription true if the subscriber had no subscription to this filter before
      */
-    public void deliverRetained(String filter, Subscriber subscriber, Qos granted) {
-        retained.match(filter, message -> {
-            EncodedPublish publish = new EncodedPublish(message);
+    public void deliverRetained(Subscriber subscriber, Grant grant, boolean newSubscription) {
+        RetainHandling handling = grant.retainHandling();
+        if (handling == RetainHandling.DO_NOT_SEND
+                || (handling == RetainHandling.SEND_IF_NEW_SUBSCRIPTION && !newSubscription)) {
+            return;
+        }
+        int[] ids = grant.subscriptionId() == 0 ? Delivery.NO_SUBSCRIPTION_IDS : new int[] {grant.subscriptionId()};
+        retained.match(grant.filter(), System.nanoTime(), entry -> {
+            Message message = entry.message();
+            EncodedPublish publish = new EncodedPublish(message, entry.receivedAtNanos());
             try {
-                subscriber.deliver(publish, message.qos().min(granted), true);
+                subscriber.deliver(publish, Delivery.of(message.qos().min(grant.qos()), true, ids));
             } finally {
                 publish.releaseUser();
             }
         });
+    }
+
+    /** Returns a new stage that completes when all complete, or fails with the first failure's cause. */
+    private static CompletionStage<Void> allOf(List<CompletableFuture<Void>> stages) {
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        AtomicInteger remaining = new AtomicInteger(stages.size());
+        for (CompletableFuture<Void> stage : stages) {
+            stage.whenComplete((ignored, error) -> {
+                if (error != null) {
+                    all.completeExceptionally(error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error);
+                } else if (remaining.decrementAndGet() == 0) {
+                    all.complete(null);
+                }
+            });
+        }
+        return all;
+    }
+
+    /** Removes the retained messages whose MQTT 5.0 expiry interval has passed; returns how many. */
+    public int removeExpiredRetained() {
+        return retained.removeExpired(System.nanoTime());
     }
 
     /** Returns the number of retained messages. */
@@ -84,15 +206,50 @@ public final class MessageRouter {
         return retained.size();
     }
 
-    /** Collects the matches of one route call, keeping the highest granted QoS per subscriber. */
+    /** What the matching filters of one subscriber add up to. */
+    private static final class MatchState {
+
+        private Qos qos = Qos.AT_MOST_ONCE;
+        private boolean retainAsPublished;
+        private int[] ids = Delivery.NO_SUBSCRIPTION_IDS;
+
+        void add(Grant grant) {
+            qos = qos.max(grant.qos());
+            retainAsPublished |= grant.retainAsPublished();
+            if (grant.subscriptionId() != 0 && !contains(ids, grant.subscriptionId())) {
+                ids = Arrays.copyOf(ids, ids.length + 1);
+                ids[ids.length - 1] = grant.subscriptionId();
+            }
+        }
+
+        int[] subscriptionIds() {
+            return ids;
+        }
+
+        private static boolean contains(int[] values, int value) {
+            for (int candidate : values) {
+                if (candidate == value) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** Collects the matches of one route call, one {@link MatchState} per subscriber. */
     private static final class MatchCollector implements BiConsumer<Subscriber, Grant> {
 
-        private final Map<Subscriber, Qos> matches = new IdentityHashMap<>();
+        private final Map<Subscriber, MatchState> matches = new IdentityHashMap<>();
+        private Object publisher;
         private boolean inUse;
 
         @Override
         public void accept(Subscriber subscriber, Grant grant) {
-            matches.merge(subscriber, grant.qos(), Qos::max);
+            // [MQTT-3.8.3-3]: with No Local, a client does not receive its own messages.
+            if (grant.noLocal() && subscriber.isOrigin(publisher)) {
+                return;
+            }
+            matches.computeIfAbsent(subscriber, key -> new MatchState()).add(grant);
         }
     }
 }

@@ -115,6 +115,11 @@ public final class Topics {
         return null;
     }
 
+    /** Returns true if {@code filter} contains a {@code +} or {@code #} wildcard. */
+    public static boolean hasWildcard(String filter) {
+        return filter.indexOf('+') >= 0 || filter.indexOf('#') >= 0;
+    }
+
     /**
      * Returns the number of topic levels of a topic name or filter: one more than the number of
      * {@code '/'} separators, so {@code "a"} has one level and {@code "/"} has two empty ones.

@@ -1,33 +1,40 @@
 package io.petrel.broker.session;
 
-import io.petrel.api.Message;
+import io.petrel.broker.protocol.EncodedPublish;
+import io.petrel.broker.routing.Delivery;
+import io.petrel.broker.routing.SharedGroup;
 
 /**
- * An outbound QoS 1 or 2 message sent and not yet fully acknowledged. Owned by the session's event loop.
+ * An outbound QoS 1 or 2 message sent and not yet fully acknowledged. Owned by the session's event
+ * loop. It keeps a user reference on the publish until the exchange completes or the session ends.
  */
 final class InflightMessage {
 
-    private final Message message;
-    private final int qos;
-    private final boolean retain;
+    private final EncodedPublish publish;
+    private final Delivery delivery;
+    private final SharedGroup origin;
     private boolean released;
 
-    InflightMessage(Message message, int qos, boolean retain) {
-        this.message = message;
-        this.qos = qos;
-        this.retain = retain;
+    InflightMessage(EncodedPublish publish, Delivery delivery, SharedGroup origin) {
+        this.publish = publish;
+        this.delivery = delivery;
+        this.origin = origin;
     }
 
-    Message message() {
-        return message;
+    EncodedPublish publish() {
+        return publish;
+    }
+
+    Delivery delivery() {
+        return delivery;
     }
 
     int qos() {
-        return qos;
+        return delivery.qos().value();
     }
 
-    boolean retain() {
-        return retain;
+    SharedGroup origin() {
+        return origin;
     }
 
     /** Returns true once PUBREC arrived and PUBREL was sent: only PUBCOMP is awaited. */

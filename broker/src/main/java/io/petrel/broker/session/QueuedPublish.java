@@ -1,13 +1,19 @@
 package io.petrel.broker.session;
 
 import io.petrel.broker.protocol.EncodedPublish;
+import io.petrel.broker.routing.Delivery;
+import io.petrel.broker.routing.SharedGroup;
 
 /**
  * A message waiting in a session's queue, holding one user reference on its encodings.
  *
- * @param publish the shared message and encodings
- * @param qos     the delivered QoS, 0 to 2
- * @param retain  the retain flag of the outgoing PUBLISH
+ * @param publish  the shared message and encodings
+ * @param delivery the delivered QoS, retain flag and subscription identifiers
+ * @param origin   the shared group the message came through, or null
  */
-record QueuedPublish(EncodedPublish publish, int qos, boolean retain) {
+record QueuedPublish(EncodedPublish publish, Delivery delivery, SharedGroup origin) {
+
+    int qos() {
+        return delivery.qos().value();
+    }
 }

@@ -1,18 +1,20 @@
 package io.petrel.broker.session;
 
+import io.petrel.api.Message;
 import io.petrel.api.Qos;
 import io.petrel.broker.observability.BrokerMetrics;
 import io.petrel.broker.observability.BrokerMetrics.DropReason;
 import io.petrel.broker.observability.RateLimitedLogger;
 import io.petrel.broker.protocol.EncodedPublish;
+import io.petrel.broker.routing.Delivery;
 import io.petrel.broker.routing.Grant;
-import io.petrel.broker.routing.Subscriber;
+import io.petrel.broker.routing.SharedGroup;
+import io.petrel.broker.routing.SharedMember;
 import org.agrona.collections.IntHashSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Queue;
@@ -33,7 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * state is touched only under the {@link SessionRegistry} lock, which also orders the hand-over from
  * one connection's event loop to the next.
  */
-public final class Session implements Subscriber {
+public final class Session implements SharedMember {
 
     /** Session expiry interval meaning "never expires" (MQTT 5.0: 0xFFFFFFFF). */
     public static final long NEVER_EXPIRES = 0xFFFF_FFFFL;
@@ -44,7 +46,6 @@ public final class Session implements Subscriber {
 
     private final String clientId;
     private final int maxQueued;
-    private final int maxInflight;
     private final BrokerMetrics metrics;
     private final Queue<QueuedPublish> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
@@ -59,13 +60,14 @@ public final class Session implements Subscriber {
     private final ArrayDeque<QueuedPublish> pending = new ArrayDeque<>();
     private final LinkedHashMap<Integer, InflightMessage> inflight = new LinkedHashMap<>();
     private final IntHashSet inboundQos2 = new IntHashSet();
+    private Message pendingWill;
     private int nextPacketId = 1;
+    private int inflightLimit = 1;
     private long generation;
 
-    Session(String clientId, int maxQueued, int maxInflight, BrokerMetrics metrics) {
+    Session(String clientId, int maxQueued, BrokerMetrics metrics) {
         this.clientId = clientId;
         this.maxQueued = maxQueued;
-        this.maxInflight = maxInflight;
         this.metrics = metrics;
     }
 
@@ -94,6 +96,15 @@ public final class Session implements Subscriber {
         return subscriptions;
     }
 
+    /** Returns the will waiting for its delay interval; accessed under the registry lock. */
+    Message pendingWill() {
+        return pendingWill;
+    }
+
+    void pendingWill(Message will) {
+        this.pendingWill = will;
+    }
+
     /** Returns true once the session has ended; an ended session accepts no messages. */
     public boolean ended() {
         return ended;
@@ -112,8 +123,13 @@ public final class Session implements Subscriber {
      * message beyond the queue bound is dropped and counted.
      */
     @Override
-    public void deliver(EncodedPublish publish, Qos qos, boolean retainFlag) {
-        if (ended || (qos == Qos.AT_MOST_ONCE && connection == null)) {
+    public void deliver(EncodedPublish publish, Delivery delivery) {
+        deliverShared(publish, delivery, null);
+    }
+
+    @Override
+    public void deliverShared(EncodedPublish publish, Delivery delivery, SharedGroup group) {
+        if (ended || (delivery.qos() == Qos.AT_MOST_ONCE && connection == null)) {
             return;
         }
         if (queued.incrementAndGet() > maxQueued) {
@@ -121,17 +137,22 @@ public final class Session implements Subscriber {
             metrics.dropped(DropReason.QUEUE_FULL);
             DROP_LOG.warn("Dropped a QoS {} message on '{}' for client {}: its queue holds the maximum of {}"
                             + " messages (session.max_queued_messages)",
-                    qos.value(), publish.message().topic(), clientId, maxQueued);
+                    delivery.qos().value(), publish.message().topic(), clientId, maxQueued);
             return;
         }
         publish.retainUser();
-        QueuedPublish entry = new QueuedPublish(publish, qos.value(), retainFlag);
+        QueuedPublish entry = new QueuedPublish(publish, delivery, group);
         inbox.offer(entry);
         if (ended && inbox.remove(entry)) {
             discard(entry, false);
             return;
         }
         signal();
+    }
+
+    @Override
+    public boolean isOnline() {
+        return connection != null;
     }
 
     /** Schedules a drain on the attached connection's event loop, unless one is already scheduled. */
@@ -162,20 +183,38 @@ public final class Session implements Subscriber {
             pending.addLast(next);
         }
         int writes = 0;
+        long now = System.nanoTime();
         while (!pending.isEmpty() && current.isWritable() && writes < MAX_WRITES_PER_DRAIN) {
             QueuedPublish entry = pending.peekFirst();
-            if (entry.qos() > 0 && inflight.size() >= maxInflight) {
+            if (entry.qos() > 0 && inflight.size() >= inflightLimit) {
                 break;
             }
             pending.pollFirst();
             queued.decrementAndGet();
+            EncodedPublish publish = entry.publish();
+            if (publish.expired(now)) {
+                // MQTT 5.0 message expiry: an expired message is never sent.
+                metrics.dropped(DropReason.EXPIRED);
+                publish.releaseUser();
+                continue;
+            }
+            if (!current.fits(publish, entry.delivery())) {
+                metrics.dropped(DropReason.TOO_LARGE_FOR_CLIENT);
+                DROP_LOG.warn("Dropped a message on '{}' for client {}: it exceeds the client's Maximum Packet Size",
+                        publish.message().topic(), clientId);
+                publish.releaseUser();
+                continue;
+            }
             int packetId = 0;
             if (entry.qos() > 0) {
                 packetId = allocatePacketId();
-                inflight.put(packetId, new InflightMessage(entry.publish().message(), entry.qos(), entry.retain()));
+                // The in-flight entry takes over the queue's user reference.
+                inflight.put(packetId, new InflightMessage(publish, entry.delivery(), entry.origin()));
             }
-            current.writePublish(entry.publish(), entry.qos(), entry.retain(), packetId);
-            entry.publish().releaseUser();
+            current.writePublish(publish, entry.delivery(), packetId, false);
+            if (entry.qos() == 0) {
+                publish.releaseUser();
+            }
             metrics.deliveredToNetwork();
             writes++;
         }
@@ -191,8 +230,9 @@ public final class Session implements Subscriber {
      * Attaches a connection. Runs on the connection's event loop under the registry lock; nothing is
      * written until {@link #resumeDelivery()}.
      */
-    void attach(SessionConnection newConnection) {
+    void attach(SessionConnection newConnection, int inflightLimit) {
         generation++;
+        this.inflightLimit = inflightLimit;
         connection = newConnection;
     }
 
@@ -210,7 +250,7 @@ public final class Session implements Subscriber {
             if (message.released()) {
                 current.writePubRel(entry.getKey());
             } else {
-                current.writeResend(message.message(), message.qos(), message.retain(), entry.getKey());
+                current.writePublish(message.publish(), message.delivery(), entry.getKey(), true);
             }
         }
         drain();
@@ -236,17 +276,47 @@ public final class Session implements Subscriber {
         while ((entry = pending.pollFirst()) != null) {
             discard(entry, true);
         }
+        for (InflightMessage message : inflight.values()) {
+            if (message.origin() == null || !message.origin().deliverExcept(message.publish(), message.delivery().qos(), this)) {
+                metrics.dropped(DropReason.SESSION_ENDED);
+            }
+            message.publish().releaseUser();
+        }
         inflight.clear();
         inboundQos2.clear();
         subscriptions.clear();
     }
 
-    private void discard(QueuedPublish entry, boolean count) {
+    /**
+     * Hands the QoS 1 and 2 messages that came through shared groups, sent or still queued, to other
+     * members of their groups. Called when the connection closes, with no connection attached.
+     */
+    void handOffSharedMessages() {
+        inflight.values().removeIf(message -> {
+            if (message.origin() == null || !message.origin().deliverExcept(message.publish(), message.delivery().qos(), this)) {
+                return false;
+            }
+            message.publish().releaseUser();
+            return true;
+        });
+        pending.removeIf(entry -> {
+            if (entry.origin() == null || entry.qos() == 0
+                    || !entry.origin().deliverExcept(entry.publish(), entry.delivery().qos(), this)) {
+                return false;
+            }
+            discard(entry, false);
+            return true;
+        });
+    }
+
+    private void discard(QueuedPublish entry, boolean ending) {
         queued.decrementAndGet();
-        entry.publish().releaseUser();
-        if (count && entry.qos() > 0) {
+        boolean handedOff = ending && entry.qos() > 0 && entry.origin() != null
+                && entry.origin().deliverExcept(entry.publish(), entry.delivery().qos(), this);
+        if (ending && entry.qos() > 0 && !handedOff) {
             metrics.dropped(DropReason.SESSION_ENDED);
         }
+        entry.publish().releaseUser();
     }
 
     /** Handles PUBACK; returns false if no QoS 1 message was in flight with that identifier. */
@@ -256,6 +326,7 @@ public final class Session implements Subscriber {
             return false;
         }
         inflight.remove(packetId);
+        message.publish().releaseUser();
         drain();
         return true;
     }
@@ -277,6 +348,7 @@ public final class Session implements Subscriber {
             return false;
         }
         inflight.remove(packetId);
+        message.publish().releaseUser();
         drain();
         return true;
     }
@@ -294,14 +366,19 @@ public final class Session implements Subscriber {
         return inboundQos2.remove(packetId);
     }
 
+    /** Returns true if an inbound QoS 2 message with this identifier awaits PUBREL. */
+    public boolean hasInboundQos2(int packetId) {
+        return inboundQos2.contains(packetId);
+    }
+
+    /** Returns the number of inbound QoS 2 messages awaiting PUBREL. */
+    public int inboundQos2Count() {
+        return inboundQos2.size();
+    }
+
     /** Returns the number of messages queued and not yet sent. */
     public int queuedCount() {
         return queued.get();
-    }
-
-    /** Returns the subscriptions for the registry to remove from routing. */
-    Collection<Grant> grants() {
-        return subscriptions.values();
     }
 
     private int allocatePacketId() {

@@ -1,8 +1,8 @@
 package io.petrel.broker.session;
 
 import io.netty.util.concurrent.EventExecutor;
-import io.petrel.api.Message;
 import io.petrel.broker.protocol.EncodedPublish;
+import io.petrel.broker.routing.Delivery;
 
 import java.util.concurrent.CompletableFuture;
 
@@ -18,11 +18,14 @@ public interface SessionConnection {
     /** Returns false while the socket's outbound buffer is above its high-water mark. */
     boolean isWritable();
 
-    /** Writes a first delivery of a PUBLISH without flushing. */
-    void writePublish(EncodedPublish publish, int qos, boolean retain, int packetId);
+    /**
+     * Returns true if the PUBLISH fits the client's Maximum Packet Size; a message that does not fit
+     * is never sent to this client.
+     */
+    boolean fits(EncodedPublish publish, Delivery delivery);
 
-    /** Writes a PUBLISH again, with the DUP flag set, without flushing. */
-    void writeResend(Message message, int qos, boolean retain, int packetId);
+    /** Writes a PUBLISH without flushing; {@code dup} is set when it is sent again. */
+    void writePublish(EncodedPublish publish, Delivery delivery, int packetId, boolean dup);
 
     /** Writes a PUBREL without flushing. */
     void writePubRel(int packetId);

@@ -1,8 +1,12 @@
 package io.petrel.broker.session;
 
+import io.petrel.api.Message;
 import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.observability.BrokerMetrics;
 import io.petrel.broker.routing.Grant;
+import io.petrel.broker.routing.MessageRouter;
+import io.petrel.broker.routing.ShareName;
+import io.petrel.broker.routing.SharedSubscriptions;
 import io.petrel.broker.routing.Subscriber;
 import io.petrel.broker.routing.SubscriptionTrie;
 import org.slf4j.Logger;
@@ -32,22 +36,24 @@ public final class SessionRegistry {
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final Object lock = new Object();
     private final SubscriptionTrie<Subscriber, Grant> trie;
+    private final SharedSubscriptions shared;
+    private final MessageRouter router;
     private final ScheduledExecutorService scheduler;
     private final BrokerMetrics metrics;
     private final int maxQueued;
-    private final int maxInflight;
 
     /**
      * Creates a registry that keeps subscriptions in {@code trie} and runs expiry timers on
      * {@code scheduler}.
      */
-    public SessionRegistry(BrokerConfig config, SubscriptionTrie<Subscriber, Grant> trie,
-                           ScheduledExecutorService scheduler, BrokerMetrics metrics) {
+    public SessionRegistry(BrokerConfig config, SubscriptionTrie<Subscriber, Grant> trie, SharedSubscriptions shared,
+                           MessageRouter router, ScheduledExecutorService scheduler, BrokerMetrics metrics) {
         this.trie = trie;
+        this.shared = shared;
+        this.router = router;
         this.scheduler = scheduler;
         this.metrics = metrics;
         this.maxQueued = config.maxQueuedMessages();
-        this.maxInflight = config.maxInflightMessages();
     }
 
     /**
@@ -55,26 +61,28 @@ public final class SessionRegistry {
      * discarding the old one when {@code cleanStart} is set. A connection already attached to that
      * session is taken over first. Call on the connection's event loop; the returned future completes
      * on that event loop.
+     *
+     * @param inflightLimit how many QoS 1 and 2 messages may await acknowledgement on this connection
      */
     public CompletableFuture<ConnectOutcome> connect(String clientId, boolean cleanStart, long expiryIntervalSeconds,
-                                                     SessionConnection connection) {
+                                                     int inflightLimit, SessionConnection connection) {
         SessionConnection previous;
         synchronized (lock) {
             Session existing = sessions.get(clientId);
             previous = existing == null ? null : existing.connection();
             if (previous == null) {
                 return CompletableFuture.completedFuture(
-                        attachLocked(clientId, existing, cleanStart, expiryIntervalSeconds, connection));
+                        attachLocked(clientId, existing, cleanStart, expiryIntervalSeconds, inflightLimit, connection));
             }
         }
         LOG.info("Client {} connected again; closing its previous connection (session takeover)", clientId);
         return previous.takeOver().thenComposeAsync(
-                detached -> connect(clientId, cleanStart, expiryIntervalSeconds, connection),
+                detached -> connect(clientId, cleanStart, expiryIntervalSeconds, inflightLimit, connection),
                 connection.executor());
     }
 
     private ConnectOutcome attachLocked(String clientId, Session existing, boolean cleanStart,
-                                        long expiryIntervalSeconds, SessionConnection connection) {
+                                        long expiryIntervalSeconds, int inflightLimit, SessionConnection connection) {
         Session session = existing;
         boolean present = session != null && !cleanStart;
         if (session != null && cleanStart) {
@@ -82,31 +90,71 @@ public final class SessionRegistry {
             session = null;
         }
         if (session == null) {
-            session = new Session(clientId, maxQueued, maxInflight, metrics);
+            session = new Session(clientId, maxQueued, metrics);
             sessions.put(clientId, session);
         }
         session.expiryIntervalSeconds(expiryIntervalSeconds);
-        session.attach(connection);
+        // [MQTT-3.1.3-9]: a new connection of the session cancels a will still waiting for its delay.
+        session.pendingWill(null);
+        session.attach(connection, inflightLimit);
         return new ConnectOutcome(session, present);
     }
 
     /**
      * Detaches a closed connection. A session whose expiry interval is 0 ends now; otherwise it stays
      * for the next connection and, unless it never expires, ends when its expiry interval passes.
+     *
+     * @param will             the will to publish, or null after a normal DISCONNECT
+     * @param willDelaySeconds the MQTT 5.0 will delay: the will waits that long, or until the session
+     *                         ends if that comes first, and a reconnect within it cancels it
      */
-    public void disconnected(Session session, SessionConnection connection) {
+    public void disconnected(Session session, SessionConnection connection, Message will, long willDelaySeconds) {
         synchronized (lock) {
             if (session.connection() != connection) {
                 return;
             }
             session.detach();
+            session.handOffSharedMessages();
             long expiry = session.expiryIntervalSeconds();
+            if (will != null) {
+                if (willDelaySeconds == 0 || expiry == 0) {
+                    publishWill(session, will);
+                } else {
+                    session.pendingWill(will);
+                    if (willDelaySeconds < expiry) {
+                        scheduleWill(session, willDelaySeconds);
+                    }
+                }
+            }
             if (expiry == 0) {
                 endLocked(session);
             } else if (expiry != Session.NEVER_EXPIRES) {
                 scheduleExpiry(session, expiry);
             }
         }
+    }
+
+    private void scheduleWill(Session session, long delaySeconds) {
+        long generation = session.generation();
+        try {
+            scheduler.schedule(() -> {
+                synchronized (lock) {
+                    Message will = session.pendingWill();
+                    if (will != null && session.connection() == null && session.generation() == generation) {
+                        session.pendingWill(null);
+                        publishWill(session, will);
+                    }
+                }
+            }, delaySeconds, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Scheduler stopped; the will of client {} waits for its session to end", session.clientId());
+        }
+    }
+
+    private void publishWill(Session session, Message will) {
+        metrics.willPublished();
+        LOG.debug("Publishing the will of client {} on '{}'", session.clientId(), will.topic());
+        router.route(will, session);
     }
 
     private void scheduleExpiry(Session session, long expirySeconds) {
@@ -122,19 +170,28 @@ public final class SessionRegistry {
         synchronized (lock) {
             if (session.connection() == null && session.generation() == generation && !session.ended()) {
                 LOG.debug("Session of client {} expired", session.clientId());
+                metrics.sessionExpired();
                 endLocked(session);
             }
         }
     }
 
-    /** Adds or replaces a subscription of {@code session}. Returns true if the filter is new for it. */
-    public boolean subscribe(Session session, Grant grant) {
+    /**
+     * Adds or replaces a subscription of {@code session}. A {@code $share/} filter joins its shared
+     * group instead of the trie. Returns true if the filter is new for the session.
+     *
+     * @param filter the filter as the client sent it, {@code $share/} prefix included
+     */
+    public boolean subscribe(Session session, String filter, Grant grant) {
         synchronized (lock) {
             if (session.ended()) {
                 return false;
             }
-            session.subscriptions().put(grant.filter(), grant);
-            return trie.put(grant.filter(), session, grant) == null;
+            session.subscriptions().put(filter, grant);
+            if (ShareName.isShared(filter)) {
+                return shared.join(ShareName.parse(filter), session, grant);
+            }
+            return trie.put(filter, session, grant) == null;
         }
     }
 
@@ -142,12 +199,26 @@ public final class SessionRegistry {
     public boolean unsubscribe(Session session, String filter) {
         synchronized (lock) {
             session.subscriptions().remove(filter);
-            return trie.remove(filter, session) != null;
+            return removeSubscription(session, filter);
         }
     }
 
-    /** Returns null if a subscription to {@code filter} can be made, otherwise the problem. */
+    private boolean removeSubscription(Session session, String filter) {
+        if (ShareName.isShared(filter)) {
+            return shared.leave(ShareName.parse(filter), session);
+        }
+        return trie.remove(filter, session) != null;
+    }
+
+    /**
+     * Returns null if a subscription to {@code filter} can be made, otherwise the problem. A
+     * {@code $share/} filter is checked as a shared subscription.
+     */
     public String checkFilter(String filter) {
+        if (ShareName.isShared(filter)) {
+            String problem = ShareName.check(filter);
+            return problem != null ? problem : trie.checkFilter(ShareName.parse(filter).filter());
+        }
         return trie.checkFilter(filter);
     }
 
@@ -169,9 +240,14 @@ public final class SessionRegistry {
 
     private void endLocked(Session session) {
         sessions.remove(session.clientId(), session);
-        for (Grant grant : session.grants()) {
-            trie.remove(grant.filter(), session);
+        for (String filter : session.subscriptions().keySet()) {
+            removeSubscription(session, filter);
         }
+        Message will = session.pendingWill();
         session.end();
+        if (will != null) {
+            // [MQTT-3.1.2-8]: a delayed will is published at the latest when its session ends.
+            publishWill(session, will);
+        }
     }
 }
