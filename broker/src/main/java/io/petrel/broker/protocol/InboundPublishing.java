@@ -6,15 +6,15 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.util.CharsetUtil;
-import io.petrel.api.Message;
 import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.routing.Topics;
 import io.petrel.broker.session.Session;
 
 /**
  * Handles an inbound PUBLISH at QoS 0, 1 and 2 on a connection's event loop: resolves an MQTT 5.0
- * topic alias, checks the topic and the broker's advertised limits, routes the message, and
- * acknowledges it once routed. Stateless; the per-client state is in the session and the handler.
+ * topic alias, checks the topic and the broker's advertised limits, and hands the message to
+ * {@link PublishAdmission}, which authorizes, intercepts, routes and acknowledges it. Stateless;
+ * the per-client state is in the session and the handler.
  */
 final class InboundPublishing {
 
@@ -61,22 +61,13 @@ final class InboundPublishing {
             return;
         }
 
-        ChannelHandlerContext ctx = connection.channelContext();
-        switch (qos) {
-            case 0 -> route(connection, publish, topic);
-            case 1 -> {
-                int matched = route(connection, publish, topic);
-                ctx.write(Packets.pubAck(packetId, reasonCode(matched)), ctx.voidPromise());
-            }
-            default -> {
-                // [MQTT-4.3.3-9]: a QoS 2 PUBLISH resent before PUBREL is acknowledged, not routed again.
-                int matched = 1;
-                if (session.beginInboundQos2(packetId)) {
-                    matched = route(connection, publish, topic);
-                }
-                ctx.write(Packets.pubRec(packetId, reasonCode(matched)), ctx.voidPromise());
-            }
+        if (qos == 2 && session.hasInboundQos2(packetId)) {
+            // [MQTT-4.3.3-9]: a QoS 2 PUBLISH resent before PUBREL is acknowledged, not routed again.
+            ChannelHandlerContext ctx = connection.channelContext();
+            ctx.write(Packets.pubRec(packetId, Packets.SUCCESS), ctx.voidPromise());
+            return;
         }
+        PublishAdmission.admit(connection, InboundMessages.fromPublish(publish, topic), qos, packetId);
     }
 
     /**
@@ -132,16 +123,5 @@ final class InboundPublishing {
             case 1 -> ctx.write(Packets.pubAck(packetId, code), ctx.voidPromise());
             default -> ctx.write(Packets.pubRec(packetId, code), ctx.voidPromise());
         }
-    }
-
-    private static int route(MqttConnectionHandler connection, MqttPublishMessage publish, String topic) {
-        ProtocolContext context = connection.context();
-        Message message = InboundMessages.fromPublish(publish, topic);
-        context.metrics().receivedFromNetwork();
-        return context.router().route(message, connection.session());
-    }
-
-    private static byte reasonCode(int matched) {
-        return matched > 0 ? Packets.SUCCESS : Packets.NO_MATCHING_SUBSCRIBERS;
     }
 }

@@ -31,12 +31,22 @@ public final class MessageRouter {
 
     private final SubscriptionTrie<Subscriber, Grant> trie;
     private final RetainedMessages retained;
+    private final DeliveryGate gate;
     private final ThreadLocal<MatchCollector> collectors = ThreadLocal.withInitial(MatchCollector::new);
 
     /** Creates a router over the given subscription trie and retained index. */
     public MessageRouter(SubscriptionTrie<Subscriber, Grant> trie, RetainedMessages retained) {
+        this(trie, retained, null);
+    }
+
+    /**
+     * Creates a router that passes every delivery through {@code gate}, or hands it to the
+     * subscriber directly when {@code gate} is null.
+     */
+    public MessageRouter(SubscriptionTrie<Subscriber, Grant> trie, RetainedMessages retained, DeliveryGate gate) {
         this.trie = trie;
         this.retained = retained;
+        this.gate = gate;
     }
 
     /**
@@ -70,7 +80,11 @@ public final class MessageRouter {
                 MatchState state = match.getValue();
                 Delivery delivery = Delivery.of(message.qos().min(state.qos),
                         state.retainAsPublished && message.retain(), state.subscriptionIds());
-                match.getKey().deliver(publish, delivery);
+                if (gate == null) {
+                    match.getKey().deliver(publish, delivery);
+                } else {
+                    gate.deliver(match.getKey(), publish, delivery, null);
+                }
             }
             return collector.matches.size();
         } finally {
@@ -98,7 +112,12 @@ public final class MessageRouter {
             Message message = entry.message();
             EncodedPublish publish = new EncodedPublish(message, entry.receivedAtNanos());
             try {
-                subscriber.deliver(publish, Delivery.of(message.qos().min(grant.qos()), true, ids));
+                Delivery delivery = Delivery.of(message.qos().min(grant.qos()), true, ids);
+                if (gate == null) {
+                    subscriber.deliver(publish, delivery);
+                } else {
+                    gate.deliver(subscriber, publish, delivery, null);
+                }
             } finally {
                 publish.releaseUser();
             }
