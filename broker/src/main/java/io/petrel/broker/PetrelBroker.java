@@ -359,7 +359,7 @@ public final class PetrelBroker implements Broker {
          * Loads the hooks in the {@code *.jar} files of {@code directory} with {@link java.util.ServiceLoader}
          * and installs them as if each had been passed to {@link #authenticator}, {@link #authorizer},
          * {@link #interceptor} or {@link #enhancedAuthenticator} now, jar by jar in file name order. A
-         * directory that does not exist holds no plugins. The standalone launcher calls this with the
+         * directory that does not exist contains no plugins. The standalone launcher calls this with the
          * {@code plugins/} directory of the distribution home; the broker closes the jars' class loader
          * when it closes.
          *

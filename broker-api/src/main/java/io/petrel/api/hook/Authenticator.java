@@ -6,7 +6,7 @@ import java.util.concurrent.CompletionStage;
  * Decides whether a network client may connect, from the user name, password and TLS client
  * certificates of its CONNECT.
  *
- * <p>The broker asks the installed authenticators in the order they were registered. The first that
+ * <p>The broker calls the installed authenticators in the order they were registered. The first that
  * returns {@link AuthenticationResult.Outcome#SUCCESS SUCCESS} or
  * {@link AuthenticationResult.Outcome#FAILURE FAILURE} decides, and later ones are not asked. A
  * client that every authenticator passes on with {@link AuthenticationResult#next()} is rejected

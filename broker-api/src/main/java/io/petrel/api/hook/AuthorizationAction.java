@@ -1,6 +1,6 @@
 package io.petrel.api.hook;
 
-/** What a client wants to do with a topic, as an {@link Authorizer} sees it. */
+/** The action on a topic that an {@link Authorizer} decides about. */
 public enum AuthorizationAction {
     /**
      * Publish to a topic name: a PUBLISH from the client, or its will when the broker publishes it.

@@ -1,9 +1,9 @@
 package io.petrel.api.hook;
 
-/** The answer of an {@link Authorizer}. */
+/** The decision of an {@link Authorizer}. */
 public enum AuthorizationDecision {
-    /** The client may do what it asked; the next authorizer is asked, if any. */
+    /** The client may do it, unless a later authorizer denies it. */
     ALLOW,
-    /** The client may not; later authorizers are not asked. */
+    /** The client may not do it, and later authorizers are not called. */
     DENY
 }

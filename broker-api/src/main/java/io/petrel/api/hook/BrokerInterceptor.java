@@ -5,7 +5,7 @@ import java.util.concurrent.CompletionStage;
 /**
  * Observes, changes or rejects what passes through the broker, for network clients and for the
  * hosting application's in-process publishes and subscriptions alike. Every method has a default
- * that changes nothing, so an implementation overrides only the events it needs; the broker calls
+ * that changes nothing, so an implementation overrides only the events it needs. The broker calls
  * only the methods an interceptor overrides.
  *
  * <p>Order: interceptors run in the order they were registered on the builder, then those found in

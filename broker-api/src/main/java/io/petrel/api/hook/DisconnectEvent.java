@@ -10,7 +10,7 @@ import java.util.Objects;
  */
 public record DisconnectEvent(ClientInfo client, Cause cause) {
 
-    /** Why a connection closed. */
+    /** The reason a connection closed. */
     public enum Cause {
         /** The client sent DISCONNECT. */
         CLIENT_DISCONNECT,

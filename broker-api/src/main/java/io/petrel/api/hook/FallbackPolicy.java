@@ -1,8 +1,8 @@
 package io.petrel.api.hook;
 
 /**
- * What the broker does with an event when an interceptor throws, returns null, returns an invalid
- * change, or does not complete its stage within {@code hooks.timeout_ms}.
+ * The treatment of an event whose interceptor throws, returns null, returns an invalid change, or
+ * does not complete its stage within {@code hooks.timeout_ms}.
  */
 public enum FallbackPolicy {
     /** Go on as if the interceptor had returned {@link InterceptResult#proceed()}: fail open. */

@@ -6,7 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The answer of a {@link BrokerInterceptor} to one event: go on unchanged, go on with a changed
+ * The result of a {@link BrokerInterceptor} for one event: go on unchanged, go on with a changed
  * event, or reject the event with a reason code. Immutable.
  *
  * @param <E> the event type
@@ -45,13 +45,14 @@ public final class InterceptResult<E> {
      *
      * @param code   the reason code for the client; a code that the packet cannot carry becomes
      *               {@link ReasonCode#UNSPECIFIED_ERROR}
-     * @param reason logged at DEBUG and sent as reason string to MQTT 5.0 clients that allow it
+     * @param reason sent as the reason string to MQTT 5.0 clients that allow it, or as the message of
+     *               the exception of an in-process publish or subscription
      */
     public static <E> InterceptResult<E> reject(ReasonCode code, String reason) {
         return new InterceptResult<>(null, Objects.requireNonNull(code, "code"), Objects.requireNonNull(reason, "reason"));
     }
 
-    /** Returns an already completed stage of {@link #proceed()}, the answer of an interceptor that changes nothing. */
+    /** Returns an already completed stage of {@link #proceed()}, the result of an interceptor that changes nothing. */
     @SuppressWarnings("unchecked")
     public static <E> CompletionStage<InterceptResult<E>> proceedStage() {
         return (CompletionStage<InterceptResult<E>>) PROCEED_STAGE;

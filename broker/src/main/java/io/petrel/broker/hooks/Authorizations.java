@@ -64,7 +64,7 @@ public final class Authorizations {
     }
 
     /**
-     * Returns true if every authorizer allows the action, from the cache when it holds the decision.
+     * Returns true if every authorizer allows the action, from the cache when it contains the decision.
      * The in-process client is always allowed. A denial is counted; a decision that an authorizer
      * failed to make denies and is not cached.
      */

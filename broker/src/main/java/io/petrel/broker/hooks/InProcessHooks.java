@@ -15,7 +15,7 @@ import java.util.function.Consumer;
 
 /**
  * Runs the interceptors for the hosting application's in-process publishes and subscriptions, as the
- * {@link ClientInfo#inProcess()} client. The application is trusted: authorizers are not asked.
+ * {@link ClientInfo#inProcess()} client. The application is trusted, so authorizers are not called.
  *
  * <p>Thread-safe. In-process publishes pass one {@link InOrder}, so messages leave the interceptors
  * in the order the application published them, whichever thread published.
@@ -76,13 +76,13 @@ public final class InProcessHooks {
         return result.changedEvent().orElse(event);
     }
 
-    /** Tells the interceptors that an in-process subscription was closed. */
+    /** Notifies the interceptors that an in-process subscription was closed. */
     public void unsubscribed(String filter) {
         interceptors.onUnsubscribe(new UnsubscribeEvent(ClientInfo.inProcess(), filter));
     }
 
-    private static BrokerException rejected(String what, InterceptResult<?> result) {
-        return new BrokerException("the " + what + " was rejected by an interceptor with reason code 0x"
+    private static BrokerException rejected(String operation, InterceptResult<?> result) {
+        return new BrokerException("the " + operation + " was rejected by an interceptor with reason code 0x"
                 + Integer.toHexString(result.reasonCode().value()) + " (" + result.reasonCode() + "): "
                 + result.reason());
     }

@@ -25,9 +25,9 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
- * The installed {@link BrokerInterceptor}s in registration order, with one list per event that holds
- * only the interceptors overriding that event's method, so that an event nobody intercepts costs
- * one emptiness check.
+ * The installed {@link BrokerInterceptor}s in registration order, with one list per event that
+ * contains only the interceptors overriding that event's method, so that an event no interceptor
+ * handles costs one emptiness check.
  *
  * <p>Each interceptor gets the event as the previous one left it; a rejection ends the chain. An
  * interceptor that fails (throws, returns null, times out, or changes a topic or filter into an
@@ -46,7 +46,7 @@ public final class InterceptorChain {
     private record Entry(BrokerInterceptor interceptor, FallbackPolicy fallback, String name) {
     }
 
-    /** How one rejectable event is intercepted and checked. */
+    /** The interceptor call and the check of changed events for one rejectable event type. */
     private record Spec<E>(String eventName, RejectableEvent kind,
                            BiFunction<BrokerInterceptor, E, CompletionStage<InterceptResult<E>>> call,
                            BiFunction<E, E, String> problem) {
@@ -146,23 +146,23 @@ public final class InterceptorChain {
         return run(subscribe, 0, event, event.client().clientId(), subscribeSpec);
     }
 
-    /** Tells the interceptors that a CONNACK was sent. */
+    /** Notifies the interceptors that a CONNACK was sent. */
     public void onConnAck(ConnAckEvent event) {
         observe(connAck, event, "connack", event.client().clientId(), BrokerInterceptor::onConnAck);
     }
 
-    /** Tells the interceptors that a connection closed. */
+    /** Notifies the interceptors that a connection closed. */
     public void onDisconnect(DisconnectEvent event) {
         observe(disconnect, event, "disconnect", event.client().clientId(), BrokerInterceptor::onDisconnect);
     }
 
-    /** Tells the interceptors that a subscription was removed. */
+    /** Notifies the interceptors that a subscription was removed. */
     public void onUnsubscribe(UnsubscribeEvent event) {
         observe(unsubscribe, event, "unsubscribe", event.client().clientId(), BrokerInterceptor::onUnsubscribe);
     }
 
     /**
-     * Tells the interceptors that a message was dead-lettered. Called by the dead-letter writer after
+     * Notifies the interceptors that a message was dead-lettered. Called by the dead-letter writer after
      * the store took the letter, on the thread that completed the append; returns once every
      * interceptor returned.
      */

@@ -40,7 +40,7 @@ public final class PluginLoader {
     }
 
     /**
-     * Loads the hooks of {@code directory}. A directory that does not exist holds no plugins.
+     * Loads the hooks of {@code directory}. A directory that does not exist contains no plugins.
      *
      * @throws BrokerException if {@code directory} is not a directory, cannot be listed, or a plugin
      *                         cannot be loaded or instantiated; the message names the directory

@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * then the CONNACK and disconnect notifications.
  *
  * <p>Threads: used on the connection's event loop. Hook stages may complete on any thread; their
- * results are handed back to the event loop. The handler holds the client's other packets while
+ * results are handed back to the event loop. The handler queues the client's other packets while
  * these steps run.
  */
 final class ConnectAdmission {
@@ -104,12 +104,12 @@ final class ConnectAdmission {
         });
     }
 
-    /** Tells the interceptors that CONNACK was sent. */
+    /** Notifies the interceptors that CONNACK was sent. */
     void connAckSent(ClientInfo client, int reasonCode, boolean sessionPresent) {
         hooks.interceptors().onConnAck(new ConnAckEvent(client, reasonCode, sessionPresent));
     }
 
-    /** Drops the client's cached authorizations and tells the interceptors that its connection closed. */
+    /** Drops the client's cached authorizations and notifies the interceptors that its connection closed. */
     void disconnected(ClientInfo client, DisconnectEvent.Cause cause) {
         hooks.authorizations().forget(client);
         hooks.interceptors().onDisconnect(new DisconnectEvent(client, cause));

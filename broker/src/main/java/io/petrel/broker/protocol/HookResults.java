@@ -44,7 +44,7 @@ final class HookResults {
     }
 
     /**
-     * Runs {@code next} like {@link #onEventLoop}, and holds the connection's later packets while
+     * Runs {@code next} like {@link #onEventLoop}, and queues the connection's later packets while
      * {@code result} is pending, so that they are processed after {@code next} in arrival order.
      */
     static <T> void inPacketOrder(MqttConnectionHandler connection, CompletableFuture<T> result, Consumer<T> next) {

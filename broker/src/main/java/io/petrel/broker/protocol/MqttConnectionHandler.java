@@ -202,6 +202,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         if (mqtt5 && context.config().topicAliasMaximum() > 0) {
             inboundTopicAliases = new String[context.config().topicAliasMaximum() + 1];
         }
+
         client = ConnectAdmission.clientInfo(ctx, checked, connect.payload().userName());
         String method = checked.authenticationMethod();
         if (method == null) {

@@ -19,10 +19,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A denied or rejected message gets PUBACK or PUBREC with the reason code in MQTT 5.0. MQTT 3.1.1
  * has no negative acknowledgement, so there the message is acknowledged as usual and dropped, as
- * the specification allows; a QoS 0 message is dropped in both versions.
+ * the specification allows. A QoS 0 message is dropped in both versions.
  *
  * <p>Stateless; runs on the connection's event loop. While an interceptor stage is pending, the
- * connection holds its later packets.
+ * connection queues its later packets.
  */
 final class PublishAdmission {
 

@@ -31,7 +31,7 @@ import java.util.concurrent.CompletableFuture;
  * Handles SUBSCRIBE and UNSUBSCRIBE on a connection's event loop. An invalid, unavailable or
  * unauthorized filter, or one an interceptor rejects, is reported in the acknowledgement (SUBACK
  * failure code, MQTT 5.0 UNSUBACK reason code) while the other filters of the same packet take
- * effect. Stateless; while subscribe interceptor stages are pending, the connection holds its later
+ * effect. Stateless; while subscribe interceptor stages are pending, the connection queues its later
  * packets.
  */
 final class SubscriptionHandling {

@@ -148,7 +148,7 @@ class InProcessInterceptorTest {
     }
 
     @Test
-    void networkPublishReachesInProcessHandlerThroughBothInterceptors() throws Exception {
+    void networkPublishInterceptedForHandler() throws Exception {
         startBroker();
         BlockingQueue<Message> received = new ArrayBlockingQueue<>(1);
         try (Subscription subscription = broker.subscribe("mixed/#", received::add);
@@ -227,7 +227,7 @@ class InProcessInterceptorTest {
     }
 
     @Test
-    void deadLetterEventReachesInterceptorsPastAFailingOne() {
+    void deadLetterPassesFailingInterceptor() {
         List<DeadLetterEvent> seen = new CopyOnWriteArrayList<>();
         BrokerInterceptor failing = new BrokerInterceptor() {
             @Override

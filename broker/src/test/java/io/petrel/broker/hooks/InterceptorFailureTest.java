@@ -28,7 +28,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Interceptors that fail, time out or answer late: fallbacks, fencing and packet order. */
+/** Interceptors that fail, time out or complete late: fallbacks, fencing and packet order. */
 class InterceptorFailureTest {
 
     private static final int V3 = MqttPackets.MQTT_3_1_1;

@@ -100,7 +100,7 @@ class InterceptorTest {
     }
 
     @Test
-    void inboundInterceptorChangesTopicPayloadAndUserProperties() throws InterruptedException {
+    void inboundChangesTopicPayloadProperties() throws InterruptedException {
         startBroker(new Rewriter());
         Mqtt5BlockingClient subscriber = hiveMq("rewritesub");
         Mqtt5BlockingClient publisher = hiveMq("rewritepub");
