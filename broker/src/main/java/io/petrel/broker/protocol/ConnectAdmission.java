@@ -135,6 +135,7 @@ final class ConnectAdmission {
         connAckSent(client, code.value(), false);
     }
 
+    // NOTE: no listener adds an SslHandler yet, so this path has not run against a TLS connection.
     private static List<X509Certificate> peerCertificates(ChannelHandlerContext ctx) {
         SslHandler ssl = ctx.pipeline().get(SslHandler.class);
         if (ssl == null) {
