@@ -55,8 +55,8 @@ public final class BrokerHooks {
     }
 
     /**
-     * Returns the interceptor chain. Besides the broker's own calls, the dead-letter writer calls
-     * {@link InterceptorChain#onDeadLetter} on it.
+     * Returns the interceptor chain. {@link InterceptorChain#onDeadLetter} is the entry point for the
+     * dead-letter writer of in-process subscriptions.
      */
     public InterceptorChain interceptors() {
         return interceptors;

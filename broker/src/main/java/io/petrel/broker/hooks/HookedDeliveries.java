@@ -16,6 +16,8 @@ import io.petrel.broker.routing.SharedGroup;
 import io.petrel.broker.routing.Subscriber;
 import io.petrel.broker.session.Session;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * The delivery gate of a broker with hooks: checks that each network subscriber may receive the
  * topic, then runs the outbound publish interceptors for that subscriber.
@@ -41,54 +43,61 @@ final class HookedDeliveries implements DeliveryGate {
     }
 
     @Override
-    public void deliver(Subscriber subscriber, EncodedPublish publish, Delivery delivery, SharedGroup group) {
+    public CompletableFuture<Void> deliver(Subscriber subscriber, EncodedPublish publish, Delivery delivery,
+                                           SharedGroup group) {
         if (subscriber instanceof SharedGroup) {
             // The group passes the member it picks through this gate.
             subscriber.deliver(publish, delivery);
-            return;
+            return SETTLED;
         }
         ClientInfo client = clientOf(subscriber);
         Message message = publish.message();
         if (!authorizations.allows(client, AuthorizationAction.RECEIVE, message.topic())) {
             metrics.dropped(DropReason.NOT_AUTHORIZED);
-            return;
+            return SETTLED;
         }
         if (interceptors.publishOutboundEmpty()) {
-            DeliveryGate.handOver(subscriber, publish, delivery, group);
-            return;
+            return DeliveryGate.handOver(subscriber, publish, delivery, group);
         }
         Message delivered = message;
         if (message.qos() != delivery.qos() || message.retain() != delivery.retain()) {
             delivered = message.toBuilder().qos(delivery.qos()).retain(delivery.retain()).build();
         }
         Message seen = delivered;
+        CompletableFuture<Void> handedOver = new CompletableFuture<>();
         publish.retainUser();
         sequences.get(subscriber, key -> new InOrder()).add(
                 interceptors.onPublishOutbound(new PublishEvent(client, delivered)),
                 result -> {
                     try {
-                        complete(subscriber, publish, delivery, group, seen, result);
+                        complete(subscriber, publish, delivery, group, seen, result).whenComplete((ignored, error) -> {
+                            if (error != null) {
+                                handedOver.completeExceptionally(error);
+                            } else {
+                                handedOver.complete(null);
+                            }
+                        });
                     } finally {
                         publish.releaseUser();
                     }
                 });
+        return handedOver;
     }
 
-    private void complete(Subscriber subscriber, EncodedPublish publish, Delivery delivery, SharedGroup group,
-                          Message seen, InterceptResult<PublishEvent> result) {
+    private CompletableFuture<Void> complete(Subscriber subscriber, EncodedPublish publish, Delivery delivery,
+                                             SharedGroup group, Message seen, InterceptResult<PublishEvent> result) {
         if (result.isRejected()) {
             metrics.dropped(DropReason.REJECTED_BY_INTERCEPTOR);
-            return;
+            return SETTLED;
         }
         Message changed = result.changedEvent().map(PublishEvent::message).orElse(seen);
         if (changed == seen) {
-            DeliveryGate.handOver(subscriber, publish, delivery, group);
-            return;
+            return DeliveryGate.handOver(subscriber, publish, delivery, group);
         }
         // The delivery keeps deciding the QoS and retain flag; the expiry interval counts from the first receipt.
         EncodedPublish copy = new EncodedPublish(changed, publish.receivedAtNanos());
         try {
-            DeliveryGate.handOver(subscriber, copy, delivery, group);
+            return DeliveryGate.handOver(subscriber, copy, delivery, group);
         } finally {
             copy.releaseUser();
         }

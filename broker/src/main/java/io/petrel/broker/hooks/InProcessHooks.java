@@ -11,7 +11,7 @@ import io.petrel.api.hook.UnsubscribeEvent;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Runs the interceptors for the hosting application's in-process publishes and subscriptions, as the
@@ -30,15 +30,15 @@ public final class InProcessHooks {
     }
 
     /**
-     * Publishes {@code message} through the inbound publish interceptors and then {@code route}.
+     * Publishes {@code message} through the inbound publish interceptors and then {@code route}, whose
+     * stage completes once the subscribers took the message.
      *
-     * @return a stage that completes once the message is routed, or exceptionally with a
-     *         {@link BrokerException} naming the reason code if an interceptor rejected it
+     * @return the stage of {@code route}, or a stage that fails with a {@link BrokerException} naming
+     *         the reason code if an interceptor rejected the message
      */
-    public CompletionStage<Void> publish(Message message, Consumer<Message> route) {
+    public CompletionStage<Void> publish(Message message, Function<Message, CompletionStage<Void>> route) {
         if (interceptors.publishInboundEmpty()) {
-            route.accept(message);
-            return CompletableFuture.completedFuture(null);
+            return route.apply(message);
         }
         CompletableFuture<Void> routed = new CompletableFuture<>();
         publishes.add(interceptors.onPublishInbound(new PublishEvent(ClientInfo.inProcess(), message)), result -> {
@@ -47,8 +47,14 @@ public final class InProcessHooks {
                 return;
             }
             try {
-                route.accept(result.changedEvent().map(PublishEvent::message).orElse(message));
-                routed.complete(null);
+                route.apply(result.changedEvent().map(PublishEvent::message).orElse(message))
+                        .whenComplete((ignored, error) -> {
+                            if (error != null) {
+                                routed.completeExceptionally(error);
+                            } else {
+                                routed.complete(null);
+                            }
+                        });
             } catch (RuntimeException e) {
                 routed.completeExceptionally(e);
             }

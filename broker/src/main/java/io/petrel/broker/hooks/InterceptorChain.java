@@ -162,11 +162,11 @@ public final class InterceptorChain {
     }
 
     /**
-     * Notifies the interceptors that a message was dead-lettered. Called by the dead-letter writer after
-     * the store took the letter, on the thread that completed the append; returns once every
-     * interceptor returned.
+     * Notifies the interceptors that a message was dead-lettered, for the dead-letter writer to call
+     * once the store took the letter. Returns once every interceptor returned.
      */
     public void onDeadLetter(DeadLetterEvent event) {
+        // TODO: the dead-letter writer of io.petrel.broker.local does not call this method yet.
         observe(deadLetter, event, "dead letter", "", BrokerInterceptor::onDeadLetter);
     }
 

@@ -3,6 +3,7 @@ package io.petrel.broker.hooks;
 import static io.petrel.broker.hooks.HookTestSupport.connect;
 import static io.petrel.broker.hooks.HookTestSupport.counter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,8 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.petrel.api.BrokerException;
 import io.petrel.api.Message;
+import io.petrel.api.MessageHandler;
 import io.petrel.api.Qos;
 import io.petrel.api.Subscription;
+import io.petrel.api.SubscriptionOptions;
+import io.petrel.api.hook.AuthorizationDecision;
 import io.petrel.api.hook.BrokerInterceptor;
 import io.petrel.api.hook.ClientInfo;
 import io.petrel.api.hook.DeadLetterEvent;
@@ -36,6 +40,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -223,6 +228,36 @@ class InProcessInterceptorTest {
 
             await().atMost(Duration.ofSeconds(3)).until(() -> received.size() == 5);
             assertEquals(List.of("0", "1", "2", "3", "4"), received);
+        }
+    }
+
+    @Test
+    void fullQueueStillHoldsPublishWithHooks() throws InterruptedException {
+        broker = HookTestSupport.start(registry, builder -> builder
+                .authorizer((client, action, topic) -> AuthorizationDecision.ALLOW)
+                .interceptor(new Recorder()));
+        CountDownLatch handlerGate = new CountDownLatch(1);
+        List<String> handled = new CopyOnWriteArrayList<>();
+        MessageHandler gated = message -> {
+            assertTrue(handlerGate.await(10, TimeUnit.SECONDS), "handler gate never opened");
+            handled.add(message.payloadAsString());
+        };
+        try (Subscription subscription = broker.subscribe("full/#", gated,
+                SubscriptionOptions.builder().queueCapacity(1).build())) {
+            CompletableFuture<Void> first = broker.publish(Message.builder("full/a").payload("1")
+                    .qos(Qos.AT_LEAST_ONCE).build()).toCompletableFuture();
+            CompletableFuture<Void> second = broker.publish(Message.builder("full/a").payload("2")
+                    .qos(Qos.AT_LEAST_ONCE).build()).toCompletableFuture();
+
+            assertTrue(first.isDone(), "the first publish finds room");
+            assertFalse(second.isDone(), "the second publish waits for room");
+
+            handlerGate.countDown();
+            await().atMost(Duration.ofSeconds(5)).until(second::isDone);
+            await().atMost(Duration.ofSeconds(5)).until(() -> handled.size() == 2);
+            assertEquals(List.of("1 from app to handler", "2 from app to handler"), handled);
+        } finally {
+            handlerGate.countDown();
         }
     }
 
