@@ -86,7 +86,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Hooks: {@link Builder#authenticator}, {@link Builder#authorizer} and {@link Builder#interceptor}
  * install them when embedding; {@link Builder#plugins} loads them from the jars of a plugins
- * directory, as the standalone server does with the {@code plugins/} directory of its home.
+ * directory, such as the {@code plugins/} directory of the distribution home.
  *
  * <p>Thread-safe. {@link #start()} and {@link #close()} are idempotent and serialized with each other.
  */
@@ -463,9 +463,9 @@ public final class PetrelBroker implements Broker {
          * Loads the hooks in the {@code *.jar} files of {@code directory} with {@link java.util.ServiceLoader}
          * and installs them as if each had been passed to {@link #authenticator}, {@link #authorizer},
          * {@link #interceptor} or {@link #enhancedAuthenticator} now, jar by jar in file name order. A
-         * directory that does not exist contains no plugins. The standalone launcher calls this with the
-         * {@code plugins/} directory of the distribution home; the broker closes the jars' class loader
-         * when it closes.
+         * directory that does not exist contains no plugins. The standalone launcher is to call this with
+         * the {@code plugins/} directory of the distribution home. The broker closes the jars' class
+         * loader when it closes.
          *
          * @throws BrokerException if the directory cannot be read or a plugin cannot be loaded
          * @see PluginLoader
