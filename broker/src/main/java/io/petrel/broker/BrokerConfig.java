@@ -34,6 +34,9 @@ public final class BrokerConfig {
     public static final String VALIDATE_UTF8_PAYLOADS = "mqtt.validate_utf8_payloads";
     public static final String IO_THREADS = "threads.io";
     public static final String HANDLER_THREADS = "threads.handlers";
+    public static final String HOOK_TIMEOUT_MILLIS = "hooks.timeout_ms";
+    public static final String AUTHORIZATION_CACHE_SIZE = "hooks.authorization_cache_size";
+    public static final String AUTHORIZATION_CACHE_EXPIRY_SECONDS = "hooks.authorization_cache_expiry_seconds";
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 1883;
@@ -45,6 +48,9 @@ public final class BrokerConfig {
     public static final int DEFAULT_MAX_INFLIGHT_MESSAGES = 20;
     public static final int DEFAULT_RECEIVE_MAXIMUM = 100;
     public static final int DEFAULT_TOPIC_ALIAS_MAXIMUM = 10;
+    public static final int DEFAULT_HOOK_TIMEOUT_MILLIS = 5_000;
+    public static final int DEFAULT_AUTHORIZATION_CACHE_SIZE = 100_000;
+    public static final int DEFAULT_AUTHORIZATION_CACHE_EXPIRY_SECONDS = 300;
 
     private final String host;
     private final int port;
@@ -66,6 +72,9 @@ public final class BrokerConfig {
     private final boolean validateUtf8Payloads;
     private final int ioThreads;
     private final int handlerThreads;
+    private final int hookTimeoutMillis;
+    private final int authorizationCacheSize;
+    private final int authorizationCacheExpirySeconds;
 
     private BrokerConfig(Builder builder) {
         this.host = builder.host;
@@ -88,6 +97,9 @@ public final class BrokerConfig {
         this.validateUtf8Payloads = builder.validateUtf8Payloads;
         this.ioThreads = builder.ioThreads;
         this.handlerThreads = builder.handlerThreads;
+        this.hookTimeoutMillis = builder.hookTimeoutMillis;
+        this.authorizationCacheSize = builder.authorizationCacheSize;
+        this.authorizationCacheExpirySeconds = builder.authorizationCacheExpirySeconds;
     }
 
     /** Returns a builder holding the defaults. */
@@ -122,7 +134,10 @@ public final class BrokerConfig {
                 .responseInformation(responseInformation)
                 .validateUtf8Payloads(validateUtf8Payloads)
                 .ioThreads(ioThreads)
-                .handlerThreads(handlerThreads);
+                .handlerThreads(handlerThreads)
+                .hookTimeoutMillis(hookTimeoutMillis)
+                .authorizationCacheSize(authorizationCacheSize)
+                .authorizationCacheExpirySeconds(authorizationCacheExpirySeconds);
     }
 
     /** Returns the address the TCP listener binds to. */
@@ -237,6 +252,24 @@ public final class BrokerConfig {
         return handlerThreads;
     }
 
+    /**
+     * Returns how long the broker waits for the stage of an authenticator or interceptor; a stage that
+     * takes longer counts as that hook's failure.
+     */
+    public int hookTimeoutMillis() {
+        return hookTimeoutMillis;
+    }
+
+    /** Returns how many authorization decisions are cached; 0 disables the cache. */
+    public int authorizationCacheSize() {
+        return authorizationCacheSize;
+    }
+
+    /** Returns how long a cached authorization decision is used after it was made; 0 disables the cache. */
+    public int authorizationCacheExpirySeconds() {
+        return authorizationCacheExpirySeconds;
+    }
+
     @Override
     public String toString() {
         return LISTENER_HOST + '=' + host
@@ -258,7 +291,10 @@ public final class BrokerConfig {
                 + ", " + RESPONSE_INFORMATION + "='" + responseInformation + '\''
                 + ", " + VALIDATE_UTF8_PAYLOADS + '=' + validateUtf8Payloads
                 + ", " + IO_THREADS + '=' + ioThreads
-                + ", " + HANDLER_THREADS + '=' + handlerThreads;
+                + ", " + HANDLER_THREADS + '=' + handlerThreads
+                + ", " + HOOK_TIMEOUT_MILLIS + '=' + hookTimeoutMillis
+                + ", " + AUTHORIZATION_CACHE_SIZE + '=' + authorizationCacheSize
+                + ", " + AUTHORIZATION_CACHE_EXPIRY_SECONDS + '=' + authorizationCacheExpirySeconds;
     }
 
     /** Builder of {@link BrokerConfig}; each setter validates its value. Not thread-safe. */
@@ -284,6 +320,9 @@ public final class BrokerConfig {
         private boolean validateUtf8Payloads;
         private int ioThreads;
         private int handlerThreads;
+        private int hookTimeoutMillis = DEFAULT_HOOK_TIMEOUT_MILLIS;
+        private int authorizationCacheSize = DEFAULT_AUTHORIZATION_CACHE_SIZE;
+        private int authorizationCacheExpirySeconds = DEFAULT_AUTHORIZATION_CACHE_EXPIRY_SECONDS;
 
         private Builder() {
         }
@@ -415,6 +454,24 @@ public final class BrokerConfig {
         /** Sets the size of the shared in-process handler pool, 0 (one per processor) to 1,024. */
         public Builder handlerThreads(int threads) {
             this.handlerThreads = checkRange(HANDLER_THREADS, threads, 0, 1_024);
+            return this;
+        }
+
+        /** Sets how long the broker waits for an authenticator or interceptor, 1 to 600,000 ms. */
+        public Builder hookTimeoutMillis(int millis) {
+            this.hookTimeoutMillis = checkRange(HOOK_TIMEOUT_MILLIS, millis, 1, 600_000);
+            return this;
+        }
+
+        /** Sets how many authorization decisions are cached, 0 (no cache) to 100,000,000. */
+        public Builder authorizationCacheSize(int entries) {
+            this.authorizationCacheSize = checkRange(AUTHORIZATION_CACHE_SIZE, entries, 0, 100_000_000);
+            return this;
+        }
+
+        /** Sets how long a cached authorization decision lives, 0 (no cache) to 86,400 seconds. */
+        public Builder authorizationCacheExpirySeconds(int seconds) {
+            this.authorizationCacheExpirySeconds = checkRange(AUTHORIZATION_CACHE_EXPIRY_SECONDS, seconds, 0, 86_400);
             return this;
         }
 

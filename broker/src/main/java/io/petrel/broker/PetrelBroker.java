@@ -16,9 +16,16 @@ import io.petrel.api.Message;
 import io.petrel.api.MessageHandler;
 import io.petrel.api.Subscription;
 import io.petrel.api.SubscriptionOptions;
-import io.petrel.api.hook.EnhancedAuthenticator;
 import io.petrel.api.SubscriptionStatus;
+import io.petrel.api.hook.Authenticator;
+import io.petrel.api.hook.Authorizer;
+import io.petrel.api.hook.BrokerInterceptor;
+import io.petrel.api.hook.EnhancedAuthenticator;
+import io.petrel.api.hook.SubscribeEvent;
 import io.petrel.api.store.DeadLetterStore;
+import io.petrel.broker.hooks.BrokerHooks;
+import io.petrel.broker.hooks.PluginLoader;
+import io.petrel.broker.hooks.Plugins;
 import io.petrel.broker.local.BrokerDeadLetters;
 import io.petrel.broker.local.DeadLetterWriter;
 import io.petrel.broker.local.InMemoryDeadLetterStore;
@@ -42,6 +49,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,6 +84,10 @@ import java.util.concurrent.TimeUnit;
  * thread, {@code petrel-retry}, that the broker starts and stops; failure times and cool-downs follow
  * the builder's {@link Builder#clock clock}.
  *
+ * <p>Hooks: {@link Builder#authenticator}, {@link Builder#authorizer} and {@link Builder#interceptor}
+ * install them when embedding; {@link Builder#plugins} loads them from the jars of a plugins
+ * directory, such as the {@code plugins/} directory of the distribution home.
+ *
  * <p>Thread-safe. {@link #start()} and {@link #close()} are idempotent and serialized with each other.
  */
 public final class PetrelBroker implements Broker {
@@ -92,8 +104,10 @@ public final class PetrelBroker implements Broker {
     private final BrokerConfig config;
     private final BrokerMetrics metrics;
     private final SubscriptionTrie<Subscriber, Grant> trie = new SubscriptionTrie<>();
-    private final MessageRouter router = new MessageRouter(trie, new RetainedMessages());
-    private final SharedSubscriptions shared = new SharedSubscriptions(trie);
+    private final BrokerHooks hooks;
+    private final List<Plugins> plugins;
+    private final MessageRouter router;
+    private final SharedSubscriptions shared;
     private final Set<LocalSubscription> localSubscriptions = ConcurrentHashMap.newKeySet();
     private final ChannelGroup connected = new DefaultChannelGroup("petrel-clients", GlobalEventExecutor.INSTANCE);
     private final Clock clock;
@@ -114,14 +128,19 @@ public final class PetrelBroker implements Broker {
 
     private PetrelBroker(Builder builder) {
         this.config = builder.config;
-        this.authenticators = Map.copyOf(builder.authenticators);
+        this.authenticators = Map.copyOf(builder.enhancedAuthenticators);
         this.metrics = new BrokerMetrics(builder.meterRegistry != null ? builder.meterRegistry : new SimpleMeterRegistry());
+        this.plugins = List.copyOf(builder.plugins);
+        this.hooks = new BrokerHooks(config, metrics, builder.authenticators, builder.authorizers, builder.interceptors,
+                this::filterProblem);
+        this.router = new MessageRouter(trie, new RetainedMessages(), hooks.deliveryGate());
+        this.shared = new SharedSubscriptions(trie, hooks.deliveryGate());
         this.metrics.bindGauges(connected::size, () -> registry == null ? 0 : registry.size(), trie::size,
                 router::retainedCount);
         this.clock = builder.clock;
         this.publishTimeout = builder.publishTimeout;
         this.deadLetterStore = builder.deadLetterStore != null ? builder.deadLetterStore : new InMemoryDeadLetterStore();
-        this.deadLetterWriter = new DeadLetterWriter(deadLetterStore, metrics);
+        this.deadLetterWriter = new DeadLetterWriter(deadLetterStore, metrics, hooks.interceptors()::onDeadLetter);
         this.deadLetters = new BrokerDeadLetters(deadLetterStore, this::publish);
         this.metrics.bindLocalMeters(this::subscriptionsInState, this::localQueued, deadLetterStore);
     }
@@ -152,8 +171,9 @@ public final class PetrelBroker implements Broker {
         localContext = new LocalContext(clock, retryScheduler, deadLetterWriter, metrics, publishTimeout);
 
         eventLoops = new EventLoops(config.ioThreads());
-        registry = new SessionRegistry(config, trie, shared, router, eventLoops.workers(), metrics);
-        ProtocolContext context = new ProtocolContext(config, registry, router, metrics, connected, authenticators);
+        registry = new SessionRegistry(config, trie, shared, hooks.willPublisher(router), eventLoops.workers(), metrics);
+        ProtocolContext context = new ProtocolContext(config, registry, router, metrics, connected, authenticators,
+                hooks);
         server = new MqttServer(config, context, eventLoops);
         eventLoops.workers().scheduleAtFixedRate(router::removeExpiredRetained, RETAINED_SWEEP_SECONDS,
                 RETAINED_SWEEP_SECONDS, TimeUnit.SECONDS);
@@ -195,6 +215,7 @@ public final class PetrelBroker implements Broker {
         }
         if (!wasRunning) {
             closeDeadLetterStore();
+            closePlugins();
             return;
         }
 
@@ -215,8 +236,19 @@ public final class PetrelBroker implements Broker {
         handlerPool.shutdown();
         retryScheduler.shutdownNow();
         closeDeadLetterStore();
+        closePlugins();
         listeners = List.of();
         LOG.info("Petrel stopped");
+    }
+
+    private void closePlugins() {
+        for (Plugins loaded : plugins) {
+            try {
+                loaded.close();
+            } catch (RuntimeException e) {
+                LOG.warn("Failed to close the class loader of the plugin jars", e);
+            }
+        }
     }
 
     private void closeDeadLetterStore() {
@@ -238,6 +270,11 @@ public final class PetrelBroker implements Broker {
             return CompletableFuture.failedFuture(notRunning());
         }
         metrics.receivedFromLocal();
+        return hooks.inProcess().publish(message, this::routeLocal);
+    }
+
+    /** Routes an in-process message; the stage completes once every bounded subscriber queue took it. */
+    private CompletionStage<Void> routeLocal(Message message) {
         MessageRouter.RouteOutcome outcome = router.routeWithBackpressure(message, MessageRouter.LOCAL_PUBLISHER);
         CompletableFuture<Void> queued = outcome.allQueued().toCompletableFuture();
         if (queued.isDone()) {
@@ -254,29 +291,36 @@ public final class PetrelBroker implements Broker {
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(options, "options");
-        boolean isShared = ShareName.isShared(filter);
-        String problem = isShared ? ShareName.check(filter) : trie.checkFilter(filter);
-        if (problem == null && isShared) {
-            problem = trie.checkFilter(ShareName.parse(filter).filter());
-        }
+        String problem = filterProblem(filter);
         if (problem != null) {
             throw new IllegalArgumentException("invalid topic filter '" + filter + "': " + problem);
         }
         if (state != State.RUNNING) {
             throw notRunning();
         }
-        LocalSubscription subscription = new LocalSubscription(filter, handler, options,
+        SubscribeEvent admitted = hooks.inProcess().subscribe(filter, options.maxQos());
+        String subscribed = admitted.filter();
+        LocalSubscription subscription = new LocalSubscription(subscribed, handler, options,
                 options.executor().orElse(handlerPool), localContext, this::unsubscribe);
         localSubscriptions.add(subscription);
-        if (isShared) {
-            ShareName name = ShareName.parse(filter);
-            shared.join(name, subscription, Grant.of(name.filter(), options.maxQos()));
+        if (ShareName.isShared(subscribed)) {
+            ShareName name = ShareName.parse(subscribed);
+            shared.join(name, subscription, Grant.of(name.filter(), admitted.qos()));
             return subscription;
         }
-        Grant grant = Grant.of(filter, options.maxQos());
-        trie.put(filter, subscription, grant);
+        Grant grant = Grant.of(subscribed, admitted.qos());
+        trie.put(subscribed, subscription, grant);
         router.deliverRetained(subscription, grant, true);
         return subscription;
+    }
+
+    /** Returns why {@code filter} cannot be subscribed to, or null if it can; {@code $share/} filters included. */
+    private String filterProblem(String filter) {
+        if (ShareName.isShared(filter)) {
+            String problem = ShareName.check(filter);
+            return problem != null ? problem : trie.checkFilter(ShareName.parse(filter).filter());
+        }
+        return trie.checkFilter(filter);
     }
 
     private void unsubscribe(LocalSubscription subscription) {
@@ -287,6 +331,7 @@ public final class PetrelBroker implements Broker {
             trie.remove(filter, subscription);
         }
         localSubscriptions.remove(subscription);
+        hooks.inProcess().unsubscribed(filter);
     }
 
     @Override
@@ -360,7 +405,11 @@ public final class PetrelBroker implements Broker {
 
         private BrokerConfig config = BrokerConfig.defaults();
         private MeterRegistry meterRegistry;
-        private final Map<String, EnhancedAuthenticator> authenticators = new LinkedHashMap<>();
+        private final Map<String, EnhancedAuthenticator> enhancedAuthenticators = new LinkedHashMap<>();
+        private final List<Authenticator> authenticators = new ArrayList<>();
+        private final List<Authorizer> authorizers = new ArrayList<>();
+        private final List<BrokerInterceptor> interceptors = new ArrayList<>();
+        private final List<Plugins> plugins = new ArrayList<>();
         private Clock clock = Clock.systemUTC();
         private DeadLetterStore deadLetterStore;
         private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
@@ -376,9 +425,59 @@ public final class PetrelBroker implements Broker {
         public Builder enhancedAuthenticator(EnhancedAuthenticator authenticator) {
             Objects.requireNonNull(authenticator, "authenticator");
             String method = Objects.requireNonNull(authenticator.method(), "authenticator.method()");
-            if (authenticators.putIfAbsent(method, authenticator) != null) {
+            if (enhancedAuthenticators.putIfAbsent(method, authenticator) != null) {
                 throw new IllegalArgumentException("duplicate enhanced authenticator for method '" + method
                         + "': install one authenticator per method");
+            }
+            return this;
+        }
+
+        /**
+         * Installs an authenticator for CONNECTs without an MQTT 5.0 authentication method.
+         * Authenticators are called in the order they are installed; see {@link Authenticator}.
+         */
+        public Builder authenticator(Authenticator authenticator) {
+            authenticators.add(Objects.requireNonNull(authenticator, "authenticator"));
+            return this;
+        }
+
+        /**
+         * Installs an authorizer. Every authorizer must allow an action, and they are called in the
+         * order they are installed; see {@link Authorizer}.
+         */
+        public Builder authorizer(Authorizer authorizer) {
+            authorizers.add(Objects.requireNonNull(authorizer, "authorizer"));
+            return this;
+        }
+
+        /**
+         * Installs an interceptor. Interceptors run in the order they are installed, plugins in the
+         * position of their {@link #plugins} call; see {@link BrokerInterceptor}.
+         */
+        public Builder interceptor(BrokerInterceptor interceptor) {
+            interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+            return this;
+        }
+
+        /**
+         * Loads the hooks in the {@code *.jar} files of {@code directory} with {@link java.util.ServiceLoader}
+         * and installs them as if each had been passed to {@link #authenticator}, {@link #authorizer},
+         * {@link #interceptor} or {@link #enhancedAuthenticator} now, jar by jar in file name order. A
+         * directory that does not exist contains no plugins. The standalone launcher is to call this with
+         * the {@code plugins/} directory of the distribution home. The broker closes the jars' class
+         * loader when it closes.
+         *
+         * @throws BrokerException if the directory cannot be read or a plugin cannot be loaded
+         * @see PluginLoader
+         */
+        public Builder plugins(Path directory) {
+            Plugins loaded = PluginLoader.load(Objects.requireNonNull(directory, "directory"));
+            plugins.add(loaded);
+            authenticators.addAll(loaded.authenticators());
+            authorizers.addAll(loaded.authorizers());
+            interceptors.addAll(loaded.interceptors());
+            for (EnhancedAuthenticator authenticator : loaded.enhancedAuthenticators()) {
+                enhancedAuthenticator(authenticator);
             }
             return this;
         }
@@ -445,7 +544,11 @@ public final class PetrelBroker implements Broker {
             return this;
         }
 
-        /** Builds a broker; call {@link PetrelBroker#start()} to open its listener. */
+        /**
+         * Builds a broker; call {@link PetrelBroker#start()} to open its listener.
+         *
+         * @throws IllegalArgumentException if an interceptor's {@code fallbackPolicy()} returns null
+         */
         public PetrelBroker build() {
             return new PetrelBroker(this);
         }

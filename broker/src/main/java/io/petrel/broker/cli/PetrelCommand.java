@@ -53,6 +53,9 @@ public final class PetrelCommand implements Callable<Integer> {
     /** System property that names the distribution home directory, set by {@code bin/petrel}. */
     public static final String HOME_PROPERTY = "petrel.home";
 
+    /** Directory under the distribution home whose jars are loaded as hook plugins. */
+    static final String PLUGINS_DIRECTORY = "plugins";
+
     /** Exit status of a configuration error, a failed start or a failed close. */
     static final int EXIT_FAILURE = 1;
 
@@ -121,7 +124,12 @@ public final class PetrelCommand implements Callable<Integer> {
     private int run(LoadedConfig loaded, ShutdownSignals signals) throws InterruptedException {
         PetrelBroker broker;
         try {
-            broker = PetrelBroker.builder().config(loaded.config()).build();
+            PetrelBroker.Builder builder = PetrelBroker.builder().config(loaded.config());
+            if (home.isPresent()) {
+                // Authenticators, authorizers and interceptors packed as jars in plugins/.
+                builder.plugins(home.get().resolve(PLUGINS_DIRECTORY));
+            }
+            broker = builder.build();
         } catch (RuntimeException e) {
             LOG.debug("Cannot build the broker", e);
             return fail("cannot start: " + StartFailures.messageOf(e));

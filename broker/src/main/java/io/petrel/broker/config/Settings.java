@@ -34,7 +34,12 @@ final class Settings {
             Setting.text(BrokerConfig.RESPONSE_INFORMATION, BrokerConfig.Builder::responseInformation),
             Setting.bool(BrokerConfig.VALIDATE_UTF8_PAYLOADS, BrokerConfig.Builder::validateUtf8Payloads),
             Setting.integer(BrokerConfig.IO_THREADS, 0, 1_024, BrokerConfig.Builder::ioThreads),
-            Setting.integer(BrokerConfig.HANDLER_THREADS, 0, 1_024, BrokerConfig.Builder::handlerThreads));
+            Setting.integer(BrokerConfig.HANDLER_THREADS, 0, 1_024, BrokerConfig.Builder::handlerThreads),
+            Setting.integer(BrokerConfig.HOOK_TIMEOUT_MILLIS, 1, 600_000, BrokerConfig.Builder::hookTimeoutMillis),
+            Setting.integer(BrokerConfig.AUTHORIZATION_CACHE_SIZE, 0, 100_000_000,
+                    BrokerConfig.Builder::authorizationCacheSize),
+            Setting.integer(BrokerConfig.AUTHORIZATION_CACHE_EXPIRY_SECONDS, 0, 86_400,
+                    BrokerConfig.Builder::authorizationCacheExpirySeconds));
 
     /** Settings by environment variable name, e.g. {@code PETREL_LISTENER_PORT}. */
     static final Map<String, Setting> BY_ENVIRONMENT_VARIABLE = indexByVariable();

@@ -2,6 +2,7 @@ package io.petrel.broker.local;
 
 import io.petrel.api.DeadLetter;
 import io.petrel.api.Message;
+import io.petrel.api.hook.DeadLetterEvent;
 import io.petrel.api.store.DeadLetterStore;
 import io.petrel.broker.observability.BrokerMetrics;
 import io.petrel.broker.observability.BrokerMetrics.DropReason;
@@ -14,6 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Hands failed messages to the dead-letter store: assigns each letter its id, counts it once stored,
@@ -25,13 +27,23 @@ public final class DeadLetterWriter {
 
     private final DeadLetterStore store;
     private final BrokerMetrics metrics;
+    private final Consumer<DeadLetterEvent> listener;
     private final RateLimitedLogger storedLog = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
     private final RateLimitedLogger failureLog = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
 
-    /** Creates a writer to {@code store}. */
+    /** Creates a writer to {@code store} that tells no one about stored letters. */
     public DeadLetterWriter(DeadLetterStore store, BrokerMetrics metrics) {
+        this(store, metrics, event -> { });
+    }
+
+    /**
+     * Creates a writer to {@code store} that passes each stored letter to {@code listener}, the
+     * interceptors' dead-letter callback. The listener must not throw.
+     */
+    public DeadLetterWriter(DeadLetterStore store, BrokerMetrics metrics, Consumer<DeadLetterEvent> listener) {
         this.store = store;
         this.metrics = metrics;
+        this.listener = listener;
     }
 
     /**
@@ -58,6 +70,8 @@ public final class DeadLetterWriter {
                 storedLog.warn("Dead-lettered a message on topic '{}' of the in-process subscription '{}' as {}: "
                                 + "{} after {} attempts ({}: {})", message.topic(), subscriptionFilter, letter.id(),
                         reason, attempts, exceptionClass, exceptionMessage);
+                listener.accept(new DeadLetterEvent(subscriptionFilter, message, reason.name(), attempts, firstFailure,
+                        lastFailure, exceptionClass, exceptionMessage));
                 result.complete(null);
             } else {
                 metrics.dropped(DropReason.DEAD_LETTER_STORE_FAILED);

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.petrel.api.CircuitState;
 import io.petrel.api.DeadLetter;
+import io.petrel.api.hook.AuthorizationAction;
 import io.petrel.api.store.DeadLetterStore;
 import io.petrel.broker.protocol.ProtocolViolation;
 
@@ -36,10 +37,16 @@ import java.util.function.ToIntFunction;
  *   <tr><td>petrel.local.circuit.transitions</td><td>counter</td><td>state (open, half_open, closed)</td></tr>
  *   <tr><td>petrel.local.circuits</td><td>gauge</td><td>state (open, half_open, closed)</td></tr>
  *   <tr><td>petrel.local.queued</td><td>gauge</td><td></td></tr>
+ *   <tr><td>petrel.hooks.errors</td><td>counter</td><td>hook (authenticator, authorizer, interceptor)</td></tr>
+ *   <tr><td>petrel.hooks.timeouts</td><td>counter</td><td>hook</td></tr>
+ *   <tr><td>petrel.hooks.authorization.denied</td><td>counter</td><td>action (publish, subscribe, receive)</td></tr>
+ *   <tr><td>petrel.hooks.rejections</td><td>counter</td><td>event (connect, publish_inbound, publish_outbound,
+ *       subscribe)</td></tr>
  *   <tr><td>petrel.connections.active</td><td>gauge</td><td></td></tr>
  *   <tr><td>petrel.sessions</td><td>gauge</td><td></td></tr>
  *   <tr><td>petrel.subscriptions</td><td>gauge</td><td></td></tr>
  *   <tr><td>petrel.retained.messages</td><td>gauge</td><td></td></tr>
+ *   <tr><td>petrel.hooks.authorization.cache.size</td><td>gauge</td><td></td></tr>
  * </table>
  */
 public final class BrokerMetrics {
@@ -54,6 +61,10 @@ public final class BrokerMetrics {
         EXPIRED("expired"),
         /** The PUBLISH would exceed the Maximum Packet Size the client announced. */
         TOO_LARGE_FOR_CLIENT("too_large_for_client"),
+        /** An authorizer denied the subscriber the receive action on the topic. */
+        NOT_AUTHORIZED("not_authorized"),
+        /** An interceptor rejected the delivery to the subscriber. */
+        REJECTED_BY_INTERCEPTOR("rejected_by_interceptor"),
         /** A QoS 0 message found the queue of an in-process subscription full. */
         SUBSCRIPTION_QUEUE_FULL("subscription_queue_full"),
         /** A QoS 1 or 2 message waited for room in an in-process subscription's queue past the publish timeout. */
@@ -75,7 +86,48 @@ public final class BrokerMetrics {
         }
     }
 
+    /** The kinds of user hook, the {@code hook} tag of the hook meters. */
+    public enum Hook {
+        AUTHENTICATOR("authenticator"),
+        AUTHORIZER("authorizer"),
+        INTERCEPTOR("interceptor");
+
+        private final String tag;
+
+        Hook(String tag) {
+            this.tag = tag;
+        }
+
+        /** Returns the value of the {@code hook} tag. */
+        public String tag() {
+            return tag;
+        }
+    }
+
+    /** The interceptor events that can be rejected, the {@code event} tag of {@code petrel.hooks.rejections}. */
+    public enum RejectableEvent {
+        CONNECT("connect"),
+        PUBLISH_INBOUND("publish_inbound"),
+        PUBLISH_OUTBOUND("publish_outbound"),
+        SUBSCRIBE("subscribe");
+
+        private final String tag;
+
+        RejectableEvent(String tag) {
+            this.tag = tag;
+        }
+
+        /** Returns the value of the {@code event} tag. */
+        public String tag() {
+            return tag;
+        }
+    }
+
     private final MeterRegistry registry;
+    private final Map<Hook, Counter> hookErrors = new EnumMap<>(Hook.class);
+    private final Map<Hook, Counter> hookTimeouts = new EnumMap<>(Hook.class);
+    private final Map<AuthorizationAction, Counter> authorizationDenials = new EnumMap<>(AuthorizationAction.class);
+    private final Map<RejectableEvent, Counter> rejections = new EnumMap<>(RejectableEvent.class);
     private final Map<ProtocolViolation, Counter> violations = new EnumMap<>(ProtocolViolation.class);
     private final Map<DropReason, Counter> drops = new EnumMap<>(DropReason.class);
     private final Counter receivedNetwork;
@@ -133,6 +185,32 @@ public final class BrokerMetrics {
                     .tag("state", tag(state))
                     .register(registry));
         }
+        registerHookMeters();
+    }
+
+    private void registerHookMeters() {
+        for (Hook hook : Hook.values()) {
+            hookErrors.put(hook, Counter.builder("petrel.hooks.errors")
+                    .description("Hook calls that threw, returned null or returned an invalid result")
+                    .tag("hook", hook.tag())
+                    .register(registry));
+            hookTimeouts.put(hook, Counter.builder("petrel.hooks.timeouts")
+                    .description("Hook stages that did not complete within hooks.timeout_ms")
+                    .tag("hook", hook.tag())
+                    .register(registry));
+        }
+        for (AuthorizationAction action : AuthorizationAction.values()) {
+            authorizationDenials.put(action, Counter.builder("petrel.hooks.authorization.denied")
+                    .description("Actions of network clients that the authorizers denied")
+                    .tag("action", action.name().toLowerCase(Locale.ROOT))
+                    .register(registry));
+        }
+        for (RejectableEvent event : RejectableEvent.values()) {
+            rejections.put(event, Counter.builder("petrel.hooks.rejections")
+                    .description("Events that an interceptor rejected, or its fallback rejected")
+                    .tag("event", event.tag())
+                    .register(registry));
+        }
     }
 
     /**
@@ -168,6 +246,11 @@ public final class BrokerMetrics {
         FunctionCounter.builder("petrel.local.dead_letters.dropped", deadLetterStore, DeadLetterStore::droppedCount)
                 .description("Dead letters the store discarded to stay within its bounds, oldest first")
                 .register(registry);
+    }
+
+    /** Binds the gauge of the authorization cache size, read whenever the registry is scraped. */
+    public void bindAuthorizationCacheSize(Supplier<Number> entries) {
+        gauge("petrel.hooks.authorization.cache.size", "Authorization decisions in the cache", entries);
     }
 
     /** Returns the registry the meters live in. */
@@ -237,6 +320,26 @@ public final class BrokerMetrics {
 
     private static String tag(Enum<?> value) {
         return value.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Counts a hook call that threw, returned null or returned an invalid result. */
+    public void hookError(Hook hook) {
+        hookErrors.get(hook).increment();
+    }
+
+    /** Counts a hook stage that did not complete in time. */
+    public void hookTimeout(Hook hook) {
+        hookTimeouts.get(hook).increment();
+    }
+
+    /** Counts an action the authorizers denied. */
+    public void authorizationDenied(AuthorizationAction action) {
+        authorizationDenials.get(action).increment();
+    }
+
+    /** Counts an event an interceptor rejected. */
+    public void rejected(RejectableEvent event) {
+        rejections.get(event).increment();
     }
 
     private Counter received(String source) {

@@ -5,9 +5,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.util.CharsetUtil;
-import io.petrel.api.Message;
 import io.petrel.broker.BrokerConfig;
-import io.petrel.broker.routing.MessageRouter;
 import io.petrel.broker.routing.Topics;
 import io.petrel.broker.session.Session;
 
@@ -16,8 +14,9 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Handles an inbound PUBLISH at QoS 0, 1 and 2 on a connection's event loop: resolves an MQTT 5.0
- * topic alias, checks the topic and the broker's advertised limits, routes the message, and
- * acknowledges it once routed. Stateless; the per-client state is in the session and the handler.
+ * topic alias, checks the topic and the broker's advertised limits, and hands the message to
+ * {@link PublishAdmission}, which authorizes, intercepts, routes and acknowledges it. Stateless;
+ * the per-client state is in the session and the handler.
  */
 final class InboundPublishing {
 
@@ -66,23 +65,12 @@ final class InboundPublishing {
             return;
         }
 
-        AckSequencer acks = connection.acks();
-        switch (qos) {
-            case 0 -> route(connection, publish, topic);
-            case 1 -> {
-                MessageRouter.RouteOutcome outcome = route(connection, publish, topic);
-                acks.send(Packets.pubAck(packetId, reasonCode(outcome.matched())), outcome.allQueued());
-            }
-            default -> {
-                // [MQTT-4.3.3-9]: a QoS 2 PUBLISH resent before PUBREL is acknowledged, not routed again.
-                if (!session.beginInboundQos2(packetId)) {
-                    acks.send(Packets.pubRec(packetId, Packets.SUCCESS), SETTLED);
-                    return;
-                }
-                MessageRouter.RouteOutcome outcome = route(connection, publish, topic);
-                acks.send(Packets.pubRec(packetId, reasonCode(outcome.matched())), outcome.allQueued());
-            }
+        if (qos == 2 && session.hasInboundQos2(packetId)) {
+            // [MQTT-4.3.3-9]: a QoS 2 PUBLISH resent before PUBREL is acknowledged, not routed again.
+            connection.acks().send(Packets.pubRec(packetId, Packets.SUCCESS), SETTLED);
+            return;
         }
+        PublishAdmission.admit(connection, InboundMessages.fromPublish(publish, topic), qos, packetId);
     }
 
     /**
@@ -137,17 +125,5 @@ final class InboundPublishing {
         connection.context().metrics().protocolViolation(ProtocolViolation.PAYLOAD_FORMAT_INVALID);
         byte code = (byte) ProtocolViolation.PAYLOAD_FORMAT_INVALID.reasonCode();
         connection.acks().send(qos == 1 ? Packets.pubAck(packetId, code) : Packets.pubRec(packetId, code), SETTLED);
-    }
-
-    private static MessageRouter.RouteOutcome route(MqttConnectionHandler connection, MqttPublishMessage publish,
-                                                    String topic) {
-        ProtocolContext context = connection.context();
-        Message message = InboundMessages.fromPublish(publish, topic);
-        context.metrics().receivedFromNetwork();
-        return context.router().routeWithBackpressure(message, connection.session());
-    }
-
-    private static byte reasonCode(int matched) {
-        return matched > 0 ? Packets.SUCCESS : Packets.NO_MATCHING_SUBSCRIBERS;
     }
 }

@@ -26,6 +26,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.petrel.api.Message;
+import io.petrel.api.hook.ClientInfo;
+import io.petrel.api.hook.DisconnectEvent;
 import io.petrel.api.hook.EnhancedAuthenticator;
 import io.petrel.broker.observability.RateLimitedLogger;
 import io.petrel.broker.routing.Delivery;
@@ -47,19 +49,23 @@ import java.util.concurrent.TimeUnit;
  * {@link #takeOver()} and {@link #shutDown()}, which hand their work to that event loop. Every
  * protocol violation leaves through {@link #reject}, which counts it, logs it at DEBUG and replies
  * as the client's protocol version requires.
+ *
+ * <p>Packets that arrive while the connection waits (for its session in state CONNECTING, for the
+ * authenticators and connect interceptors in state ADMITTING, or for an asynchronous hook on a
+ * PUBLISH or SUBSCRIBE) are held in arrival order and processed when the wait ends, with reading
+ * paused meanwhile.
  */
 public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implements SessionConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnectionHandler.class);
     private static final RateLimitedLogger REJECT_LOG = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
-    /** The channel attribute where netty-codec-mqtt keeps the protocol version decoded from CONNECT. */
-    private static final AttributeKey<MqttVersion> MQTT_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
 
-    private enum State { AWAITING_CONNECT, AUTHENTICATING, CONNECTING, CONNECTED, CLOSED }
+    private enum State { AWAITING_CONNECT, AUTHENTICATING, ADMITTING, CONNECTING, CONNECTED, CLOSED }
 
     private final ProtocolContext context;
     private final CompletableFuture<Void> detached = new CompletableFuture<>();
-    private final ArrayDeque<Object> heldWhileConnecting = new ArrayDeque<>();
+    private final ArrayDeque<Object> held = new ArrayDeque<>();
+    private final ConnectAdmission admission;
 
     private ChannelHandlerContext ctx;
     private State state = State.AWAITING_CONNECT;
@@ -71,6 +77,10 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private OutboundWriter outbound;
     private EnhancedAuthentication authentication;
     private AckSequencer acks;
+    private ClientInfo client;
+    private boolean connAckSent;
+    private boolean hookPending;
+    private DisconnectEvent.Cause closeCause = DisconnectEvent.Cause.CONNECTION_LOST;
     private MqttProperties connAckAuthProperties = MqttProperties.NO_PROPERTIES;
     private String[] inboundTopicAliases;
     private boolean mqtt5;
@@ -80,6 +90,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     /** Creates the handler of one new connection. */
     public MqttConnectionHandler(ProtocolContext context) {
         this.context = context;
+        this.admission = new ConnectAdmission(this, context.hooks());
     }
 
     @Override
@@ -104,9 +115,9 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (state == State.CONNECTING) {
-            // Clients may send packets right after CONNECT; keep them until CONNACK is written.
-            heldWhileConnecting.addLast(msg);
+        if (state == State.CONNECTING || state == State.ADMITTING || hookPending) {
+            // Clients may send packets right after CONNECT or PUBLISH; keep them until the wait ends.
+            held.addLast(msg);
             return;
         }
         try {
@@ -127,7 +138,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private void process(MqttMessage message) {
         DecoderResult result = message.decoderResult();
         if (result != null && result.isFailure()) {
-            onDecoderFailure(message, result.cause());
+            DecoderFailures.handle(this, message, result.cause(), state == State.AWAITING_CONNECT);
             return;
         }
         MqttMessageType type = message.fixedHeader().messageType();
@@ -176,42 +187,6 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         return ((MqttMessageIdVariableHeader) message.variableHeader()).messageId();
     }
 
-    private void onDecoderFailure(MqttMessage message, Throwable cause) {
-        if (state == State.AWAITING_CONNECT) {
-            MqttVersion version = ctx.channel().attr(MQTT_VERSION).get();
-            int level = version == null ? 4 : version.protocolLevel();
-            if (cause instanceof MqttUnacceptableProtocolVersionException) {
-                rejectConnect(ConnectRequest.rejected(ProtocolViolation.UNSUPPORTED_PROTOCOL_VERSION,
-                        ConnectRequest.V3_UNACCEPTABLE_PROTOCOL_VERSION, cause.getMessage(), level));
-                return;
-            }
-            if (cause instanceof MqttIdentifierRejectedException) {
-                rejectConnect(ConnectRequest.rejected(ProtocolViolation.CLIENT_ID_REJECTED,
-                        ConnectRequest.V3_IDENTIFIER_REJECTED, cause.getMessage(), level));
-                return;
-            }
-            boolean isConnect = message.fixedHeader() != null
-                    && message.fixedHeader().messageType() == MqttMessageType.CONNECT;
-            if (isConnect && !(cause instanceof TooLongFrameException)) {
-                rejectConnect(ConnectRequest.rejected(ProtocolViolation.MALFORMED_PACKET, 0,
-                        String.valueOf(cause.getMessage()), level));
-                return;
-            }
-        }
-        reject(classify(cause), String.valueOf(cause.getMessage()));
-    }
-
-    private static ProtocolViolation classify(Throwable cause) {
-        if (cause instanceof TooLongFrameException) {
-            return ProtocolViolation.PACKET_TOO_LARGE;
-        }
-        String text = cause.getMessage();
-        if (text != null && text.contains("invalid publish topic name")) {
-            return ProtocolViolation.INVALID_TOPIC;
-        }
-        return ProtocolViolation.MALFORMED_PACKET;
-    }
-
     private void onConnect(MqttConnectMessage connect) {
         ConnectRequest checked = ConnectRequest.check(connect, context.config());
         mqtt5 = checked.mqtt5();
@@ -229,9 +204,17 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         if (mqtt5 && context.config().topicAliasMaximum() > 0) {
             inboundTopicAliases = new String[context.config().topicAliasMaximum() + 1];
         }
+
+        client = ConnectAdmission.clientInfo(ctx, checked, connect.payload().userName());
         String method = checked.authenticationMethod();
         if (method == null) {
-            beginSession();
+            if (admission.isEmpty()) {
+                beginSession();
+                return;
+            }
+            state = State.ADMITTING;
+            ctx.channel().config().setAutoRead(false);
+            admission.authenticate(connect, client);
             return;
         }
         EnhancedAuthenticator authenticator = context.authenticators().get(method);
@@ -245,10 +228,23 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         authentication.begin(checked.clientId(), checked.authenticationData(), false);
     }
 
-    /** Continues a CONNECT after a successful enhanced authentication. */
+    /** Continues a CONNECT after a successful enhanced authentication with the connect interceptors. */
     void authenticated(MqttProperties authProperties) {
         connAckAuthProperties = authProperties;
+        state = State.ADMITTING;
+        ctx.channel().config().setAutoRead(false);
+        admission.intercept(client);
+    }
+
+    /** Continues a CONNECT that the authenticators and connect interceptors accepted. */
+    void admitted(ClientInfo admittedClient) {
+        client = admittedClient;
         beginSession();
+    }
+
+    /** Marks the connection as closing after a hook rejected its CONNECT. */
+    void closing() {
+        state = State.CLOSED;
     }
 
     /** Rejects a CONNECT whose enhanced authentication failed (CONNACK 0x87, not authorized). */
@@ -299,7 +295,9 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         ctx.write(Packets.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, outcome.sessionPresent(),
                 connAckProperties()), ctx.voidPromise());
         state = State.CONNECTED;
+        connAckSent = true;
         context.connected().add(ctx.channel());
+        admission.connAckSent(client, 0, outcome.sessionPresent());
 
         int keepAlive = request.keepAliveSeconds();
         if (keepAlive > 0) {
@@ -312,13 +310,34 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         LOG.debug("Client {} connected from {} with MQTT level {}, session present {}",
                 request.clientId(), ctx.channel().remoteAddress(), request.protocolLevel(), outcome.sessionPresent());
         session.resumeDelivery();
-        while (!heldWhileConnecting.isEmpty() && state == State.CONNECTED) {
-            Object held = heldWhileConnecting.pollFirst();
-            channelRead(ctx, held);
+        resumeReading();
+    }
+
+    /**
+     * Holds the packets that arrive from now on until {@link #resumeReading()}, while an
+     * asynchronous hook decides about the current one.
+     */
+    void pauseReading() {
+        hookPending = true;
+        ctx.channel().config().setAutoRead(false);
+    }
+
+    /**
+     * Processes the held packets in arrival order, stopping early if one of them pauses reading
+     * again, then reads from the socket again.
+     */
+    void resumeReading() {
+        hookPending = false;
+        while (!held.isEmpty() && state == State.CONNECTED && !hookPending) {
+            channelRead(ctx, held.pollFirst());
         }
-        releaseHeld();
+        if (state != State.CONNECTED) {
+            releaseHeld();
+        }
         ctx.flush();
-        ctx.channel().config().setAutoRead(true);
+        if (!hookPending) {
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
     private MqttProperties connAckProperties() {
@@ -334,7 +353,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     private void releaseHeld() {
         Object held;
-        while ((held = heldWhileConnecting.pollFirst()) != null) {
+        while ((held = this.held.pollFirst()) != null) {
             ReferenceCountUtil.release(held);
         }
     }
@@ -370,6 +389,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         if (reason != 0x04) {
             will = null;
         }
+        closeCause = DisconnectEvent.Cause.CLIENT_DISCONNECT;
         state = State.CLOSED;
         ctx.close();
     }
@@ -413,6 +433,9 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             context.registry().disconnected(session, this, pendingWill, willDelaySeconds);
             LOG.debug("Client {} disconnected", request.clientId());
         }
+        if (connAckSent) {
+            admission.disconnected(client, closeCause);
+        }
         if (previous != State.CONNECTING) {
             detached.complete(null);
         }
@@ -432,6 +455,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         LOG.debug("Closing connection of client {} from {}: {} ({})", clientIdForLog(),
                 ctx.channel().remoteAddress(), violation.tag(), detail);
         boolean sendDisconnect = mqtt5 && state == State.CONNECTED;
+        closeCause = DisconnectEvent.Cause.PROTOCOL_ERROR;
         state = State.CLOSED;
         if (sendDisconnect) {
             ctx.writeAndFlush(Packets.disconnect((byte) violation.reasonCode(),
@@ -444,7 +468,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     /** Rejects a CONNECT with the CONNACK code of its protocol version, then closes the connection. */
-    private void rejectConnect(ConnectRequest rejected) {
+    void rejectConnect(ConnectRequest rejected) {
         ProtocolViolation violation = rejected.violation();
         context.metrics().protocolViolation(violation);
         REJECT_LOG.warn("Rejected connection from {}: {} ({})", ctx.channel().remoteAddress(), violation.tag(),
@@ -470,13 +494,17 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     public void shutDown() {
         ctx.executor().execute(() -> {
             serverClosing = true;
+            closeCause = DisconnectEvent.Cause.SERVER_SHUTDOWN;
             closeWith(Packets.SERVER_SHUTTING_DOWN);
         });
     }
 
     @Override
     public CompletableFuture<Void> takeOver() {
-        ctx.executor().execute(() -> closeWith(Packets.SESSION_TAKEN_OVER));
+        ctx.executor().execute(() -> {
+            closeCause = DisconnectEvent.Cause.SESSION_TAKEN_OVER;
+            closeWith(Packets.SESSION_TAKEN_OVER);
+        });
         return detached;
     }
 
@@ -500,6 +528,11 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     @Override
     public EventExecutor executor() {
         return ctx.executor();
+    }
+
+    @Override
+    public ClientInfo clientInfo() {
+        return client;
     }
 
     @Override
@@ -570,6 +603,11 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     String clientId() {
         return request.clientId();
+    }
+
+    /** Returns the accepted CONNECT. */
+    ConnectRequest request() {
+        return request;
     }
 
     /** Returns the inbound topic alias table, indexed by alias; null when aliases are disabled. */

@@ -53,8 +53,16 @@ final class Packets {
         return pubReply(MqttMessageType.PUBACK, MqttQoS.AT_MOST_ONCE, packetId, reasonCode);
     }
 
+    static MqttMessage pubAck(int packetId, byte reasonCode, MqttProperties properties) {
+        return pubReply(MqttMessageType.PUBACK, MqttQoS.AT_MOST_ONCE, packetId, reasonCode, properties);
+    }
+
     static MqttMessage pubRec(int packetId, byte reasonCode) {
         return pubReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, packetId, reasonCode);
+    }
+
+    static MqttMessage pubRec(int packetId, byte reasonCode, MqttProperties properties) {
+        return pubReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, packetId, reasonCode, properties);
     }
 
     static MqttMessage pubRel(int packetId, byte reasonCode) {
@@ -107,8 +115,13 @@ final class Packets {
     }
 
     private static MqttMessage pubReply(MqttMessageType type, MqttQoS flags, int packetId, byte reasonCode) {
+        return pubReply(type, flags, packetId, reasonCode, MqttProperties.NO_PROPERTIES);
+    }
+
+    private static MqttMessage pubReply(MqttMessageType type, MqttQoS flags, int packetId, byte reasonCode,
+                                        MqttProperties properties) {
         return new MqttMessage(
                 new MqttFixedHeader(type, false, flags, false, 0),
-                new MqttPubReplyMessageVariableHeader(packetId, reasonCode, MqttProperties.NO_PROPERTIES));
+                new MqttPubReplyMessageVariableHeader(packetId, reasonCode, properties));
     }
 }

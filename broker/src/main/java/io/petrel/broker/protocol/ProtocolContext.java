@@ -3,6 +3,7 @@ package io.petrel.broker.protocol;
 import io.netty.channel.group.ChannelGroup;
 import io.petrel.api.hook.EnhancedAuthenticator;
 import io.petrel.broker.BrokerConfig;
+import io.petrel.broker.hooks.BrokerHooks;
 import io.petrel.broker.observability.BrokerMetrics;
 import io.petrel.broker.routing.MessageRouter;
 import io.petrel.broker.session.SessionRegistry;
@@ -18,6 +19,7 @@ import java.util.Map;
  * @param metrics   the meter catalogue
  * @param connected channels that completed CONNECT, closed together on shutdown
  * @param authenticators the MQTT 5.0 enhanced authenticators by method name
+ * @param hooks     the authenticators, authorizers and interceptors
  */
 public record ProtocolContext(
         BrokerConfig config,
@@ -25,7 +27,8 @@ public record ProtocolContext(
         MessageRouter router,
         BrokerMetrics metrics,
         ChannelGroup connected,
-        Map<String, EnhancedAuthenticator> authenticators) {
+        Map<String, EnhancedAuthenticator> authenticators,
+        BrokerHooks hooks) {
 
     /** Copies the authenticator map so the context stays immutable. */
     public ProtocolContext {

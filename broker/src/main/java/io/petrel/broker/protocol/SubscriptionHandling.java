@@ -8,7 +8,13 @@ import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import io.petrel.api.Qos;
 import io.petrel.api.RetainHandling;
+import io.petrel.api.hook.AuthorizationAction;
+import io.petrel.api.hook.InterceptResult;
+import io.petrel.api.hook.ReasonCode;
+import io.petrel.api.hook.SubscribeEvent;
+import io.petrel.api.hook.UnsubscribeEvent;
 import io.petrel.broker.BrokerConfig;
+import io.petrel.broker.hooks.InterceptorChain;
 import io.petrel.broker.routing.Grant;
 import io.petrel.broker.routing.ShareName;
 import io.petrel.broker.routing.Topics;
@@ -16,12 +22,17 @@ import io.petrel.broker.session.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * Handles SUBSCRIBE and UNSUBSCRIBE on a connection's event loop. An invalid filter is reported in
- * the acknowledgement (SUBACK failure code, MQTT 5.0 UNSUBACK reason code) while the valid filters of
- * the same packet take effect. Stateless.
+ * Handles SUBSCRIBE and UNSUBSCRIBE on a connection's event loop. An invalid, unavailable or
+ * unauthorized filter, or one an interceptor rejects, is reported in the acknowledgement (SUBACK
+ * failure code, MQTT 5.0 UNSUBACK reason code) while the other filters of the same packet take
+ * effect. Stateless; while subscribe interceptor stages are pending, the connection queues its later
+ * packets.
  */
 final class SubscriptionHandling {
 
@@ -60,63 +71,158 @@ final class SubscriptionHandling {
             }
         }
 
-        Session session = connection.session();
-        int[] codes = new int[requested.size()];
-        Grant[] granted = new Grant[requested.size()];
-        boolean[] isNew = new boolean[requested.size()];
-        String failure = null;
-        for (int i = 0; i < codes.length; i++) {
+        Subscribe packet = new Subscribe(subscribe.idAndPropertiesVariableHeader().messageId(), subscriptionId,
+                new int[requested.size()], new MqttTopicSubscription[requested.size()]);
+        for (int i = 0; i < requested.size(); i++) {
             MqttTopicSubscription subscription = requested.get(i);
             String filter = subscription.topicName();
             String problem = context.registry().checkFilter(filter);
             if (problem != null) {
                 context.metrics().protocolViolation(ProtocolViolation.INVALID_FILTER);
                 LOG.debug("Client {} subscribed to the invalid filter '{}': {}", connection.clientId(), filter, problem);
-                codes[i] = mqtt5 ? ProtocolViolation.INVALID_FILTER.reasonCode() : Packets.SUBACK_FAILURE;
-                failure = "invalid topic filter '" + filter + "': " + problem;
+                packet.fail(i, mqtt5 ? ProtocolViolation.INVALID_FILTER.reasonCode() : Packets.SUBACK_FAILURE,
+                        "invalid topic filter '" + filter + "': " + problem);
                 continue;
             }
-            boolean shared = ShareName.isShared(filter);
-            String topicFilter = shared ? ShareName.parse(filter).filter() : filter;
-            MqttSubscriptionOption option = subscription.option();
-            if (shared && !config.sharedSubscriptions()) {
-                codes[i] = mqtt5 ? SHARED_NOT_SUPPORTED : Packets.SUBACK_FAILURE;
-                failure = "shared subscriptions are not available";
+            if (!available(connection, packet, i, filter)) {
                 continue;
             }
-            if (!config.wildcardSubscriptions() && Topics.hasWildcard(topicFilter)) {
-                codes[i] = mqtt5 ? WILDCARDS_NOT_SUPPORTED : Packets.SUBACK_FAILURE;
-                failure = "wildcard subscriptions are not available";
-                continue;
-            }
-            if (shared && mqtt5 && option.isNoLocal()) {
+            if (ShareName.isShared(filter) && mqtt5 && subscription.option().isNoLocal()) {
                 // [MQTT-3.8.3-4]: No Local on a shared subscription is a protocol error.
                 connection.reject(ProtocolViolation.PROTOCOL_ERROR, "No Local set on the shared subscription '"
                         + filter + "'");
                 return;
             }
-            Qos qos = Qos.of(Math.min(option.qos().value(), config.maximumQos()));
-            granted[i] = mqtt5
-                    ? new Grant(topicFilter, qos, option.isNoLocal(), option.isRetainAsPublished(),
-                            RetainHandling.of(option.retainHandling().value()), subscriptionId)
-                    : Grant.of(topicFilter, qos);
-            isNew[i] = context.registry().subscribe(session, filter, granted[i]);
-            // [MQTT-3.8.4-3]: retained messages are not sent for a shared subscription.
-            if (shared) {
-                granted[i] = null;
+            if (!context.hooks().authorizations().allows(connection.clientInfo(), AuthorizationAction.SUBSCRIBE, filter)) {
+                packet.fail(i, mqtt5 ? ReasonCode.NOT_AUTHORIZED.value() : Packets.SUBACK_FAILURE,
+                        "not authorized to subscribe to '" + filter + "'");
+                continue;
             }
-            codes[i] = qos.value();
+            packet.requests[i] = subscription;
+        }
+
+        InterceptorChain interceptors = context.hooks().interceptors();
+        if (interceptors.subscribeEmpty()) {
+            complete(connection, packet, null);
+            return;
+        }
+        List<CompletableFuture<InterceptResult<SubscribeEvent>>> results = new ArrayList<>(requested.size());
+        for (MqttTopicSubscription request : packet.requests) {
+            results.add(request == null ? null : interceptors.onSubscribe(new SubscribeEvent(connection.clientInfo(),
+                    request.topicName(), Qos.of(request.option().qos().value()))));
+        }
+        CompletableFuture<Void> all = CompletableFuture.allOf(results.stream().filter(Objects::nonNull)
+                .toArray(CompletableFuture[]::new));
+        HookResults.inPacketOrder(connection, all, ignored -> complete(connection, packet, results));
+    }
+
+    /**
+     * Subscribes the filters that passed the checks, authorization and interceptors, sends SUBACK and
+     * then the retained messages of the new subscriptions.
+     *
+     * @param results the completed interceptor results by filter index, or null without interceptors
+     */
+    private static void complete(MqttConnectionHandler connection, Subscribe packet,
+                                 List<CompletableFuture<InterceptResult<SubscribeEvent>>> results) {
+        ProtocolContext context = connection.context();
+        BrokerConfig config = context.config();
+        boolean mqtt5 = connection.mqtt5();
+        Session session = connection.session();
+        int count = packet.codes.length;
+        Grant[] retainedFor = new Grant[count];
+        boolean[] isNew = new boolean[count];
+        for (int i = 0; i < count; i++) {
+            MqttTopicSubscription request = packet.requests[i];
+            if (request == null) {
+                continue;
+            }
+            String filter = request.topicName();
+            Qos qos = Qos.of(request.option().qos().value());
+            if (results != null) {
+                InterceptResult<SubscribeEvent> result = results.get(i).join();
+                if (result.isRejected()) {
+                    ReasonCode code = result.reasonCode().allowedInSubAck() ? result.reasonCode() : ReasonCode.UNSPECIFIED_ERROR;
+                    packet.fail(i, mqtt5 ? code.value() : Packets.SUBACK_FAILURE, result.reason());
+                    continue;
+                }
+                SubscribeEvent changed = result.changedEvent().orElseThrow();
+                if (!changed.filter().equals(filter) && !available(connection, packet, i, changed.filter())) {
+                    continue;
+                }
+                filter = changed.filter();
+                qos = changed.qos();
+            }
+            boolean shared = ShareName.isShared(filter);
+            String topicFilter = shared ? ShareName.parse(filter).filter() : filter;
+            MqttSubscriptionOption option = request.option();
+            Qos granted = Qos.of(Math.min(qos.value(), config.maximumQos()));
+            Grant grant = mqtt5
+                    ? new Grant(topicFilter, granted, option.isNoLocal() && !shared, option.isRetainAsPublished(),
+                            RetainHandling.of(option.retainHandling().value()), packet.subscriptionId)
+                    : Grant.of(topicFilter, granted);
+            isNew[i] = context.registry().subscribe(session, filter, grant);
+            // [MQTT-3.8.4-3]: retained messages are not sent for a shared subscription.
+            retainedFor[i] = shared ? null : grant;
+            packet.codes[i] = granted.value();
         }
 
         ChannelHandlerContext ctx = connection.channelContext();
-        int packetId = subscribe.idAndPropertiesVariableHeader().messageId();
-        ctx.write(Packets.subAck(packetId, codes, connection.problemInformation(failure, 2 + codes.length)),
-                ctx.voidPromise());
+        ctx.write(Packets.subAck(packet.packetId, packet.codes,
+                connection.problemInformation(packet.failure, 2 + count)), ctx.voidPromise());
         // Retained messages follow the SUBACK: they go through the session queue, drained after this task.
-        for (int i = 0; i < granted.length; i++) {
-            if (granted[i] != null) {
-                context.router().deliverRetained(session, granted[i], isNew[i]);
+        for (int i = 0; i < count; i++) {
+            if (retainedFor[i] != null) {
+                context.router().deliverRetained(session, retainedFor[i], isNew[i]);
             }
+        }
+    }
+
+    /**
+     * Returns true if the broker offers what {@code filter} needs; otherwise records the failure
+     * code for filter {@code index} of the packet.
+     */
+    private static boolean available(MqttConnectionHandler connection, Subscribe packet, int index, String filter) {
+        BrokerConfig config = connection.context().config();
+        boolean mqtt5 = connection.mqtt5();
+        boolean shared = ShareName.isShared(filter);
+        if (shared && !config.sharedSubscriptions()) {
+            packet.fail(index, mqtt5 ? SHARED_NOT_SUPPORTED : Packets.SUBACK_FAILURE,
+                    "shared subscriptions are not available");
+            return false;
+        }
+        String topicFilter = shared ? ShareName.parse(filter).filter() : filter;
+        if (!config.wildcardSubscriptions() && Topics.hasWildcard(topicFilter)) {
+            packet.fail(index, mqtt5 ? WILDCARDS_NOT_SUPPORTED : Packets.SUBACK_FAILURE,
+                    "wildcard subscriptions are not available");
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * One SUBSCRIBE on its way through the checks and hooks: the code for each filter, and the
+     * filters still to be subscribed. Used on one event loop.
+     */
+    private static final class Subscribe {
+
+        private final int packetId;
+        private final int subscriptionId;
+        private final int[] codes;
+        private final MqttTopicSubscription[] requests;
+        private String failure;
+
+        Subscribe(int packetId, int subscriptionId, int[] codes, MqttTopicSubscription[] requests) {
+            this.packetId = packetId;
+            this.subscriptionId = subscriptionId;
+            this.codes = codes;
+            this.requests = requests;
+        }
+
+        /** Records a failure code for filter {@code index}; the last reason goes into the SUBACK reason string. */
+        void fail(int index, int code, String reason) {
+            codes[index] = code;
+            requests[index] = null;
+            failure = reason;
         }
     }
 
@@ -148,6 +254,9 @@ final class SubscriptionHandling {
             }
             boolean existed = context.registry().unsubscribe(connection.session(), filter);
             codes[i] = existed ? Packets.SUCCESS : Packets.NO_SUBSCRIPTION_EXISTED;
+            if (existed) {
+                context.hooks().interceptors().onUnsubscribe(new UnsubscribeEvent(connection.clientInfo(), filter));
+            }
         }
 
         ChannelHandlerContext ctx = connection.channelContext();

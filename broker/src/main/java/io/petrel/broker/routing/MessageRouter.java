@@ -75,12 +75,22 @@ public final class MessageRouter {
 
     private final SubscriptionTrie<Subscriber, Grant> trie;
     private final RetainedMessages retained;
+    private final DeliveryGate gate;
     private final ThreadLocal<MatchCollector> collectors = ThreadLocal.withInitial(MatchCollector::new);
 
     /** Creates a router over the given subscription trie and retained index. */
     public MessageRouter(SubscriptionTrie<Subscriber, Grant> trie, RetainedMessages retained) {
+        this(trie, retained, null);
+    }
+
+    /**
+     * Creates a router that passes every delivery through {@code gate}, or hands it to the
+     * subscriber directly when {@code gate} is null.
+     */
+    public MessageRouter(SubscriptionTrie<Subscriber, Grant> trie, RetainedMessages retained, DeliveryGate gate) {
         this.trie = trie;
         this.retained = retained;
+        this.gate = gate;
     }
 
     /**
@@ -127,11 +137,15 @@ public final class MessageRouter {
                 Delivery delivery = Delivery.of(message.qos().min(state.qos),
                         state.retainAsPublished && message.retain(), state.subscriptionIds());
                 Subscriber subscriber = match.getKey();
-                if (!(subscriber instanceof BoundedSubscriber bounded)) {
+                CompletableFuture<Void> queued;
+                if (gate != null) {
+                    queued = gate.deliver(subscriber, publish, delivery, null);
+                } else if (subscriber instanceof BoundedSubscriber bounded) {
+                    queued = bounded.offer(publish, delivery);
+                } else {
                     subscriber.deliver(publish, delivery);
                     continue;
                 }
-                CompletableFuture<Void> queued = bounded.offer(publish, delivery);
                 if (!queued.isDone()) {
                     waitingForRoom++;
                 }
@@ -172,7 +186,12 @@ public final class MessageRouter {
             Message message = entry.message();
             EncodedPublish publish = new EncodedPublish(message, entry.receivedAtNanos());
             try {
-                subscriber.deliver(publish, Delivery.of(message.qos().min(grant.qos()), true, ids));
+                Delivery delivery = Delivery.of(message.qos().min(grant.qos()), true, ids);
+                if (gate == null) {
+                    subscriber.deliver(publish, delivery);
+                } else {
+                    gate.deliver(subscriber, publish, delivery, null);
+                }
             } finally {
                 publish.releaseUser();
             }

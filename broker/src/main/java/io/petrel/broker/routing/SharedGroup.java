@@ -21,11 +21,13 @@ public final class SharedGroup implements Subscriber {
     private static final Member[] NO_MEMBERS = new Member[0];
 
     private final ShareName name;
+    private final DeliveryGate gate;
     private volatile Member[] members = NO_MEMBERS;
     private int nextMember;
 
-    SharedGroup(ShareName name) {
+    SharedGroup(ShareName name, DeliveryGate gate) {
         this.name = name;
+        this.gate = gate;
     }
 
     /** Returns the group and filter. */
@@ -55,10 +57,10 @@ public final class SharedGroup implements Subscriber {
         Grant grant = member.grant();
         int[] ids = grant.subscriptionId() == 0 ? Delivery.NO_SUBSCRIPTION_IDS : new int[] {grant.subscriptionId()};
         Delivery delivery = Delivery.of(qos.min(grant.qos()), false, ids);
-        if (member.subscriber() instanceof SharedMember shared) {
-            shared.deliverShared(publish, delivery, this);
+        if (gate == null) {
+            DeliveryGate.handOver(member.subscriber(), publish, delivery, this);
         } else {
-            member.subscriber().deliver(publish, delivery);
+            gate.deliver(member.subscriber(), publish, delivery, this);
         }
         return true;
     }

@@ -16,17 +16,27 @@ public final class SharedSubscriptions {
 
     private final SubscriptionTrie<Subscriber, Grant> trie;
     private final Map<ShareName, SharedGroup> groups = new HashMap<>();
+    private final DeliveryGate gate;
 
     /** Creates the registry of groups over {@code trie}. */
     public SharedSubscriptions(SubscriptionTrie<Subscriber, Grant> trie) {
+        this(trie, null);
+    }
+
+    /**
+     * Creates the registry of groups over {@code trie}, whose groups pass each delivery to a member
+     * through {@code gate}, or directly when it is null.
+     */
+    public SharedSubscriptions(SubscriptionTrie<Subscriber, Grant> trie, DeliveryGate gate) {
         this.trie = trie;
+        this.gate = gate;
     }
 
     /** Adds {@code member} to the group; returns true if it was not a member before. */
     public synchronized boolean join(ShareName name, Subscriber member, Grant grant) {
         SharedGroup group = groups.get(name);
         if (group == null) {
-            group = new SharedGroup(name);
+            group = new SharedGroup(name, gate);
             groups.put(name, group);
             // The group takes the publisher's QoS; each member's grant lowers it on delivery.
             trie.put(name.filter(), group, new Grant(name.filter(), Qos.EXACTLY_ONCE, false, false,

@@ -2,6 +2,7 @@ package io.petrel.broker.session;
 
 import io.petrel.api.Message;
 import io.petrel.api.Qos;
+import io.petrel.api.hook.ClientInfo;
 import io.petrel.broker.observability.BrokerMetrics;
 import io.petrel.broker.observability.BrokerMetrics.DropReason;
 import io.petrel.broker.observability.RateLimitedLogger;
@@ -54,6 +55,7 @@ public final class Session implements SharedMember {
     private final Runnable drainTask = this::drain;
 
     private volatile SessionConnection connection;
+    private volatile ClientInfo client;
     private volatile boolean ended;
     private volatile long expiryIntervalSeconds;
 
@@ -79,6 +81,14 @@ public final class Session implements SharedMember {
     @Override
     public String name() {
         return clientId;
+    }
+
+    /**
+     * Returns the client of the connection attached last: the current one while connected, the
+     * previous one while offline. Null until the first connection attaches.
+     */
+    public ClientInfo client() {
+        return client;
     }
 
     /** Returns the session expiry interval in seconds; 0 ends the session when its connection closes. */
@@ -233,6 +243,7 @@ public final class Session implements SharedMember {
     void attach(SessionConnection newConnection, int inflightLimit) {
         generation++;
         this.inflightLimit = inflightLimit;
+        client = newConnection.clientInfo();
         connection = newConnection;
     }
 

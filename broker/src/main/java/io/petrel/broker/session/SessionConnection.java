@@ -1,6 +1,7 @@
 package io.petrel.broker.session;
 
 import io.netty.util.concurrent.EventExecutor;
+import io.petrel.api.hook.ClientInfo;
 import io.petrel.broker.protocol.EncodedPublish;
 import io.petrel.broker.routing.Delivery;
 
@@ -14,6 +15,9 @@ public interface SessionConnection {
 
     /** Returns the event loop that owns the connection and, while attached, the session. */
     EventExecutor executor();
+
+    /** Returns the client of this connection, as hooks see it. */
+    ClientInfo clientInfo();
 
     /** Returns false while the socket's outbound buffer is above its high-water mark. */
     boolean isWritable();

@@ -37,20 +37,29 @@ public final class SessionRegistry {
     private final Object lock = new Object();
     private final SubscriptionTrie<Subscriber, Grant> trie;
     private final SharedSubscriptions shared;
-    private final MessageRouter router;
+    private final WillPublisher wills;
     private final ScheduledExecutorService scheduler;
     private final BrokerMetrics metrics;
     private final int maxQueued;
 
     /**
-     * Creates a registry that keeps subscriptions in {@code trie} and runs expiry timers on
-     * {@code scheduler}.
+     * Creates a registry that keeps subscriptions in {@code trie}, publishes wills through
+     * {@code router}, and runs expiry timers on {@code scheduler}.
      */
     public SessionRegistry(BrokerConfig config, SubscriptionTrie<Subscriber, Grant> trie, SharedSubscriptions shared,
                            MessageRouter router, ScheduledExecutorService scheduler, BrokerMetrics metrics) {
+        this(config, trie, shared, (session, will) -> router.route(will, session), scheduler, metrics);
+    }
+
+    /**
+     * Creates a registry that keeps subscriptions in {@code trie}, publishes wills through
+     * {@code wills}, and runs expiry timers on {@code scheduler}.
+     */
+    public SessionRegistry(BrokerConfig config, SubscriptionTrie<Subscriber, Grant> trie, SharedSubscriptions shared,
+                           WillPublisher wills, ScheduledExecutorService scheduler, BrokerMetrics metrics) {
         this.trie = trie;
         this.shared = shared;
-        this.router = router;
+        this.wills = wills;
         this.scheduler = scheduler;
         this.metrics = metrics;
         this.maxQueued = config.maxQueuedMessages();
@@ -154,7 +163,7 @@ public final class SessionRegistry {
     private void publishWill(Session session, Message will) {
         metrics.willPublished();
         LOG.debug("Publishing the will of client {} on '{}'", session.clientId(), will.topic());
-        router.route(will, session);
+        wills.publish(session, will);
     }
 
     private void scheduleExpiry(Session session, long expirySeconds) {
