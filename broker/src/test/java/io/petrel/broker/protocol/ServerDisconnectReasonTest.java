@@ -14,6 +14,7 @@ import io.petrel.broker.testing.BrokerExtension;
 import io.petrel.broker.testing.Mqtt5Packets;
 import io.petrel.broker.testing.Mqtt5Properties;
 import io.petrel.broker.testing.MqttPackets;
+import io.petrel.broker.testing.PahoRecorder;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
 import io.petrel.broker.testing.ReceivedProperties;
@@ -21,13 +22,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttException;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -178,47 +174,18 @@ class ServerDisconnectReasonTest {
     @Test
     void pahoClientSeesShutdownReason() throws Exception {
         PetrelBroker broker = BrokerExtension.startBroker(BrokerExtension.testConfig().build(), new SimpleMeterRegistry());
-        CompletableFuture<Integer> reason = new CompletableFuture<>();
+        PahoRecorder recorder = new PahoRecorder();
         org.eclipse.paho.mqttv5.client.MqttClient client = new org.eclipse.paho.mqttv5.client.MqttClient(
                 "tcp://127.0.0.1:" + broker.port(), "paho-shutdown", new MemoryPersistence());
         try {
-            client.setCallback(new DisconnectRecorder(reason));
+            client.setCallback(recorder);
             client.connect(new MqttConnectionOptions());
             broker.close();
 
-            assertEquals(0x8B, reason.get(5, TimeUnit.SECONDS));
+            assertEquals(0x8B, recorder.disconnect().get(5, TimeUnit.SECONDS).getReturnCode());
         } finally {
             broker.close();
             client.close(true);
-        }
-    }
-
-    /** Completes a future with the reason code of the DISCONNECT that Paho received. */
-    private record DisconnectRecorder(CompletableFuture<Integer> reason) implements MqttCallback {
-
-        @Override
-        public void disconnected(MqttDisconnectResponse response) {
-            reason.complete(response.getReturnCode());
-        }
-
-        @Override
-        public void mqttErrorOccurred(MqttException exception) {
-        }
-
-        @Override
-        public void messageArrived(String topic, MqttMessage message) {
-        }
-
-        @Override
-        public void deliveryComplete(IMqttToken token) {
-        }
-
-        @Override
-        public void connectComplete(boolean reconnect, String serverUri) {
-        }
-
-        @Override
-        public void authPacketArrived(int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties properties) {
         }
     }
 }
