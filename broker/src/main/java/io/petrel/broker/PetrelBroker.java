@@ -14,6 +14,7 @@ import io.petrel.api.Message;
 import io.petrel.api.MessageHandler;
 import io.petrel.api.Subscription;
 import io.petrel.api.SubscriptionOptions;
+import io.petrel.api.hook.EnhancedAuthenticator;
 import io.petrel.broker.local.LocalSubscription;
 import io.petrel.broker.observability.BrokerMetrics;
 import io.petrel.broker.protocol.MqttConnectionHandler;
@@ -34,7 +35,9 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -75,6 +78,7 @@ public final class PetrelBroker implements Broker {
     private final Set<LocalSubscription> localSubscriptions = ConcurrentHashMap.newKeySet();
     private final ChannelGroup connected = new DefaultChannelGroup("petrel-clients", GlobalEventExecutor.INSTANCE);
 
+    private final Map<String, EnhancedAuthenticator> authenticators;
     private volatile State state = State.NEW;
     private EventLoops eventLoops;
     private MqttServer server;
@@ -84,6 +88,7 @@ public final class PetrelBroker implements Broker {
 
     private PetrelBroker(Builder builder) {
         this.config = builder.config;
+        this.authenticators = Map.copyOf(builder.authenticators);
         this.metrics = new BrokerMetrics(builder.meterRegistry != null ? builder.meterRegistry : new SimpleMeterRegistry());
         this.metrics.bindGauges(connected::size, () -> registry == null ? 0 : registry.size(), trie::size,
                 router::retainedCount);
@@ -113,7 +118,7 @@ public final class PetrelBroker implements Broker {
                 new DefaultThreadFactory("petrel-handler", true));
         eventLoops = new EventLoops(config.ioThreads());
         registry = new SessionRegistry(config, trie, shared, router, eventLoops.workers(), metrics);
-        ProtocolContext context = new ProtocolContext(config, registry, router, metrics, connected);
+        ProtocolContext context = new ProtocolContext(config, registry, router, metrics, connected, authenticators);
         server = new MqttServer(config, context, eventLoops);
         eventLoops.workers().scheduleAtFixedRate(router::removeExpiredRetained, RETAINED_SWEEP_SECONDS,
                 RETAINED_SWEEP_SECONDS, TimeUnit.SECONDS);
@@ -260,8 +265,24 @@ public final class PetrelBroker implements Broker {
 
         private BrokerConfig config = BrokerConfig.defaults();
         private MeterRegistry meterRegistry;
+        private final Map<String, EnhancedAuthenticator> authenticators = new LinkedHashMap<>();
 
         private Builder() {
+        }
+
+        /**
+         * Installs an MQTT 5.0 enhanced authentication method.
+         *
+         * @throws IllegalArgumentException if another authenticator already handles the same method
+         */
+        public Builder enhancedAuthenticator(EnhancedAuthenticator authenticator) {
+            Objects.requireNonNull(authenticator, "authenticator");
+            String method = Objects.requireNonNull(authenticator.method(), "authenticator.method()");
+            if (authenticators.putIfAbsent(method, authenticator) != null) {
+                throw new IllegalArgumentException("duplicate enhanced authenticator for method '" + method
+                        + "': install one authenticator per method");
+            }
+            return this;
         }
 
         /** Replaces the whole configuration. */

@@ -36,6 +36,8 @@ final class ConnectRequest {
     private final boolean requestProblemInformation;
     private final Message will;
     private final ClientLimits clientLimits;
+    private final String authenticationMethod;
+    private final byte[] authenticationData;
 
     private ConnectRequest(ProtocolViolation violation, int v3ReturnCode, String problem, int protocolLevel) {
         this.violation = violation;
@@ -51,11 +53,14 @@ final class ConnectRequest {
         this.requestProblemInformation = true;
         this.will = null;
         this.clientLimits = ClientLimits.MQTT3;
+        this.authenticationMethod = null;
+        this.authenticationData = null;
     }
 
     private ConnectRequest(int protocolLevel, String clientId, boolean assignedClientId, boolean cleanStart,
                            int keepAliveSeconds, boolean keepAliveOverridden, long sessionExpirySeconds,
-                           boolean requestProblemInformation, Message will, ClientLimits clientLimits) {
+                           boolean requestProblemInformation, Message will, ClientLimits clientLimits,
+                           String authenticationMethod, byte[] authenticationData) {
         this.violation = null;
         this.v3ReturnCode = 0;
         this.problem = null;
@@ -69,6 +74,8 @@ final class ConnectRequest {
         this.requestProblemInformation = requestProblemInformation;
         this.will = will;
         this.clientLimits = clientLimits;
+        this.authenticationMethod = authenticationMethod;
+        this.authenticationData = authenticationData;
     }
 
     /** Checks a decoded CONNECT against the rules of its protocol version and the broker limits. */
@@ -127,13 +134,19 @@ final class ConnectRequest {
         long expiry;
         boolean problemInformation = true;
         ClientLimits limits = ClientLimits.MQTT3;
+        String authenticationMethod = null;
+        byte[] authenticationData = new byte[0];
         if (mqtt5) {
             MqttProperties properties = header.properties();
-            if (properties.getProperty(MqttProperties.AUTHENTICATION_METHOD) != null) {
-                // No enhanced authentication method is installed, so every method is unknown.
-                return rejected(ProtocolViolation.BAD_AUTHENTICATION_METHOD, 0,
-                        "authentication method '" + properties.getProperty(MqttProperties.AUTHENTICATION_METHOD).value()
-                                + "' is not supported", level);
+            MqttProperties.MqttProperty<?> method = properties.getProperty(MqttProperties.AUTHENTICATION_METHOD);
+            MqttProperties.MqttProperty<?> data = properties.getProperty(MqttProperties.AUTHENTICATION_DATA);
+            if (method != null) {
+                authenticationMethod = (String) method.value();
+                authenticationData = data == null ? authenticationData : (byte[]) data.value();
+            } else if (data != null) {
+                // MQTT 5.0 section 3.1.2.11.10: Authentication Data without a method is a protocol error.
+                return rejected(ProtocolViolation.PROTOCOL_ERROR, 0, "Authentication Data without Authentication Method",
+                        level);
             }
             expiry = unsignedIntProperty(properties, MqttProperties.SESSION_EXPIRY_INTERVAL, 0);
             problemInformation = unsignedIntProperty(properties, MqttProperties.REQUEST_PROBLEM_INFORMATION, 1) != 0;
@@ -163,7 +176,7 @@ final class ConnectRequest {
             will = InboundMessages.fromWill(connect);
         }
         return new ConnectRequest(level, clientId, assigned, header.isCleanSession(), keepAlive, overridden,
-                expiry, problemInformation, will, limits);
+                expiry, problemInformation, will, limits, authenticationMethod, authenticationData);
     }
 
     static ConnectRequest rejected(ProtocolViolation violation, int v3ReturnCode, String problem, int level) {
@@ -242,5 +255,15 @@ final class ConnectRequest {
 
     ClientLimits clientLimits() {
         return clientLimits;
+    }
+
+    /** Returns the MQTT 5.0 enhanced authentication method, or null when the client named none. */
+    String authenticationMethod() {
+        return authenticationMethod;
+    }
+
+    /** Returns the authentication data of the CONNECT, empty when absent. */
+    byte[] authenticationData() {
+        return authenticationData;
     }
 }

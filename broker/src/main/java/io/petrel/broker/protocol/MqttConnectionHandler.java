@@ -1,5 +1,6 @@
 package io.petrel.broker.protocol;
 
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -25,6 +26,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.petrel.api.Message;
+import io.petrel.api.hook.EnhancedAuthenticator;
 import io.petrel.broker.observability.RateLimitedLogger;
 import io.petrel.broker.routing.Delivery;
 import io.petrel.broker.session.ConnectOutcome;
@@ -53,7 +55,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     /** The channel attribute where netty-codec-mqtt keeps the protocol version decoded from CONNECT. */
     private static final AttributeKey<MqttVersion> MQTT_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
 
-    private enum State { AWAITING_CONNECT, CONNECTING, CONNECTED, CLOSED }
+    private enum State { AWAITING_CONNECT, AUTHENTICATING, CONNECTING, CONNECTED, CLOSED }
 
     private final ProtocolContext context;
     private final CompletableFuture<Void> detached = new CompletableFuture<>();
@@ -67,6 +69,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private Message will;
     private long willDelaySeconds;
     private OutboundWriter outbound;
+    private EnhancedAuthentication authentication;
+    private MqttProperties connAckAuthProperties = MqttProperties.NO_PROPERTIES;
     private String[] inboundTopicAliases;
     private boolean mqtt5;
     private boolean requestProblemInformation = true;
@@ -90,8 +94,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     private void onConnectTimeout() {
-        if (state == State.AWAITING_CONNECT) {
-            reject(ProtocolViolation.CONNECT_TIMEOUT, "no CONNECT within "
+        if (state == State.AWAITING_CONNECT || state == State.AUTHENTICATING) {
+            reject(ProtocolViolation.CONNECT_TIMEOUT, "no completed CONNECT within "
                     + context.config().connectTimeoutMillis() + " ms");
         }
     }
@@ -134,6 +138,15 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             }
             return;
         }
+        if (state == State.AUTHENTICATING) {
+            if (type == MqttMessageType.AUTH) {
+                authentication.onAuth(message, false);
+            } else {
+                // [MQTT-4.12.0-4]: only AUTH packets may precede CONNACK during enhanced authentication.
+                reject(ProtocolViolation.PROTOCOL_ERROR, type + " during enhanced authentication");
+            }
+            return;
+        }
         switch (type) {
             case PUBLISH -> InboundPublishing.onPublish(this, (MqttPublishMessage) message);
             case PUBACK -> session.onPubAck(packetId(message));
@@ -144,6 +157,13 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             case UNSUBSCRIBE -> SubscriptionHandling.onUnsubscribe(this, (MqttUnsubscribeMessage) message);
             case PINGREQ -> ctx.write(Packets.pingResp(), ctx.voidPromise());
             case DISCONNECT -> onDisconnect(message);
+            case AUTH -> {
+                if (authentication == null) {
+                    reject(ProtocolViolation.PROTOCOL_ERROR, "AUTH from a client that did not use enhanced authentication");
+                } else {
+                    authentication.onAuth(message, true);
+                }
+            }
             // [MQTT-3.1.0-2]: a second CONNECT is a protocol violation.
             case CONNECT -> reject(ProtocolViolation.PROTOCOL_ERROR, "second CONNECT on one connection");
             default -> reject(ProtocolViolation.PROTOCOL_ERROR, "unexpected " + type + " from a client");
@@ -207,7 +227,41 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         if (mqtt5 && context.config().topicAliasMaximum() > 0) {
             inboundTopicAliases = new String[context.config().topicAliasMaximum() + 1];
         }
-        int inflightLimit = Math.min(context.config().maxInflightMessages(), limits.receiveMaximum());
+        String method = checked.authenticationMethod();
+        if (method == null) {
+            beginSession();
+            return;
+        }
+        EnhancedAuthenticator authenticator = context.authenticators().get(method);
+        if (authenticator == null) {
+            rejectConnect(ConnectRequest.rejected(ProtocolViolation.BAD_AUTHENTICATION_METHOD, 0,
+                    "authentication method '" + method + "' is not supported", checked.protocolLevel()));
+            return;
+        }
+        state = State.AUTHENTICATING;
+        authentication = new EnhancedAuthentication(this, authenticator);
+        authentication.begin(checked.clientId(), checked.authenticationData(), false);
+    }
+
+    /** Continues a CONNECT after a successful enhanced authentication. */
+    void authenticated(MqttProperties authProperties) {
+        connAckAuthProperties = authProperties;
+        beginSession();
+    }
+
+    /** Rejects a CONNECT whose enhanced authentication failed (CONNACK 0x87, not authorized). */
+    void rejectAuthentication(String reason) {
+        rejectConnect(ConnectRequest.rejected(ProtocolViolation.NOT_AUTHORIZED, 0, reason, request.protocolLevel()));
+    }
+
+    /** Returns true until the connection is closed or being closed. */
+    boolean isOpen() {
+        return state != State.CLOSED;
+    }
+
+    private void beginSession() {
+        ConnectRequest checked = request;
+        int inflightLimit = Math.min(context.config().maxInflightMessages(), checked.clientLimits().receiveMaximum());
         state = State.CONNECTING;
         connectTimeout.cancel(false);
         ctx.channel().config().setAutoRead(false);
@@ -269,7 +323,11 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         if (!mqtt5) {
             return MqttProperties.NO_PROPERTIES;
         }
-        return ConnAckProperties.of(request, context.config());
+        MqttProperties properties = ConnAckProperties.of(request, context.config());
+        for (MqttProperties.MqttProperty<?> property : connAckAuthProperties.listAll()) {
+            properties.add(property);
+        }
+        return properties;
     }
 
     private void releaseHeld() {
@@ -375,7 +433,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         state = State.CLOSED;
         if (sendDisconnect) {
             ctx.writeAndFlush(Packets.disconnect((byte) violation.reasonCode(),
-                            Packets.reasonString(requestProblemInformation ? detail : null)))
+                            problemInformation(detail, 2)))
                     .addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.flush();
@@ -485,8 +543,22 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         return mqtt5;
     }
 
-    boolean requestProblemInformation() {
-        return requestProblemInformation;
+    /**
+     * Returns a Reason String property for an MQTT 5.0 acknowledgement or DISCONNECT, or no properties
+     * when the client set Request Problem Information to 0 or the string would push the packet past
+     * the client's Maximum Packet Size [MQTT-3.1.2-25].
+     *
+     * @param packetBytes the size of the packet without the property, fixed header excluded
+     */
+    MqttProperties problemInformation(String reason, int packetBytes) {
+        if (!mqtt5 || reason == null || !requestProblemInformation) {
+            return MqttProperties.NO_PROPERTIES;
+        }
+        long withReason = 1L + 4 + packetBytes + 4 + 3 + ByteBufUtil.utf8Bytes(reason);
+        if (withReason > request.clientLimits().maxPacketSize()) {
+            return MqttProperties.NO_PROPERTIES;
+        }
+        return Packets.reasonString(reason);
     }
 
     String clientId() {

@@ -86,6 +86,12 @@ final class Packets {
                 new MqttReasonCodeAndPropertiesVariableHeader(reasonCode, properties));
     }
 
+    static MqttMessage auth(byte reasonCode, MqttProperties properties) {
+        return new MqttMessage(
+                new MqttFixedHeader(MqttMessageType.AUTH, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                new MqttReasonCodeAndPropertiesVariableHeader(reasonCode, properties));
+    }
+
     static MqttMessage pingResp() {
         return PINGRESP;
     }

@@ -14,6 +14,7 @@ public enum ProtocolViolation {
     TOPIC_ALIAS_INVALID("topic_alias_invalid", 0x94),
     UNSUPPORTED_PROTOCOL_VERSION("unsupported_protocol_version", 0x84),
     CLIENT_ID_REJECTED("client_id_rejected", 0x85),
+    NOT_AUTHORIZED("not_authorized", 0x87),
     BAD_AUTHENTICATION_METHOD("bad_authentication_method", 0x8C),
     RECEIVE_MAXIMUM_EXCEEDED("receive_maximum_exceeded", 0x93),
     PAYLOAD_FORMAT_INVALID("payload_format_invalid", 0x99),

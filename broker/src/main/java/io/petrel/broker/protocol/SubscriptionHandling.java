@@ -110,8 +110,8 @@ final class SubscriptionHandling {
 
         ChannelHandlerContext ctx = connection.channelContext();
         int packetId = subscribe.idAndPropertiesVariableHeader().messageId();
-        String reason = mqtt5 && connection.requestProblemInformation() ? failure : null;
-        ctx.write(Packets.subAck(packetId, codes, Packets.reasonString(reason)), ctx.voidPromise());
+        ctx.write(Packets.subAck(packetId, codes, connection.problemInformation(failure, 2 + codes.length)),
+                ctx.voidPromise());
         // Retained messages follow the SUBACK: they go through the session queue, drained after this task.
         for (int i = 0; i < granted.length; i++) {
             if (granted[i] != null) {
@@ -152,7 +152,7 @@ final class SubscriptionHandling {
 
         ChannelHandlerContext ctx = connection.channelContext();
         int packetId = unsubscribe.idAndPropertiesVariableHeader().messageId();
-        String reason = mqtt5 && connection.requestProblemInformation() ? failure : null;
-        ctx.write(Packets.unsubAck(packetId, codes, Packets.reasonString(reason)), ctx.voidPromise());
+        ctx.write(Packets.unsubAck(packetId, codes, connection.problemInformation(failure, 2 + codes.length)),
+                ctx.voidPromise());
     }
 }
