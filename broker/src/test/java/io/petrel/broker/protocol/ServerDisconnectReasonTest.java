@@ -103,6 +103,19 @@ class ServerDisconnectReasonTest {
     }
 
     @Test
+    void repeatedPropertyDisconnectsWith0x82() {
+        try (RawMqttClient client = Mqtt5Packets.connect(BROKER.port(), Mqtt5Packets.connect(BROKER.clientId("dup")))) {
+            // MQTT 5.0 section 3.3.2.3.3: the Message Expiry Interval may appear at most once.
+            client.send(Mqtt5Packets.publish("dup/t", "x", 0, 0, false,
+                    Mqtt5Properties.create().messageExpiryInterval(10).messageExpiryInterval(20)));
+
+            RawPacket disconnect = Mqtt5Packets.awaitDisconnect(client);
+
+            assertEquals(0x82, disconnect.reasonCode());
+        }
+    }
+
+    @Test
     void malformedPacketDisconnectsWith0x81() {
         try (RawMqttClient client = Mqtt5Packets.connect(BROKER.port(), Mqtt5Packets.connect(BROKER.clientId("bad")))) {
             // SUBSCRIBE requires the fixed-header flags 0010; 0000 makes the packet malformed.
