@@ -49,7 +49,7 @@ class ConnectValidationTest {
 
         assertEquals(1, packets.size(), "one CONNACK, then close: " + packets);
         assertEquals(CONNACK, packets.get(0).type());
-        // A level 6 client cannot be told apart from a future 5.0-framed client, so 0x84 is also allowed.
+        // The broker cannot know how a level 6 client frames its packets, so the 5.0 code 0x84 is also allowed.
         assertTrue(Set.of(0x01, 0x84).contains(packets.get(0).connackCode()), "return code: " + packets.get(0));
         awaitIncrease(() -> BROKER.violations("unsupported_protocol_version"), before);
     }

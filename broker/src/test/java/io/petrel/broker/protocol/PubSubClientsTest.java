@@ -71,14 +71,17 @@ class PubSubClientsTest {
         return cases.stream();
     }
 
-    static Stream<Arguments> distinctKindPairs() {
+    /**
+     * Returns each kind paired with the next one in a ring, in both directions, so that every kind
+     * publishes to and receives from two other kinds without testing all twenty pairs.
+     */
+    static Stream<Arguments> neighbourKindPairs() {
+        Kind[] ring = {Kind.PAHO_31, Kind.PAHO_5, Kind.HIVEMQ_3, Kind.PAHO_311, Kind.HIVEMQ_5};
         List<Arguments> cases = new ArrayList<>();
-        for (Kind publisher : Kind.values()) {
-            for (Kind subscriber : Kind.values()) {
-                if (publisher != subscriber) {
-                    cases.add(Arguments.of(publisher, subscriber));
-                }
-            }
+        for (int i = 0; i < ring.length; i++) {
+            Kind next = ring[(i + 1) % ring.length];
+            cases.add(Arguments.of(ring[i], next));
+            cases.add(Arguments.of(next, ring[i]));
         }
         return cases.stream();
     }
@@ -103,7 +106,7 @@ class PubSubClientsTest {
     }
 
     @ParameterizedTest(name = "{0} to {1}")
-    @MethodSource("distinctKindPairs")
+    @MethodSource("neighbourKindPairs")
     void publishReachesSubscriberOfOtherKind(Kind publisherKind, Kind subscriberKind) throws Exception {
         String topic = "cross/" + publisherKind + "/" + subscriberKind;
         try (Client subscriber = subscriberKind.connect(BROKER.clientId("sub"));

@@ -63,7 +63,7 @@ public final class BrokerExtension implements BeforeAllCallback, AfterAllCallbac
                 .handlerThreads(2);
     }
 
-    /** Builds and starts a broker that reports its meters to {@code registry}; the caller closes it. */
+    /** Builds and starts a broker that reports its meters to {@code registry}. The caller closes it. */
     public static PetrelBroker startBroker(BrokerConfig config, SimpleMeterRegistry registry) {
         PetrelBroker broker = PetrelBroker.builder().config(config).meterRegistry(registry).build();
         broker.start();
@@ -137,12 +137,12 @@ public final class BrokerExtension implements BeforeAllCallback, AfterAllCallbac
         await().atMost(Duration.ofSeconds(3)).until(() -> meter.getAsDouble() > before);
     }
 
-    /** Returns the sum of all counters named {@code name} over their tags; 0 if none is registered yet. */
+    /** Returns the sum of all counters named {@code name} over their tags, or 0 if none is registered yet. */
     public double counterSum(String name) {
         return registry.find(name).counters().stream().mapToDouble(Counter::count).sum();
     }
 
-    /** Returns the count of the counter {@code name} with tag {@code reason}; 0 if it is not registered yet. */
+    /** Returns the count of the counter {@code name} with tag {@code reason}, or 0 if it is not registered yet. */
     public double counter(String name, String reason) {
         return registry.find(name).tag("reason", reason).counters().stream().mapToDouble(Counter::count).sum();
     }

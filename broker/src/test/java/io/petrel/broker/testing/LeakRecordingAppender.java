@@ -23,7 +23,7 @@ public final class LeakRecordingAppender extends AppenderBase<ILoggingEvent> {
 
     private final Queue<String> records;
 
-    /** Creates the appender that logback configures; it records into {@link #recorded()}. */
+    /** Creates the appender that logback configures, which records into {@link #recorded()}. */
     public LeakRecordingAppender() {
         this(RECORDED);
     }

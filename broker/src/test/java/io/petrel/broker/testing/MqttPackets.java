@@ -77,7 +77,7 @@ public final class MqttPackets {
         return packet(firstByte, body.toBytes());
     }
 
-    /** Encodes a SUBSCRIBE that asks for {@code qos} on each filter. */
+    /** Encodes a SUBSCRIBE that requests {@code qos} for each filter. */
     public static byte[] subscribe(int protocolLevel, int packetId, int qos, String... filters) {
         Writer body = new Writer();
         body.u16(packetId);

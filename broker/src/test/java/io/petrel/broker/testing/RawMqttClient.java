@@ -16,9 +16,9 @@ import java.util.List;
 
 /**
  * An MQTT connection over a plain {@link Socket} to a broker on 127.0.0.1, for sending
- * hand-made packets and reading the broker's answers one packet at a time.
+ * hand-made packets and reading the broker's replies one packet at a time.
  *
- * <p>Every read has a timeout, so a broker that never answers fails the test instead of hanging
+ * <p>Every read has a timeout, so a broker that never replies fails the test instead of hanging
  * it. Used by one test thread at a time.
  */
 public final class RawMqttClient implements AutoCloseable {
