@@ -1,5 +1,6 @@
 package io.petrel.broker.protocol;
 
+import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static io.petrel.broker.testing.Mqtt5Properties.ASSIGNED_CLIENT_IDENTIFIER;
 import static io.petrel.broker.testing.Mqtt5Properties.MAXIMUM_PACKET_SIZE;
 import static io.petrel.broker.testing.Mqtt5Properties.MAXIMUM_QOS;
@@ -26,6 +27,7 @@ import io.petrel.broker.testing.MqttPackets;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
 import io.petrel.broker.testing.ReceivedProperties;
+import io.petrel.broker.testing.TestClients;
 import java.util.List;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
@@ -48,7 +50,8 @@ class ConnAckPropertiesTest {
             .receiveMaximum(7)
             .topicAliasMaximum(5)
             .maxPacketSizeBytes(4096)
-            .maxKeepAliveSeconds(30));
+            .maxKeepAliveSeconds(30)
+            .connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
 
     /** A broker with every optional feature off and QoS limited to 1. */
     @RegisterExtension
@@ -143,7 +146,7 @@ class ConnAckPropertiesTest {
             assertEquals(MqttQos.EXACTLY_ONCE, restrictions.getMaximumQos());
             assertEquals(30, connack.getServerKeepAlive().orElse(-1));
         } finally {
-            client.disconnect();
+            TestClients.disconnect(client);
         }
     }
 
@@ -161,7 +164,7 @@ class ConnAckPropertiesTest {
             assertFalse(restrictions.areSubscriptionIdentifiersAvailable());
             assertFalse(restrictions.isSharedSubscriptionAvailable());
         } finally {
-            client.disconnect();
+            TestClients.disconnect(client);
         }
     }
 
@@ -180,8 +183,7 @@ class ConnAckPropertiesTest {
             assertEquals(7, properties.getReceiveMaximum());
             assertTrue(properties.isSharedSubscriptionAvailable());
         } finally {
-            client.disconnect();
-            client.close();
+            TestClients.disconnect(client);
         }
     }
 

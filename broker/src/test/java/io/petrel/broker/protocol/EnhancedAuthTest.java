@@ -1,5 +1,6 @@
 package io.petrel.broker.protocol;
 
+import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static io.petrel.broker.testing.Mqtt5Properties.AUTHENTICATION_DATA;
 import static io.petrel.broker.testing.Mqtt5Properties.AUTHENTICATION_METHOD;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,6 +34,7 @@ import io.petrel.broker.testing.MqttPackets;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
 import io.petrel.broker.testing.ReceivedProperties;
+import io.petrel.broker.testing.TestClients;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -74,7 +76,8 @@ class EnhancedAuthTest {
 
     /** A broker without enhanced authenticators. */
     @RegisterExtension
-    static final BrokerExtension PLAIN = BrokerExtension.create();
+    static final BrokerExtension PLAIN =
+            BrokerExtension.withConfig(config -> config.connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
 
     private static final BlockingQueue<AuthRequest> REQUESTS = new LinkedBlockingQueue<>();
     private static SimpleMeterRegistry registry;
@@ -307,7 +310,7 @@ class EnhancedAuthTest {
             assertEquals("server-final", mechanism.finalData.getNow(null));
             assertTrue(mechanism.reauthenticated.getNow(false), "re-authentication did not succeed");
         } finally {
-            client.disconnect();
+            TestClients.disconnect(client);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.petrel.broker.protocol;
 
+import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import io.petrel.broker.testing.Mqtt5Properties;
 import io.petrel.broker.testing.MqttPackets;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
+import io.petrel.broker.testing.TestClients;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -33,7 +35,9 @@ class MaximumPacketSizeTest {
     private static final String TOO_LARGE = "too_large_for_client";
 
     @RegisterExtension
-    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config.maxPacketSizeBytes(BROKER_MAXIMUM));
+    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config
+            .maxPacketSizeBytes(BROKER_MAXIMUM)
+            .connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
 
     @Test
     void inboundPacketAtMaximumAccepted() {
@@ -196,7 +200,7 @@ class MaximumPacketSizeTest {
             assertEquals("fits", new String(received.get().getPayloadAsBytes(), StandardCharsets.UTF_8));
             assertTrue(client.getState().isConnected(), "HiveMQ client disconnected");
         } finally {
-            client.disconnect();
+            TestClients.disconnect(client);
         }
     }
 

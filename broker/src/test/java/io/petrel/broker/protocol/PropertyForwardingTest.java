@@ -1,5 +1,6 @@
 package io.petrel.broker.protocol;
 
+import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static io.petrel.broker.testing.Mqtt5Properties.CONTENT_TYPE;
 import static io.petrel.broker.testing.Mqtt5Properties.CORRELATION_DATA;
 import static io.petrel.broker.testing.Mqtt5Properties.MESSAGE_EXPIRY_INTERVAL;
@@ -29,6 +30,7 @@ import io.petrel.broker.testing.PahoRecorder;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
 import io.petrel.broker.testing.ReceivedProperties;
+import io.petrel.broker.testing.TestClients;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -54,7 +56,7 @@ class PropertyForwardingTest {
     private static final byte[] CORRELATION = {0, 1, (byte) 0xFE, (byte) 0xFF, 42};
 
     @RegisterExtension
-    static final BrokerExtension BROKER = BrokerExtension.create();
+    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config.connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
 
     @Test
     void rawPropertiesForwardedUnchanged() {
@@ -148,9 +150,8 @@ class PropertyForwardingTest {
             assertEquals("reply/paho", publish.getResponseTopic().map(Object::toString).orElse(null));
             assertArrayEquals(CORRELATION, bytes(publish.getCorrelationData().orElse(null)));
         } finally {
-            publisher.disconnect();
-            publisher.close();
-            subscriber.disconnect();
+            TestClients.disconnect(publisher);
+            TestClients.disconnect(subscriber);
         }
     }
 
@@ -183,9 +184,8 @@ class PropertyForwardingTest {
             assertEquals("reply/hive", properties.getResponseTopic());
             assertArrayEquals(CORRELATION, properties.getCorrelationData());
         } finally {
-            publisher.disconnect();
-            subscriber.disconnect();
-            subscriber.close();
+            TestClients.disconnect(publisher);
+            TestClients.disconnect(subscriber);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.petrel.broker.protocol;
 
+import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,7 @@ import io.petrel.broker.testing.Mqtt5Properties;
 import io.petrel.broker.testing.MqttPackets;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
+import io.petrel.broker.testing.TestClients;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Optional;
@@ -39,7 +41,8 @@ class ReceiveMaximumTest {
     static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config
             .receiveMaximum(2)
             .maxInflightMessages(20)
-            .maxQueuedMessages(20));
+            .maxQueuedMessages(20)
+            .connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
 
     @Test
     void brokerSendsAtMostClientReceiveMaximum() {
@@ -198,8 +201,8 @@ class ReceiveMaximumTest {
             assertEquals(10, received.size());
             assertTrue(publisher.getState().isConnected(), "publisher was disconnected");
         } finally {
-            publisher.disconnect();
-            subscriber.disconnect();
+            TestClients.disconnect(publisher);
+            TestClients.disconnect(subscriber);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.petrel.broker.protocol;
 
+import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static io.petrel.broker.testing.Mqtt5Properties.ASSIGNED_CLIENT_IDENTIFIER;
 import static io.petrel.broker.testing.Mqtt5Properties.RESPONSE_INFORMATION;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -20,6 +21,7 @@ import io.petrel.broker.testing.PahoRecorder;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
 import io.petrel.broker.testing.ReceivedProperties;
+import io.petrel.broker.testing.TestClients;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -42,7 +44,9 @@ class RequestResponseTest {
     private static final String PREFIX = "responses/";
 
     @RegisterExtension
-    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config.responseInformation(PREFIX));
+    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config
+            .responseInformation(PREFIX)
+            .connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
 
     @RegisterExtension
     static final BrokerExtension WITHOUT_PREFIX = BrokerExtension.create();
@@ -100,8 +104,7 @@ class RequestResponseTest {
 
             assertEquals(PREFIX + clientId, token.getResponseProperties().getResponseInfo());
         } finally {
-            client.disconnect();
-            client.close();
+            TestClients.disconnect(client);
         }
     }
 
@@ -116,7 +119,7 @@ class RequestResponseTest {
 
             assertEquals(Optional.of(PREFIX + clientId), connack.getResponseInformation().map(Object::toString));
         } finally {
-            client.disconnect();
+            TestClients.disconnect(client);
         }
     }
 
@@ -165,9 +168,8 @@ class RequestResponseTest {
             assertEquals("noon", new String(response.message().getPayload(), StandardCharsets.UTF_8));
             assertArrayEquals(correlation, response.message().getProperties().getCorrelationData());
         } finally {
-            responder.disconnect();
-            requester.disconnect();
-            requester.close();
+            TestClients.disconnect(responder);
+            TestClients.disconnect(requester);
         }
     }
 

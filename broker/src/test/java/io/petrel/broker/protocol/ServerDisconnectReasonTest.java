@@ -1,5 +1,6 @@
 package io.petrel.broker.protocol;
 
+import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -186,7 +187,9 @@ class ServerDisconnectReasonTest {
 
     @Test
     void pahoClientSeesShutdownReason() throws Exception {
-        PetrelBroker broker = BrokerExtension.startBroker(BrokerExtension.testConfig().build(), new SimpleMeterRegistry());
+        PetrelBroker broker = BrokerExtension.startBroker(
+                BrokerExtension.testConfig().connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS).build(),
+                new SimpleMeterRegistry());
         PahoRecorder recorder = new PahoRecorder();
         org.eclipse.paho.mqttv5.client.MqttClient client = new org.eclipse.paho.mqttv5.client.MqttClient(
                 "tcp://127.0.0.1:" + broker.port(), "paho-shutdown", new MemoryPersistence());

@@ -1,5 +1,6 @@
 package io.petrel.broker.protocol;
 
+import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static io.petrel.broker.testing.Mqtt5Properties.TOPIC_ALIAS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,6 +22,7 @@ import io.petrel.broker.testing.MqttPackets;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
 import io.petrel.broker.testing.ReceivedProperties;
+import io.petrel.broker.testing.TestClients;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +42,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class TopicAliasTest {
 
     @RegisterExtension
-    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config.topicAliasMaximum(3));
+    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config
+            .topicAliasMaximum(3)
+            .connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
 
     @Test
     void inboundAliasReplacesEmptyTopic() {
@@ -300,8 +304,8 @@ class TopicAliasTest {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         } finally {
-            publisher.disconnect();
-            subscriber.disconnect();
+            TestClients.disconnect(publisher);
+            TestClients.disconnect(subscriber);
         }
     }
 

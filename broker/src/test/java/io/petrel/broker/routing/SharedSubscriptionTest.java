@@ -1,5 +1,6 @@
 package io.petrel.broker.routing;
 
+import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static io.petrel.broker.testing.Mqtt5Packets.NO_LOCAL;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,6 +23,7 @@ import io.petrel.broker.testing.MqttPackets;
 import io.petrel.broker.testing.PahoRecorder;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
+import io.petrel.broker.testing.TestClients;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,7 +51,9 @@ class SharedSubscriptionTest {
     private static final int MESSAGES = 20;
 
     @RegisterExtension
-    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config.maxQueuedMessages(100));
+    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config
+            .maxQueuedMessages(100)
+            .connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
 
     @RegisterExtension
     static final BrokerExtension DISABLED = BrokerExtension.withConfig(config -> config.sharedSubscriptions(false));
@@ -88,8 +92,8 @@ class SharedSubscriptionTest {
             assertFalse(extraFirst.isPresent(), "extra message " + extraFirst);
             assertFalse(extraSecond.isPresent(), "extra message " + extraSecond);
         } finally {
-            first.disconnect();
-            second.disconnect();
+            TestClients.disconnect(first);
+            TestClients.disconnect(second);
         }
     }
 
@@ -120,7 +124,7 @@ class SharedSubscriptionTest {
             assertEquals(MESSAGES, distinct.size());
             assertFalse(extra.isPresent(), "extra message " + extra);
         } finally {
-            network.disconnect();
+            TestClients.disconnect(network);
         }
     }
 
@@ -323,8 +327,7 @@ class SharedSubscriptionTest {
 
             assertEquals(topic, recorder.take().topic());
         } finally {
-            client.disconnect();
-            client.close();
+            TestClients.disconnect(client);
         }
     }
 

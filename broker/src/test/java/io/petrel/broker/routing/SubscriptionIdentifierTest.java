@@ -1,5 +1,6 @@
 package io.petrel.broker.routing;
 
+import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static io.petrel.broker.testing.Mqtt5Properties.SUBSCRIPTION_IDENTIFIER;
 import static io.petrel.broker.testing.Mqtt5Properties.SUBSCRIPTION_IDENTIFIER_AVAILABLE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,6 +17,7 @@ import io.petrel.broker.testing.PahoRecorder;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
 import io.petrel.broker.testing.ReceivedProperties;
+import io.petrel.broker.testing.TestClients;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
@@ -34,7 +36,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SubscriptionIdentifierTest {
 
     @RegisterExtension
-    static final BrokerExtension BROKER = BrokerExtension.create();
+    static final BrokerExtension BROKER =
+            BrokerExtension.withConfig(config -> config.connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
 
     @RegisterExtension
     static final BrokerExtension DISABLED = BrokerExtension.withConfig(config -> config.subscriptionIdentifiers(false));
@@ -258,8 +261,7 @@ class SubscriptionIdentifierTest {
 
             assertEquals(List.of(1234), received.message().getProperties().getSubscriptionIdentifiers());
         } finally {
-            client.disconnect().waitForCompletion(5_000);
-            client.close();
+            TestClients.disconnect(client);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.petrel.broker.routing;
 
+import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static io.petrel.broker.testing.Mqtt5Packets.NO_LOCAL;
 import static io.petrel.broker.testing.Mqtt5Packets.RETAIN_AS_PUBLISHED;
 import static io.petrel.broker.testing.Mqtt5Packets.RETAIN_HANDLING_IF_NEW;
@@ -22,6 +23,7 @@ import io.petrel.broker.testing.MqttPackets;
 import io.petrel.broker.testing.PahoRecorder;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
+import io.petrel.broker.testing.TestClients;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SubscriptionOptionsTest {
 
     @RegisterExtension
-    static final BrokerExtension BROKER = BrokerExtension.create();
+    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config.connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
 
     @Test
     void noLocalSkipsOwnMessages() {
@@ -235,8 +237,7 @@ class SubscriptionOptionsTest {
 
             assertEquals("theirs", new String(received.message().getPayload(), StandardCharsets.UTF_8));
         } finally {
-            client.disconnect();
-            client.close();
+            TestClients.disconnect(client);
         }
     }
 
@@ -258,7 +259,7 @@ class SubscriptionOptionsTest {
             assertEquals("live", new String(received.get().getPayloadAsBytes(), StandardCharsets.UTF_8));
             assertTrue(received.get().isRetain(), "retain flag cleared despite Retain As Published");
         } finally {
-            client.disconnect();
+            TestClients.disconnect(client);
             clearRetained(topic);
         }
     }

@@ -1,5 +1,6 @@
 package io.petrel.broker.session;
 
+import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static io.petrel.broker.testing.Mqtt5Properties.MESSAGE_EXPIRY_INTERVAL;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,6 +21,7 @@ import io.petrel.broker.testing.MqttPackets;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
 import io.petrel.broker.testing.ReceivedProperties;
+import io.petrel.broker.testing.TestClients;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
@@ -41,7 +43,7 @@ class MessageExpiryTest {
     private static final String DROPPED = "petrel.messages.dropped";
 
     @RegisterExtension
-    static final BrokerExtension BROKER = BrokerExtension.create();
+    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config.connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
 
     @Test
     void expiredQueuedMessageNotDelivered() {
@@ -182,9 +184,8 @@ class MessageExpiryTest {
             assertTrue(interval.isPresent(), "interval missing");
             assertTrue(interval.getAsLong() >= 119 && interval.getAsLong() <= 120, "interval " + interval);
         } finally {
-            publisher.disconnect();
-            publisher.close();
-            subscriber.disconnect();
+            TestClients.disconnect(publisher);
+            TestClients.disconnect(subscriber);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.petrel.broker.session;
 
+import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,6 +23,7 @@ import io.petrel.broker.testing.Mqtt5Properties;
 import io.petrel.broker.testing.MqttPackets;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
+import io.petrel.broker.testing.TestClients;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
@@ -42,7 +44,7 @@ class SessionExpiryIntervalTest {
     private static final String EXPIRED = "petrel.sessions.expired";
 
     @RegisterExtension
-    static final BrokerExtension BROKER = BrokerExtension.create();
+    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config.connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
 
     @Test
     void sessionResumedWithinExpiry() {
@@ -293,7 +295,9 @@ class SessionExpiryIntervalTest {
             assertTrue(queued.isPresent(), "no queued message");
             assertEquals("for hive", new String(queued.get().getPayloadAsBytes(), StandardCharsets.UTF_8));
         } finally {
-            second.disconnectWith().sessionExpiryInterval(0).send();
+            if (second.getState().isConnected()) {
+                second.disconnectWith().sessionExpiryInterval(0).send();
+            }
         }
     }
 
@@ -317,8 +321,7 @@ class SessionExpiryIntervalTest {
 
             assertFalse(token.getSessionPresent(), "the expired session was resumed");
         } finally {
-            client.disconnect();
-            client.close();
+            TestClients.disconnect(client);
         }
     }
 

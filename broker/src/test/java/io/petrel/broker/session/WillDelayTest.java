@@ -1,5 +1,6 @@
 package io.petrel.broker.session;
 
+import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,7 +35,7 @@ class WillDelayTest {
     private static final String WILLS = "petrel.wills.published";
 
     @RegisterExtension
-    static final BrokerExtension BROKER = BrokerExtension.create();
+    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config.connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
 
     @Test
     void willPublishedAfterDelay() {
@@ -108,7 +109,16 @@ class WillDelayTest {
 
                 assertTrue(watcher.ping(), "the will was published although the session reconnected");
                 assertTrue(second.ping());
+
+                // Ending the session now must not publish the cancelled will either.
+                second.send(Mqtt5Packets.disconnect(0x00, Mqtt5Properties.create().sessionExpiryInterval(0)));
+                second.receiveUntilClosed(Duration.ofSeconds(5));
             }
+            // A new connection of the same client is accepted only after the broker handled the old one.
+            try (RawMqttClient next = Mqtt5Packets.connect(BROKER.port(), Mqtt5Packets.connect(clientId))) {
+                next.send(MqttPackets.disconnect5(0x00));
+            }
+            assertTrue(watcher.ping(), "the cancelled will was published when the session ended");
         }
     }
 
