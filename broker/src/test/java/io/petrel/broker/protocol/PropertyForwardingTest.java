@@ -46,10 +46,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The MQTT 5.0 message properties the broker forwards unchanged [MQTT-3.3.2-4], [MQTT-3.3.2-17],
- * [MQTT-3.3.2-18], [MQTT-3.3.2-19]: user properties in order and with repeated names, content type,
- * payload format indicator, response topic and correlation data, between network clients of both
- * libraries and in-process publishers and subscribers.
+ * The MQTT 5.0 message properties that the broker forwards unchanged (MQTT 5.0 section 3.3.2.3):
+ * user properties in order and with repeated names, content type, payload format indicator,
+ * response topic and correlation data. Publishers and subscribers are raw clients, Paho, HiveMQ and
+ * in-process subscriptions.
  */
 class PropertyForwardingTest {
 

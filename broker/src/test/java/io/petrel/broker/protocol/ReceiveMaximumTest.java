@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * MQTT 5.0 flow control in both directions: the broker keeps at most the client's Receive Maximum
- * of QoS 1 and 2 PUBLISH packets unacknowledged, and disconnects a client that leaves more QoS 2
+ * MQTT 5.0 flow control in both directions. The broker leaves at most the client's Receive Maximum
+ * of QoS 1 and 2 PUBLISH packets unacknowledged. It disconnects a client that leaves more QoS 2
  * messages unreleased than the broker's Receive Maximum of 2.
  *
  * <p>A PINGREQ answered by PINGRESP shows that no further PUBLISH was sent: the broker queues every
@@ -96,13 +96,13 @@ class ReceiveMaximumTest {
     void qos0MessagesIgnoreReceiveMaximum() {
         String topic = "window0/" + BROKER.clientId("t");
         try (RawMqttClient subscriber = subscriber(topic, 1, 1)) {
-            publish(topic, "held", Qos.AT_LEAST_ONCE);
-            RawPacket held = subscriber.receive(MqttPackets.PUBLISH);
+            publish(topic, "unacknowledged", Qos.AT_LEAST_ONCE);
+            RawPacket unacknowledged = subscriber.receive(MqttPackets.PUBLISH);
             publish(topic, "zero", Qos.AT_MOST_ONCE);
 
             RawPacket zero = subscriber.receive(MqttPackets.PUBLISH);
 
-            assertEquals("held", held.payload(MqttPackets.MQTT_5));
+            assertEquals("unacknowledged", unacknowledged.payload(MqttPackets.MQTT_5));
             assertEquals("zero", zero.payload(MqttPackets.MQTT_5));
             assertEquals(0, zero.qos());
         }

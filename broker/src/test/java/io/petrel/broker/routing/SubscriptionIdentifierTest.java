@@ -29,9 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * MQTT 5.0 subscription identifiers: stored with each subscription and returned in every PUBLISH it
- * matches, all of them when several subscriptions match [MQTT-3.3.4-3], [MQTT-3.3.4-4], and
- * rejected with DISCONNECT 0xA1 when the broker has them turned off.
+ * MQTT 5.0 subscription identifiers (MQTT 5.0 sections 3.8.2.1.2 and 3.3.4). The broker stores one
+ * with each subscription and returns it in every PUBLISH that the subscription matches, all of them
+ * when several subscriptions match. With identifiers turned off it disconnects a client that sends
+ * one with reason 0xA1.
  */
 class SubscriptionIdentifierTest {
 

@@ -96,11 +96,11 @@ class SubscriptionOptionsTest {
             Mqtt5Packets.subscribeAndAwait(clearing, 1, Mqtt5Properties.none(), topic, 1);
             publisher.send(Mqtt5Packets.publish(topic, "live", 0, 0, true, Mqtt5Properties.none()));
 
-            RawPacket kept = keeping.receive(MqttPackets.PUBLISH);
-            RawPacket cleared = clearing.receive(MqttPackets.PUBLISH);
+            RawPacket toKeeping = keeping.receive(MqttPackets.PUBLISH);
+            RawPacket toClearing = clearing.receive(MqttPackets.PUBLISH);
 
-            assertTrue(kept.retain(), "retain flag cleared despite Retain As Published");
-            assertFalse(cleared.retain(), "retain flag kept on live forwarding without Retain As Published");
+            assertTrue(toKeeping.retain(), "retain flag cleared despite Retain As Published");
+            assertFalse(toClearing.retain(), "retain flag kept on live forwarding without Retain As Published");
         } finally {
             clearRetained(topic);
         }

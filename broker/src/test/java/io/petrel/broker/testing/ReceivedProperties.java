@@ -136,12 +136,19 @@ public final class ReceivedProperties {
             if (text.length() > 1) {
                 text.append(", ");
             }
-            Object value = property.value();
-            String shown = value instanceof byte[] bytes ? Arrays.toString(bytes)
-                    : value instanceof String[] pair ? pair[0] + '=' + pair[1] : String.valueOf(value);
-            text.append("0x").append(Integer.toHexString(property.id())).append('=').append(shown);
+            text.append("0x").append(Integer.toHexString(property.id())).append('=').append(render(property.value()));
         }
         return text.append(']').toString();
+    }
+
+    private static String render(Object value) {
+        if (value instanceof byte[] bytes) {
+            return Arrays.toString(bytes);
+        }
+        if (value instanceof String[] pair) {
+            return pair[0] + '=' + pair[1];
+        }
+        return String.valueOf(value);
     }
 
     private Object single(int id) {
