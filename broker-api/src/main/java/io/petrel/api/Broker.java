@@ -31,9 +31,14 @@ public interface Broker extends AutoCloseable {
      * Publishes a message to every matching subscriber, network and in-process.
      *
      * @param message the message; its topic must be a valid topic name without wildcards
-     * @return a stage that completes when the broker has accepted the message: it is routed and, if it
-     *         is retained, stored. It completes exceptionally with {@link BrokerException} if the
-     *         broker is not running.
+     * @return a stage that completes when the broker has accepted the message: it is routed, every
+     *         in-process subscription that receives it at QoS 1 or 2 took it into its bounded queue,
+     *         and, if it is retained, it is stored. While such a queue is full, the stage stays
+     *         incomplete (the calling thread is not blocked) and later completes on a thread of the
+     *         common fork-join pool. It completes exceptionally with {@link BrokerException} if a
+     *         queue had no room within the broker's publish timeout, or if the broker is not running.
+     *         It also fails if an open circuit sent the message to the dead-letter store and the
+     *         store failed to keep it.
      * @throws IllegalArgumentException if the topic is not a valid MQTT topic name
      */
     CompletionStage<Void> publish(Message message);
@@ -53,12 +58,19 @@ public interface Broker extends AutoCloseable {
      *
      * @param filter  an MQTT topic filter; {@code +} and {@code #} wildcards are allowed
      * @param handler called for each matching message, on the executor of {@code options}
-     * @param options the maximum QoS and the executor
+     * @param options the maximum QoS, executor, retry policy, circuit breaker, queue capacity and
+     *                concurrency
      * @return the subscription; close it to stop delivery
      * @throws IllegalArgumentException if the filter is not a valid MQTT topic filter
      * @throws BrokerException          if the broker is not running
      */
     Subscription subscribe(String filter, MessageHandler handler, SubscriptionOptions options);
+
+    /**
+     * Returns the administration view of the dead-letter store: the messages that in-process
+     * handlers failed on, which can be listed, replayed and purged.
+     */
+    DeadLetters deadLetters();
 
     /** Returns the current state of the broker. */
     BrokerStatus status();

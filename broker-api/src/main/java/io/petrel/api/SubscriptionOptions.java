@@ -6,20 +6,48 @@ import java.util.concurrent.Executor;
 
 /**
  * Options of an in-process subscription. Immutable; build one with {@link #builder()}.
+ *
+ * <p>Each subscription has a bounded queue of {@link #queueCapacity()} messages: the messages
+ * accepted and not yet finished, whether they wait for the handler, run in it or wait for a retry.
+ * When the queue is full, a message delivered at QoS 0 is dropped and counted in
+ * {@code petrel.messages.dropped{reason=subscription_queue_full}}. A message delivered at QoS 1 or 2
+ * waits for room instead: the stage returned by {@link Broker#publish} completes once every full
+ * queue took its message, or fails after the broker's publish timeout. Retained messages sent when
+ * the subscription is made are queued even beyond the capacity, so none of them is lost.
+ *
+ * <p>By default the handler gets one message at a time, in arrival order, and a message waiting
+ * for a retry holds back the messages behind it. With {@link #maxConcurrency()} above 1, up to that
+ * many messages are in progress at once, a message waiting for a retry occupying one of them, and
+ * messages may complete and be retried in any order.
  */
 public final class SubscriptionOptions {
+
+    /** Default bound of a subscription's queue, in messages. */
+    public static final int DEFAULT_QUEUE_CAPACITY = 1_000;
 
     private static final SubscriptionOptions DEFAULTS = new Builder().build();
 
     private final Qos maxQos;
     private final Executor executor;
+    private final RetryPolicy retryPolicy;
+    private final CircuitBreakerPolicy circuitBreaker;
+    private final int queueCapacity;
+    private final int maxConcurrency;
 
     private SubscriptionOptions(Builder builder) {
         this.maxQos = builder.maxQos;
         this.executor = builder.executor;
+        this.retryPolicy = builder.retryPolicy;
+        this.circuitBreaker = builder.circuitBreaker;
+        this.queueCapacity = builder.queueCapacity;
+        this.maxConcurrency = builder.maxConcurrency;
     }
 
-    /** Returns options with QoS up to 2 and the broker's shared handler executor. */
+    /**
+     * Returns options with QoS up to 2, the broker's shared handler executor, the default retry
+     * policy, no circuit breaker, a queue of {@value #DEFAULT_QUEUE_CAPACITY} messages and one
+     * message at a time.
+     */
     public static SubscriptionOptions defaults() {
         return DEFAULTS;
     }
@@ -27,6 +55,18 @@ public final class SubscriptionOptions {
     /** Returns a builder that starts from the defaults. */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** Returns a builder that starts from these options. */
+    public Builder toBuilder() {
+        Builder builder = new Builder();
+        builder.maxQos = maxQos;
+        builder.executor = executor;
+        builder.retryPolicy = retryPolicy;
+        builder.circuitBreaker = circuitBreaker;
+        builder.queueCapacity = queueCapacity;
+        builder.maxConcurrency = maxConcurrency;
+        return builder;
     }
 
     /**
@@ -43,16 +83,45 @@ public final class SubscriptionOptions {
         return Optional.ofNullable(executor);
     }
 
-    @Override
-    public String toString() {
-        return "SubscriptionOptions{maxQos=" + maxQos + ", executor=" + (executor == null ? "shared" : executor) + '}';
+    /** Returns how a message whose handler threw is retried before it is dead-lettered. */
+    public RetryPolicy retryPolicy() {
+        return retryPolicy;
     }
 
-    /** Builder of {@link SubscriptionOptions}. Not thread-safe. */
+    /** Returns when the subscription stops calling a failing handler. */
+    public CircuitBreakerPolicy circuitBreaker() {
+        return circuitBreaker;
+    }
+
+    /** Returns the bound of the subscription's queue, in messages. */
+    public int queueCapacity() {
+        return queueCapacity;
+    }
+
+    /** Returns how many messages may be in progress at once; 1 keeps arrival order. */
+    public int maxConcurrency() {
+        return maxConcurrency;
+    }
+
+    @Override
+    public String toString() {
+        return "SubscriptionOptions{maxQos=" + maxQos + ", executor=" + (executor == null ? "shared" : executor)
+                + ", retryPolicy=" + retryPolicy + ", circuitBreaker=" + circuitBreaker
+                + ", queueCapacity=" + queueCapacity + ", maxConcurrency=" + maxConcurrency + '}';
+    }
+
+    /**
+     * Builder of {@link SubscriptionOptions}. Each setter rejects an invalid value at once with an
+     * {@link IllegalArgumentException} that names the setting. Not thread-safe.
+     */
     public static final class Builder {
 
         private Qos maxQos = Qos.EXACTLY_ONCE;
         private Executor executor;
+        private RetryPolicy retryPolicy = RetryPolicy.defaults();
+        private CircuitBreakerPolicy circuitBreaker = CircuitBreakerPolicy.disabled();
+        private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
+        private int maxConcurrency = 1;
 
         private Builder() {
         }
@@ -72,8 +141,59 @@ public final class SubscriptionOptions {
             return this;
         }
 
-        /** Builds the options. */
+        /** Sets the retry policy. Default: {@link RetryPolicy#defaults()}. */
+        public Builder retryPolicy(RetryPolicy retryPolicy) {
+            this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+            return this;
+        }
+
+        /** Sets the circuit breaker policy. Default: {@link CircuitBreakerPolicy#disabled()}. */
+        public Builder circuitBreaker(CircuitBreakerPolicy circuitBreaker) {
+            this.circuitBreaker = Objects.requireNonNull(circuitBreaker, "circuitBreaker");
+            return this;
+        }
+
+        /**
+         * Sets the bound of the subscription's queue, in messages. Default:
+         * {@value SubscriptionOptions#DEFAULT_QUEUE_CAPACITY}.
+         *
+         * @throws IllegalArgumentException if {@code capacity} is below 1
+         */
+        public Builder queueCapacity(int capacity) {
+            if (capacity < 1) {
+                throw new IllegalArgumentException("invalid queueCapacity " + capacity + ": expected 1 or more messages");
+            }
+            this.queueCapacity = capacity;
+            return this;
+        }
+
+        /**
+         * Sets how many messages may be in progress at once. Above 1, messages may be handled,
+         * completed and retried in any order. Default: 1.
+         *
+         * @throws IllegalArgumentException if {@code maxConcurrency} is below 1
+         */
+        public Builder maxConcurrency(int maxConcurrency) {
+            if (maxConcurrency < 1) {
+                throw new IllegalArgumentException("invalid maxConcurrency " + maxConcurrency
+                        + ": expected 1 or more (1 keeps arrival order)");
+            }
+            this.maxConcurrency = maxConcurrency;
+            return this;
+        }
+
+        /**
+         * Builds the options.
+         *
+         * @throws IllegalArgumentException if {@code maxConcurrency} is above {@code queueCapacity}:
+         *                                  messages in progress count towards the queue's bound
+         */
         public SubscriptionOptions build() {
+            if (maxConcurrency > queueCapacity) {
+                throw new IllegalArgumentException("invalid maxConcurrency " + maxConcurrency
+                        + ": expected at most queueCapacity " + queueCapacity
+                        + ", because messages in progress count towards the queue's bound");
+            }
             return new SubscriptionOptions(this);
         }
     }

@@ -10,11 +10,19 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.petrel.api.Broker;
 import io.petrel.api.BrokerException;
 import io.petrel.api.BrokerStatus;
+import io.petrel.api.CircuitState;
+import io.petrel.api.DeadLetters;
 import io.petrel.api.Message;
 import io.petrel.api.MessageHandler;
 import io.petrel.api.Subscription;
 import io.petrel.api.SubscriptionOptions;
 import io.petrel.api.hook.EnhancedAuthenticator;
+import io.petrel.api.SubscriptionStatus;
+import io.petrel.api.store.DeadLetterStore;
+import io.petrel.broker.local.BrokerDeadLetters;
+import io.petrel.broker.local.DeadLetterWriter;
+import io.petrel.broker.local.InMemoryDeadLetterStore;
+import io.petrel.broker.local.LocalContext;
 import io.petrel.broker.local.LocalSubscription;
 import io.petrel.broker.observability.BrokerMetrics;
 import io.petrel.broker.protocol.MqttConnectionHandler;
@@ -34,6 +42,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,6 +55,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -60,6 +71,11 @@ import java.util.concurrent.TimeUnit;
  * }
  * }</pre>
  *
+ * <p>In-process subscriptions retry, dead-letter and circuit-break their handlers as their
+ * {@link SubscriptionOptions} set. Retries, circuit probes and publish timeouts run on one daemon
+ * thread, {@code petrel-retry}, that the broker starts and stops; failure times and cool-downs follow
+ * the builder's {@link Builder#clock clock}.
+ *
  * <p>Thread-safe. {@link #start()} and {@link #close()} are idempotent and serialized with each other.
  */
 public final class PetrelBroker implements Broker {
@@ -67,6 +83,9 @@ public final class PetrelBroker implements Broker {
     private static final Logger LOG = LoggerFactory.getLogger(PetrelBroker.class);
     private static final long CLOSE_TIMEOUT_SECONDS = 5;
     private static final long RETAINED_SWEEP_SECONDS = 1;
+
+    /** How long an in-process QoS 1 or 2 publish waits for room in full subscription queues by default. */
+    public static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(10);
 
     private enum State { NEW, RUNNING, CLOSED }
 
@@ -77,6 +96,11 @@ public final class PetrelBroker implements Broker {
     private final SharedSubscriptions shared = new SharedSubscriptions(trie);
     private final Set<LocalSubscription> localSubscriptions = ConcurrentHashMap.newKeySet();
     private final ChannelGroup connected = new DefaultChannelGroup("petrel-clients", GlobalEventExecutor.INSTANCE);
+    private final Clock clock;
+    private final Duration publishTimeout;
+    private final DeadLetterStore deadLetterStore;
+    private final DeadLetterWriter deadLetterWriter;
+    private final BrokerDeadLetters deadLetters;
 
     private final Map<String, EnhancedAuthenticator> authenticators;
     private volatile State state = State.NEW;
@@ -84,6 +108,8 @@ public final class PetrelBroker implements Broker {
     private MqttServer server;
     private SessionRegistry registry;
     private ExecutorService handlerPool;
+    private ScheduledThreadPoolExecutor retryScheduler;
+    private volatile LocalContext localContext;
     private volatile List<InetSocketAddress> listeners = List.of();
 
     private PetrelBroker(Builder builder) {
@@ -92,6 +118,12 @@ public final class PetrelBroker implements Broker {
         this.metrics = new BrokerMetrics(builder.meterRegistry != null ? builder.meterRegistry : new SimpleMeterRegistry());
         this.metrics.bindGauges(connected::size, () -> registry == null ? 0 : registry.size(), trie::size,
                 router::retainedCount);
+        this.clock = builder.clock;
+        this.publishTimeout = builder.publishTimeout;
+        this.deadLetterStore = builder.deadLetterStore != null ? builder.deadLetterStore : new InMemoryDeadLetterStore();
+        this.deadLetterWriter = new DeadLetterWriter(deadLetterStore, metrics);
+        this.deadLetters = new BrokerDeadLetters(deadLetterStore, this::publish);
+        this.metrics.bindLocalMeters(this::subscriptionsInState, this::localQueued, deadLetterStore);
     }
 
     /** Returns a builder with the default configuration: a listener on 127.0.0.1:1883. */
@@ -116,6 +148,9 @@ public final class PetrelBroker implements Broker {
         int threads = config.handlerThreads() > 0 ? config.handlerThreads() : Runtime.getRuntime().availableProcessors();
         handlerPool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 new DefaultThreadFactory("petrel-handler", true));
+        retryScheduler = newRetryScheduler();
+        localContext = new LocalContext(clock, retryScheduler, deadLetterWriter, metrics, publishTimeout);
+
         eventLoops = new EventLoops(config.ioThreads());
         registry = new SessionRegistry(config, trie, shared, router, eventLoops.workers(), metrics);
         ProtocolContext context = new ProtocolContext(config, registry, router, metrics, connected, authenticators);
@@ -130,9 +165,22 @@ public final class PetrelBroker implements Broker {
         } catch (RuntimeException e) {
             eventLoops.close();
             handlerPool.shutdownNow();
+            retryScheduler.shutdownNow();
             throw e;
         }
         state = State.RUNNING;
+    }
+
+    /** Creates the single daemon thread that runs retries, circuit probes and publish timeouts. */
+    private static ScheduledThreadPoolExecutor newRetryScheduler() {
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "petrel-retry");
+            thread.setDaemon(true);
+            return thread;
+        });
+        // Timeouts of publishes that found room are cancelled; drop them from the queue at once.
+        scheduler.setRemoveOnCancelPolicy(true);
+        return scheduler;
     }
 
     @Override
@@ -146,8 +194,10 @@ public final class PetrelBroker implements Broker {
             subscription.close();
         }
         if (!wasRunning) {
+            closeDeadLetterStore();
             return;
         }
+
         server.close();
         for (Channel channel : connected) {
             MqttConnectionHandler handler = channel.pipeline().get(MqttConnectionHandler.class);
@@ -161,9 +211,20 @@ public final class PetrelBroker implements Broker {
         }
         eventLoops.close();
         registry.close();
+
         handlerPool.shutdown();
+        retryScheduler.shutdownNow();
+        closeDeadLetterStore();
         listeners = List.of();
         LOG.info("Petrel stopped");
+    }
+
+    private void closeDeadLetterStore() {
+        try {
+            deadLetterStore.close();
+        } catch (Exception e) {
+            LOG.error("Failed to close the dead-letter store {}", deadLetterStore, e);
+        }
     }
 
     @Override
@@ -177,8 +238,15 @@ public final class PetrelBroker implements Broker {
             return CompletableFuture.failedFuture(notRunning());
         }
         metrics.receivedFromLocal();
-        router.route(message, MessageRouter.LOCAL_PUBLISHER);
-        return CompletableFuture.completedFuture(null);
+        MessageRouter.RouteOutcome outcome = router.routeWithBackpressure(message, MessageRouter.LOCAL_PUBLISHER);
+        CompletableFuture<Void> queued = outcome.allQueued().toCompletableFuture();
+        if (queued.isDone()) {
+            // A fresh future: the router's stage is either new or an immutable completed one.
+            return queued;
+        }
+        // Completes on the common fork-join pool, so the application's dependent actions never run on
+        // the petrel-retry thread or on the handler thread that made room.
+        return queued.whenCompleteAsync((ignored, error) -> { });
     }
 
     @Override
@@ -197,8 +265,8 @@ public final class PetrelBroker implements Broker {
         if (state != State.RUNNING) {
             throw notRunning();
         }
-        LocalSubscription subscription = new LocalSubscription(filter, handler,
-                options.executor().orElse(handlerPool), metrics, this::unsubscribe);
+        LocalSubscription subscription = new LocalSubscription(filter, handler, options,
+                options.executor().orElse(handlerPool), localContext, this::unsubscribe);
         localSubscriptions.add(subscription);
         if (isShared) {
             ShareName name = ShareName.parse(filter);
@@ -222,9 +290,36 @@ public final class PetrelBroker implements Broker {
     }
 
     @Override
+    public DeadLetters deadLetters() {
+        return deadLetters;
+    }
+
+    @Override
     public BrokerStatus status() {
+        List<SubscriptionStatus> local = new ArrayList<>(localSubscriptions.size());
+        for (LocalSubscription subscription : localSubscriptions) {
+            local.add(subscription.status());
+        }
         return new BrokerStatus(state == State.RUNNING, listeners, connected.size(),
-                registry == null ? 0 : registry.size(), trie.size(), router.retainedCount());
+                registry == null ? 0 : registry.size(), trie.size(), router.retainedCount(), local);
+    }
+
+    private int subscriptionsInState(CircuitState circuitState) {
+        int count = 0;
+        for (LocalSubscription subscription : localSubscriptions) {
+            if (subscription.circuitState() == circuitState) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private long localQueued() {
+        long queued = 0;
+        for (LocalSubscription subscription : localSubscriptions) {
+            queued += subscription.queued();
+        }
+        return queued;
     }
 
     /** Returns the bound address of each listener; empty unless running. */
@@ -266,6 +361,9 @@ public final class PetrelBroker implements Broker {
         private BrokerConfig config = BrokerConfig.defaults();
         private MeterRegistry meterRegistry;
         private final Map<String, EnhancedAuthenticator> authenticators = new LinkedHashMap<>();
+        private Clock clock = Clock.systemUTC();
+        private DeadLetterStore deadLetterStore;
+        private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
 
         private Builder() {
         }
@@ -309,6 +407,41 @@ public final class PetrelBroker implements Broker {
          */
         public Builder meterRegistry(MeterRegistry registry) {
             this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+            return this;
+        }
+
+        /**
+         * Sets the clock for dead-letter failure times and circuit breaker cool-downs. Default: the
+         * system clock in UTC.
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Sets where in-process subscriptions put the messages their handlers failed on; the broker
+         * closes the store when it closes. Default: an {@link InMemoryDeadLetterStore} of
+         * {@value InMemoryDeadLetterStore#DEFAULT_CAPACITY} letters.
+         */
+        public Builder deadLetterStore(DeadLetterStore store) {
+            this.deadLetterStore = Objects.requireNonNull(store, "deadLetterStore");
+            return this;
+        }
+
+        /**
+         * Sets how long a QoS 1 or 2 message may wait for room in a full in-process subscription
+         * queue. When it passes, the message is not delivered to that subscription and the publish
+         * stage fails with a {@link BrokerException} naming the subscription. Default: 10 s.
+         *
+         * @throws IllegalArgumentException if {@code timeout} is zero or negative
+         */
+        public Builder publishTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "publishTimeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("invalid publishTimeout " + timeout + ": expected a positive duration");
+            }
+            this.publishTimeout = timeout;
             return this;
         }
 

@@ -1,13 +1,19 @@
 package io.petrel.broker.observability;
 
 import io.micrometer.core.instrument.Counter;
-import io.petrel.broker.protocol.ProtocolViolation;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.petrel.api.CircuitState;
+import io.petrel.api.DeadLetter;
+import io.petrel.api.store.DeadLetterStore;
+import io.petrel.broker.protocol.ProtocolViolation;
 
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 
 /**
  * The catalogue of every meter the broker registers, with the handles kept in fields so hot paths
@@ -23,6 +29,13 @@ import java.util.function.Supplier;
  *   <tr><td>petrel.wills.published</td><td>counter</td><td></td></tr>
  *   <tr><td>petrel.sessions.expired</td><td>counter</td><td></td></tr>
  *   <tr><td>petrel.local.handler.errors</td><td>counter</td><td></td></tr>
+ *   <tr><td>petrel.local.retries</td><td>counter</td><td></td></tr>
+ *   <tr><td>petrel.local.dead_letters.stored</td><td>counter</td><td>reason (attempts_exhausted,
+ *       unprocessable, circuit_open)</td></tr>
+ *   <tr><td>petrel.local.dead_letters.dropped</td><td>function counter</td><td></td></tr>
+ *   <tr><td>petrel.local.circuit.transitions</td><td>counter</td><td>state (open, half_open, closed)</td></tr>
+ *   <tr><td>petrel.local.circuits</td><td>gauge</td><td>state (open, half_open, closed)</td></tr>
+ *   <tr><td>petrel.local.queued</td><td>gauge</td><td></td></tr>
  *   <tr><td>petrel.connections.active</td><td>gauge</td><td></td></tr>
  *   <tr><td>petrel.sessions</td><td>gauge</td><td></td></tr>
  *   <tr><td>petrel.subscriptions</td><td>gauge</td><td></td></tr>
@@ -40,7 +53,15 @@ public final class BrokerMetrics {
         /** The MQTT 5.0 message expiry interval passed before the message could be sent. */
         EXPIRED("expired"),
         /** The PUBLISH would exceed the Maximum Packet Size the client announced. */
-        TOO_LARGE_FOR_CLIENT("too_large_for_client");
+        TOO_LARGE_FOR_CLIENT("too_large_for_client"),
+        /** A QoS 0 message found the queue of an in-process subscription full. */
+        SUBSCRIPTION_QUEUE_FULL("subscription_queue_full"),
+        /** A QoS 1 or 2 message waited for room in an in-process subscription's queue past the publish timeout. */
+        SUBSCRIPTION_PUBLISH_TIMEOUT("subscription_publish_timeout"),
+        /** The in-process subscription was closed while the message was queued or waiting for room. */
+        SUBSCRIPTION_CLOSED("subscription_closed"),
+        /** The dead-letter store failed to store the message. */
+        DEAD_LETTER_STORE_FAILED("dead_letter_store_failed");
 
         private final String tag;
 
@@ -64,6 +85,9 @@ public final class BrokerMetrics {
     private final Counter willsPublished;
     private final Counter sessionsExpired;
     private final Counter handlerErrors;
+    private final Counter retries;
+    private final Map<DeadLetter.Reason, Counter> deadLetters = new EnumMap<>(DeadLetter.Reason.class);
+    private final Map<CircuitState, Counter> circuitTransitions = new EnumMap<>(CircuitState.class);
 
     /** Registers every counter in {@code registry}; gauges are bound later with {@link #bindGauges}. */
     public BrokerMetrics(MeterRegistry registry) {
@@ -93,6 +117,22 @@ public final class BrokerMetrics {
         handlerErrors = Counter.builder("petrel.local.handler.errors")
                 .description("Exceptions thrown by in-process message handlers")
                 .register(registry);
+
+        retries = Counter.builder("petrel.local.retries")
+                .description("Handler calls repeated after an in-process handler threw")
+                .register(registry);
+        for (DeadLetter.Reason reason : DeadLetter.Reason.values()) {
+            deadLetters.put(reason, Counter.builder("petrel.local.dead_letters.stored")
+                    .description("Messages handed to the dead-letter store")
+                    .tag("reason", tag(reason))
+                    .register(registry));
+        }
+        for (CircuitState state : CircuitState.values()) {
+            circuitTransitions.put(state, Counter.builder("petrel.local.circuit.transitions")
+                    .description("Circuit breaker state changes of in-process subscriptions, by new state")
+                    .tag("state", tag(state))
+                    .register(registry));
+        }
     }
 
     /**
@@ -105,6 +145,29 @@ public final class BrokerMetrics {
         gauge("petrel.sessions", "Sessions held by the broker, connected or not", sessions);
         gauge("petrel.subscriptions", "Network and in-process subscriptions", subscriptions);
         gauge("petrel.retained.messages", "Topics with a retained message", retained);
+    }
+
+    /**
+     * Binds the meters of in-process subscriptions to the broker's live values, read whenever the
+     * registry is scraped, from the scraping thread.
+     *
+     * @param subscriptionsInState the number of in-process subscriptions whose circuit is in a state
+     * @param queued               the messages in all in-process subscription queues
+     * @param deadLetterStore      the store whose {@link DeadLetterStore#droppedCount()} is exposed; the
+     *                             registry keeps only a weak reference, so the caller must keep the store
+     */
+    public void bindLocalMeters(ToIntFunction<CircuitState> subscriptionsInState, Supplier<Number> queued,
+                                DeadLetterStore deadLetterStore) {
+        for (CircuitState state : CircuitState.values()) {
+            Gauge.builder("petrel.local.circuits", () -> subscriptionsInState.applyAsInt(state))
+                    .description("In-process subscriptions whose circuit breaker is in a state")
+                    .tag("state", tag(state))
+                    .register(registry);
+        }
+        gauge("petrel.local.queued", "Messages accepted by in-process subscriptions and not yet finished", queued);
+        FunctionCounter.builder("petrel.local.dead_letters.dropped", deadLetterStore, DeadLetterStore::droppedCount)
+                .description("Dead letters the store discarded to stay within its bounds, oldest first")
+                .register(registry);
     }
 
     /** Returns the registry the meters live in. */
@@ -155,6 +218,25 @@ public final class BrokerMetrics {
     /** Counts an exception thrown by an in-process handler. */
     public void handlerError() {
         handlerErrors.increment();
+    }
+
+    /** Counts a handler call repeated after a failure. */
+    public void retried() {
+        retries.increment();
+    }
+
+    /** Counts a message handed to the dead-letter store. */
+    public void deadLettered(DeadLetter.Reason reason) {
+        deadLetters.get(reason).increment();
+    }
+
+    /** Counts a circuit breaker entering {@code state}. */
+    public void circuitTransition(CircuitState state) {
+        circuitTransitions.get(state).increment();
+    }
+
+    private static String tag(Enum<?> value) {
+        return value.name().toLowerCase(Locale.ROOT);
     }
 
     private Counter received(String source) {

@@ -6,9 +6,15 @@ import io.petrel.api.RetainHandling;
 import io.petrel.broker.protocol.EncodedPublish;
 import io.petrel.broker.retained.RetainedMessages;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 /**
@@ -17,9 +23,47 @@ import java.util.function.BiConsumer;
  * granted QoS with all their subscription identifiers, and hands each subscriber the shared
  * {@link EncodedPublish}.
  *
+ * <p>Subscribers with a bounded queue ({@link BoundedSubscriber}) may make a QoS 1 or 2 delivery wait
+ * for room; {@link #routeWithBackpressure} reports those deliveries so that the publisher can hold
+ * back its acknowledgement until they are queued.
+ *
  * <p>Thread-safe: publishers on any thread call {@link #route} concurrently.
  */
 public final class MessageRouter {
+
+    private static final CompletionStage<Void> NOTHING_PENDING = CompletableFuture.completedStage(null);
+
+    /**
+     * A subscriber whose queue is bounded. A delivery that finds it full is dropped at QoS 0 and made
+     * to wait for room at QoS 1 and 2.
+     */
+    public interface BoundedSubscriber extends Subscriber {
+
+        /**
+         * Hands one message to this subscriber, like {@link #deliver}, but reports whether it had to
+         * wait. Must not block.
+         *
+         * @return a completed stage if the message was queued, dropped or otherwise settled at once;
+         *         an incomplete one that completes when it entered the queue, or fails with a
+         *         {@code BrokerException} if it could not within the broker's publish timeout
+         */
+        CompletableFuture<Void> offer(EncodedPublish publish, Delivery delivery);
+    }
+
+    /**
+     * The result of routing one message.
+     *
+     * @param matched        subscribers the message was handed to
+     * @param waitingForRoom of those, deliveries that wait for room in a full bounded queue (or, when
+     *                       an open circuit sent them to the dead-letter store, for the store); a
+     *                       network publisher withholds PUBACK (QoS 1) or PUBREC (QoS 2) until
+     *                       {@code allQueued} completes
+     * @param allQueued      completes when every waiting delivery is queued, at once when none waits;
+     *                       fails with the {@code BrokerException} of the first delivery that was
+     *                       refused or timed out, the others still completing on their own
+     */
+    public record RouteOutcome(int matched, int waitingForRoom, CompletionStage<Void> allQueued) {
+    }
 
     /** The origin of messages published through the in-process API. */
     public static final Object LOCAL_PUBLISHER = new Object() {
@@ -48,6 +92,16 @@ public final class MessageRouter {
      * @return the number of subscribers the message was handed to
      */
     public int route(Message message, Object publisher) {
+        return routeWithBackpressure(message, publisher).matched();
+    }
+
+    /**
+     * Routes one message like {@link #route} and reports the deliveries that wait for room in a full
+     * bounded queue.
+     *
+     * @return how many subscribers got the message and how many of those deliveries wait for room
+     */
+    public RouteOutcome routeWithBackpressure(Message message, Object publisher) {
         long receivedAt = System.nanoTime();
         if (message.retain()) {
             if (message.payloadSize() == 0) {
@@ -66,13 +120,33 @@ public final class MessageRouter {
         EncodedPublish publish = new EncodedPublish(message, receivedAt);
         try {
             trie.match(message.topic(), collector);
+            int waitingForRoom = 0;
+            List<CompletableFuture<Void>> unsettled = null;
             for (Map.Entry<Subscriber, MatchState> match : collector.matches.entrySet()) {
                 MatchState state = match.getValue();
                 Delivery delivery = Delivery.of(message.qos().min(state.qos),
                         state.retainAsPublished && message.retain(), state.subscriptionIds());
-                match.getKey().deliver(publish, delivery);
+                Subscriber subscriber = match.getKey();
+                if (!(subscriber instanceof BoundedSubscriber bounded)) {
+                    subscriber.deliver(publish, delivery);
+                    continue;
+                }
+                CompletableFuture<Void> queued = bounded.offer(publish, delivery);
+                if (!queued.isDone()) {
+                    waitingForRoom++;
+                }
+                if (!queued.isDone() || queued.isCompletedExceptionally()) {
+                    if (unsettled == null) {
+                        unsettled = new ArrayList<>(2);
+                    }
+                    unsettled.add(queued);
+                }
             }
-            return collector.matches.size();
+            int matched = collector.matches.size();
+            if (unsettled == null) {
+                return new RouteOutcome(matched, 0, NOTHING_PENDING);
+            }
+            return new RouteOutcome(matched, waitingForRoom, allOf(unsettled));
         } finally {
             collector.matches.clear();
             collector.publisher = null;
@@ -103,6 +177,23 @@ public final class MessageRouter {
                 publish.releaseUser();
             }
         });
+    }
+
+    /** Returns a new stage that completes when all complete, or fails with the first failure's cause. */
+    private static CompletionStage<Void> allOf(List<CompletableFuture<Void>> stages) {
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        AtomicInteger remaining = new AtomicInteger(stages.size());
+        for (CompletableFuture<Void> stage : stages) {
+            stage.whenComplete((ignored, error) -> {
+                if (error != null) {
+                    all.completeExceptionally(error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error);
+                } else if (remaining.decrementAndGet() == 0) {
+                    all.complete(null);
+                }
+            });
+        }
+        return all;
     }
 
     /** Removes the retained messages whose MQTT 5.0 expiry interval has passed; returns how many. */

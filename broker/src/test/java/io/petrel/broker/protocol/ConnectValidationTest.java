@@ -31,8 +31,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ConnectValidationTest {
 
+    private static final int CONNECT_TIMEOUT_MILLIS = 500;
+
     @RegisterExtension
-    static final BrokerExtension BROKER = BrokerExtension.create();
+    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config.connectTimeoutMillis(CONNECT_TIMEOUT_MILLIS));
 
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
 
@@ -244,7 +246,8 @@ class ConnectValidationTest {
             Duration open = Duration.ofNanos(System.nanoTime() - start);
 
             assertEquals(List.of(), packets);
-            assertTrue(open.toMillis() >= 400, "closed after " + open + ", before the 500 ms connect timeout");
+            assertTrue(open.toMillis() >= CONNECT_TIMEOUT_MILLIS - 100,
+                    "closed after " + open + ", before the " + CONNECT_TIMEOUT_MILLIS + " ms connect timeout");
         }
         awaitIncrease(() -> BROKER.violations("connect_timeout"), before);
     }

@@ -77,7 +77,7 @@ class SessionExpiryTest {
         }
 
         // A reconnect renews a session that still exists, so each probe waits longer than the interval
-        // after the previous disconnect: a broker that expires sessions passes the first probe.
+        // after the previous disconnect. A broker that expires sessions therefore passes the first probe.
         Duration probeInterval = Duration.ofMillis(EXPIRY_SECONDS * 1000 + 500);
         await().pollDelay(probeInterval)
                 .pollInterval(probeInterval)
