@@ -1,6 +1,5 @@
 package io.petrel.broker.protocol;
 
-import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static io.petrel.broker.testing.Mqtt5Properties.ASSIGNED_CLIENT_IDENTIFIER;
 import static io.petrel.broker.testing.Mqtt5Properties.MAXIMUM_PACKET_SIZE;
 import static io.petrel.broker.testing.Mqtt5Properties.MAXIMUM_QOS;
@@ -50,8 +49,7 @@ class ConnAckPropertiesTest {
             .receiveMaximum(7)
             .topicAliasMaximum(5)
             .maxPacketSizeBytes(4096)
-            .maxKeepAliveSeconds(30)
-            .connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
+            .maxKeepAliveSeconds(30));
 
     /** A broker with every optional feature off and QoS limited to 1. */
     @RegisterExtension

@@ -1,6 +1,5 @@
 package io.petrel.broker.protocol;
 
-import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,9 +34,7 @@ class MaximumPacketSizeTest {
     private static final String TOO_LARGE = "too_large_for_client";
 
     @RegisterExtension
-    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config
-            .maxPacketSizeBytes(BROKER_MAXIMUM)
-            .connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
+    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config.maxPacketSizeBytes(BROKER_MAXIMUM));
 
     @Test
     void inboundPacketAtMaximumAccepted() {

@@ -1,6 +1,5 @@
 package io.petrel.broker.protocol;
 
-import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static io.petrel.broker.testing.Mqtt5Properties.CONTENT_TYPE;
 import static io.petrel.broker.testing.Mqtt5Properties.CORRELATION_DATA;
 import static io.petrel.broker.testing.Mqtt5Properties.MESSAGE_EXPIRY_INTERVAL;
@@ -56,7 +55,7 @@ class PropertyForwardingTest {
     private static final byte[] CORRELATION = {0, 1, (byte) 0xFE, (byte) 0xFF, 42};
 
     @RegisterExtension
-    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config.connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
+    static final BrokerExtension BROKER = BrokerExtension.create();
 
     @Test
     void rawPropertiesForwardedUnchanged() {

@@ -1,6 +1,5 @@
 package io.petrel.broker.protocol;
 
-import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,8 +40,7 @@ class ReceiveMaximumTest {
     static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config
             .receiveMaximum(2)
             .maxInflightMessages(20)
-            .maxQueuedMessages(20)
-            .connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
+            .maxQueuedMessages(20));
 
     @Test
     void brokerSendsAtMostClientReceiveMaximum() {

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Reason strings on acknowledgements: the broker explains a failure code in SUBACK and UNSUBACK by
- * default, and leaves the reason string out for a client that sent Request Problem Information 0.
+ * Reason strings: the broker explains a failure code in SUBACK, UNSUBACK and DISCONNECT by default.
+ * It leaves the reason string out for a client that sent Request Problem Information 0, and when the
+ * string would make the packet larger than the client's Maximum Packet Size.
  */
 class RequestProblemInformationTest {
 
@@ -55,6 +56,43 @@ class RequestProblemInformationTest {
             RawPacket suback = Mqtt5Packets.subscribeAndAwait(client, 1, Mqtt5Properties.none(), INVALID_FILTER, 0);
 
             assertTrue(ReceivedProperties.ofSuback(suback).contains(REASON_STRING));
+        }
+    }
+
+    @Test
+    void subackOmitsReasonStringAboveClientMaximum() {
+        // A 5-byte SUBACK fits in 20 bytes; a reason string naming the filter would not.
+        try (RawMqttClient client = client(Mqtt5Properties.create().maximumPacketSize(20))) {
+            RawPacket suback = Mqtt5Packets.subscribeAndAwait(client, 1, Mqtt5Properties.none(), INVALID_FILTER, 0);
+
+            assertEquals(List.of(0x8F), suback.subackCodes(MqttPackets.MQTT_5));
+            assertFalse(ReceivedProperties.ofSuback(suback).contains(REASON_STRING));
+            assertTrue(Mqtt5Packets.wireSize(suback) <= 20, "SUBACK of " + Mqtt5Packets.wireSize(suback) + " bytes");
+        }
+    }
+
+    @Test
+    void disconnectOmitsReasonStringAboveClientMaximum() {
+        try (RawMqttClient client = client(Mqtt5Properties.create().maximumPacketSize(20))) {
+            client.send(Mqtt5Packets.publish("problem/alias", "x", 0, 0, false, Mqtt5Properties.create().topicAlias(0)));
+
+            RawPacket disconnect = Mqtt5Packets.awaitDisconnect(client);
+
+            assertEquals(0x94, disconnect.reasonCode());
+            assertFalse(ReceivedProperties.ofDisconnect(disconnect).contains(REASON_STRING));
+            assertTrue(Mqtt5Packets.wireSize(disconnect) <= 20, "DISCONNECT of " + Mqtt5Packets.wireSize(disconnect) + " bytes");
+        }
+    }
+
+    @Test
+    void disconnectOmitsReasonStringWhenNotRequested() {
+        try (RawMqttClient client = client(Mqtt5Properties.create().requestProblemInformation(0))) {
+            client.send(Mqtt5Packets.publish("problem/alias", "x", 0, 0, false, Mqtt5Properties.create().topicAlias(0)));
+
+            RawPacket disconnect = Mqtt5Packets.awaitDisconnect(client);
+
+            assertEquals(0x94, disconnect.reasonCode());
+            assertFalse(ReceivedProperties.ofDisconnect(disconnect).contains(REASON_STRING));
         }
     }
 

@@ -1,6 +1,5 @@
 package io.petrel.broker.protocol;
 
-import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static io.petrel.broker.testing.Mqtt5Properties.ASSIGNED_CLIENT_IDENTIFIER;
 import static io.petrel.broker.testing.Mqtt5Properties.RESPONSE_INFORMATION;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -44,9 +43,7 @@ class RequestResponseTest {
     private static final String PREFIX = "responses/";
 
     @RegisterExtension
-    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config
-            .responseInformation(PREFIX)
-            .connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
+    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config.responseInformation(PREFIX));
 
     @RegisterExtension
     static final BrokerExtension WITHOUT_PREFIX = BrokerExtension.create();

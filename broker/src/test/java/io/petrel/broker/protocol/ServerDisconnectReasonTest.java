@@ -1,6 +1,5 @@
 package io.petrel.broker.protocol;
 
-import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -188,7 +187,7 @@ class ServerDisconnectReasonTest {
     @Test
     void pahoClientSeesShutdownReason() throws Exception {
         PetrelBroker broker = BrokerExtension.startBroker(
-                BrokerExtension.testConfig().connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS).build(),
+                BrokerExtension.testConfig().build(),
                 new SimpleMeterRegistry());
         PahoRecorder recorder = new PahoRecorder();
         org.eclipse.paho.mqttv5.client.MqttClient client = new org.eclipse.paho.mqttv5.client.MqttClient(

@@ -1,6 +1,5 @@
 package io.petrel.broker.protocol;
 
-import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static io.petrel.broker.testing.Mqtt5Properties.TOPIC_ALIAS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -42,9 +41,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class TopicAliasTest {
 
     @RegisterExtension
-    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config
-            .topicAliasMaximum(3)
-            .connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
+    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config.topicAliasMaximum(3));
 
     @Test
     void inboundAliasReplacesEmptyTopic() {

@@ -1,6 +1,5 @@
 package io.petrel.broker.routing;
 
-import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static io.petrel.broker.testing.Mqtt5Packets.NO_LOCAL;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -51,9 +50,7 @@ class SharedSubscriptionTest {
     private static final int MESSAGES = 20;
 
     @RegisterExtension
-    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config
-            .maxQueuedMessages(100)
-            .connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
+    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config.maxQueuedMessages(100));
 
     @RegisterExtension
     static final BrokerExtension DISABLED = BrokerExtension.withConfig(config -> config.sharedSubscriptions(false));

@@ -1,6 +1,5 @@
 package io.petrel.broker.routing;
 
-import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static io.petrel.broker.testing.Mqtt5Properties.SUBSCRIPTION_IDENTIFIER;
 import static io.petrel.broker.testing.Mqtt5Properties.SUBSCRIPTION_IDENTIFIER_AVAILABLE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,8 +36,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SubscriptionIdentifierTest {
 
     @RegisterExtension
-    static final BrokerExtension BROKER =
-            BrokerExtension.withConfig(config -> config.connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
+    static final BrokerExtension BROKER  = BrokerExtension.create();
 
     @RegisterExtension
     static final BrokerExtension DISABLED = BrokerExtension.withConfig(config -> config.subscriptionIdentifiers(false));

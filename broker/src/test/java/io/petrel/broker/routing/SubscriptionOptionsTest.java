@@ -1,6 +1,5 @@
 package io.petrel.broker.routing;
 
-import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static io.petrel.broker.testing.Mqtt5Packets.NO_LOCAL;
 import static io.petrel.broker.testing.Mqtt5Packets.RETAIN_AS_PUBLISHED;
 import static io.petrel.broker.testing.Mqtt5Packets.RETAIN_HANDLING_IF_NEW;
@@ -39,7 +38,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SubscriptionOptionsTest {
 
     @RegisterExtension
-    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config.connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
+    static final BrokerExtension BROKER = BrokerExtension.create();
 
     @Test
     void noLocalSkipsOwnMessages() {

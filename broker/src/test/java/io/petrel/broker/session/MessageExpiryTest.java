@@ -1,6 +1,5 @@
 package io.petrel.broker.session;
 
-import static io.petrel.broker.testing.TestClients.LIBRARY_CONNECT_TIMEOUT_MILLIS;
 import static io.petrel.broker.testing.Mqtt5Properties.MESSAGE_EXPIRY_INTERVAL;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,7 +42,7 @@ class MessageExpiryTest {
     private static final String DROPPED = "petrel.messages.dropped";
 
     @RegisterExtension
-    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config.connectTimeoutMillis(LIBRARY_CONNECT_TIMEOUT_MILLIS));
+    static final BrokerExtension BROKER = BrokerExtension.create();
 
     @Test
     void expiredQueuedMessageNotDelivered() {

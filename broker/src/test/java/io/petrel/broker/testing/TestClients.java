@@ -12,13 +12,6 @@ import org.eclipse.paho.mqttv5.common.MqttException;
  */
 public final class TestClients {
 
-    /**
-     * A connect timeout for brokers that client libraries connect to, longer than the 500 ms of
-     * {@link BrokerExtension#testConfig()}, so that a library starting up on a busy machine is not
-     * disconnected before it sends CONNECT.
-     */
-    public static final int LIBRARY_CONNECT_TIMEOUT_MILLIS = 5_000;
-
     private static final long DISCONNECT_TIMEOUT_MILLIS = 5_000;
 
     private TestClients() {
