@@ -1,0 +1,226 @@
+package io.petrel.broker.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.petrel.api.Message;
+import io.petrel.api.Qos;
+import io.petrel.broker.testing.BrokerExtension;
+import io.petrel.broker.testing.Mqtt5Packets;
+import io.petrel.broker.testing.Mqtt5Properties;
+import io.petrel.broker.testing.MqttPackets;
+import io.petrel.broker.testing.RawMqttClient;
+import io.petrel.broker.testing.RawPacket;
+import io.petrel.broker.testing.TestClients;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * MQTT 5.0 flow control in both directions. The broker leaves at most the client's Receive Maximum
+ * of QoS 1 and 2 PUBLISH packets unacknowledged. It disconnects a client that leaves more QoS 2
+ * messages unreleased than the broker's Receive Maximum of 2.
+ *
+ * <p>A PINGREQ answered by PINGRESP shows that no further PUBLISH was sent: the broker queues every
+ * message to the subscriber before the test sends PINGREQ, so a PUBLISH beyond the window would be
+ * written first.
+ */
+class ReceiveMaximumTest {
+
+    @RegisterExtension
+    static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config
+            .receiveMaximum(2)
+            .maxInflightMessages(20)
+            .maxQueuedMessages(20));
+
+    @Test
+    void brokerSendsAtMostClientReceiveMaximum() {
+        String topic = "window/" + BROKER.clientId("t");
+        try (RawMqttClient subscriber = subscriber(topic, 2, 1)) {
+            for (int i = 1; i <= 5; i++) {
+                publish(topic, "m" + i, Qos.AT_LEAST_ONCE);
+            }
+
+            RawPacket first = subscriber.receive(MqttPackets.PUBLISH);
+            RawPacket second = subscriber.receive(MqttPackets.PUBLISH);
+            assertTrue(subscriber.ping(), "a third PUBLISH was sent before any PUBACK");
+
+            subscriber.send(MqttPackets.puback(first.publishPacketId()));
+            RawPacket third = subscriber.receive(MqttPackets.PUBLISH);
+            assertTrue(subscriber.ping(), "one PUBACK released more than one PUBLISH");
+
+            subscriber.send(MqttPackets.puback(second.publishPacketId()));
+            RawPacket fourth = subscriber.receive(MqttPackets.PUBLISH);
+            assertTrue(subscriber.ping(), "one PUBACK released more than one PUBLISH");
+
+            assertEquals("m1", first.payload(MqttPackets.MQTT_5));
+            assertEquals("m2", second.payload(MqttPackets.MQTT_5));
+            assertEquals("m3", third.payload(MqttPackets.MQTT_5));
+            assertEquals("m4", fourth.payload(MqttPackets.MQTT_5));
+        }
+    }
+
+    @Test
+    void qos2MessageCountsUntilPubcomp() {
+        String topic = "window2/" + BROKER.clientId("t");
+        try (RawMqttClient subscriber = subscriber(topic, 1, 2)) {
+            publish(topic, "first", Qos.EXACTLY_ONCE);
+            publish(topic, "second", Qos.EXACTLY_ONCE);
+
+            RawPacket first = subscriber.receive(MqttPackets.PUBLISH);
+            subscriber.send(MqttPackets.pubrec(first.publishPacketId()));
+            RawPacket pubrel = subscriber.receive();
+            assertEquals(MqttPackets.PUBREL, pubrel.type());
+            assertTrue(subscriber.ping(), "the next PUBLISH was sent before PUBCOMP");
+
+            subscriber.send(MqttPackets.pubcomp(first.publishPacketId()));
+            RawPacket second = subscriber.receive(MqttPackets.PUBLISH);
+
+            assertEquals("first", first.payload(MqttPackets.MQTT_5));
+            assertEquals("second", second.payload(MqttPackets.MQTT_5));
+        }
+    }
+
+    @Test
+    void qos0MessagesIgnoreReceiveMaximum() {
+        String topic = "window0/" + BROKER.clientId("t");
+        try (RawMqttClient subscriber = subscriber(topic, 1, 1)) {
+            publish(topic, "unacknowledged", Qos.AT_LEAST_ONCE);
+            RawPacket unacknowledged = subscriber.receive(MqttPackets.PUBLISH);
+            publish(topic, "zero", Qos.AT_MOST_ONCE);
+
+            RawPacket zero = subscriber.receive(MqttPackets.PUBLISH);
+
+            assertEquals("unacknowledged", unacknowledged.payload(MqttPackets.MQTT_5));
+            assertEquals("zero", zero.payload(MqttPackets.MQTT_5));
+            assertEquals(0, zero.qos());
+        }
+    }
+
+    @Test
+    void qos2BeyondBrokerReceiveMaximumDisconnectsWith0x93() {
+        try (RawMqttClient publisher = client("flood")) {
+            publisher.send(Mqtt5Packets.publish("flood/t", "1", 2, 1, false, Mqtt5Properties.none()));
+            publisher.send(Mqtt5Packets.publish("flood/t", "2", 2, 2, false, Mqtt5Properties.none()));
+            RawPacket firstPubrec = publisher.receive();
+            RawPacket secondPubrec = publisher.receive();
+            publisher.send(Mqtt5Packets.publish("flood/t", "3", 2, 3, false, Mqtt5Properties.none()));
+
+            RawPacket disconnect = Mqtt5Packets.awaitDisconnect(publisher);
+
+            assertEquals(MqttPackets.PUBREC, firstPubrec.type());
+            assertEquals(MqttPackets.PUBREC, secondPubrec.type());
+            assertEquals(0x93, disconnect.reasonCode());
+        }
+    }
+
+    @Test
+    void pubrelFreesInboundSlot() {
+        try (RawMqttClient publisher = client("release")) {
+            publisher.send(Mqtt5Packets.publish("release/t", "1", 2, 1, false, Mqtt5Properties.none()));
+            publisher.send(Mqtt5Packets.publish("release/t", "2", 2, 2, false, Mqtt5Properties.none()));
+            publisher.receive(MqttPackets.PUBREC);
+            publisher.receive(MqttPackets.PUBREC);
+            publisher.send(MqttPackets.pubrel(1));
+            RawPacket pubcomp = publisher.receive(MqttPackets.PUBCOMP);
+            publisher.send(Mqtt5Packets.publish("release/t", "3", 2, 3, false, Mqtt5Properties.none()));
+
+            RawPacket pubrec = publisher.receive();
+
+            assertEquals(1, pubcomp.packetId());
+            assertEquals(MqttPackets.PUBREC, pubrec.type());
+            assertEquals(3, pubrec.packetId());
+        }
+    }
+
+    @Test
+    void resentQos2AtLimitIsAccepted() {
+        try (RawMqttClient publisher = client("resend")) {
+            publisher.send(Mqtt5Packets.publish("resend/t", "1", 2, 1, false, Mqtt5Properties.none()));
+            publisher.send(Mqtt5Packets.publish("resend/t", "2", 2, 2, false, Mqtt5Properties.none()));
+            publisher.receive(MqttPackets.PUBREC);
+            publisher.receive(MqttPackets.PUBREC);
+            byte[] resend = Mqtt5Packets.publish("resend/t", "2", 2, 2, false, Mqtt5Properties.none());
+            resend[0] |= 0x08;
+            publisher.send(resend);
+
+            RawPacket pubrec = publisher.receive();
+
+            assertEquals(MqttPackets.PUBREC, pubrec.type());
+            assertEquals(2, pubrec.packetId());
+        }
+    }
+
+    @Test
+    void qos1BeyondBrokerReceiveMaximumIsAcknowledged() {
+        try (RawMqttClient publisher = client("qos1")) {
+            for (int packetId = 1; packetId <= 5; packetId++) {
+                publisher.send(Mqtt5Packets.publish("qos1/t", "x", 1, packetId, false, Mqtt5Properties.none()));
+            }
+
+            for (int packetId = 1; packetId <= 5; packetId++) {
+                RawPacket puback = publisher.receive();
+                assertEquals(MqttPackets.PUBACK, puback.type());
+                assertEquals(packetId, puback.packetId());
+            }
+        }
+    }
+
+    @Test
+    void hiveMqPublisherStaysWithinBrokerReceiveMaximum() throws InterruptedException {
+        String topic = "hive/" + BROKER.clientId("t");
+        Mqtt5BlockingClient subscriber = hiveMqClient("hive-sub");
+        Mqtt5BlockingClient publisher = hiveMqClient("hive-pub");
+        try (Mqtt5BlockingClient.Mqtt5Publishes publishes = subscriber.publishes(MqttGlobalPublishFilter.ALL)) {
+            subscriber.connect();
+            publisher.connect();
+            subscriber.subscribeWith().topicFilter(topic).qos(MqttQos.EXACTLY_ONCE).send();
+            for (int i = 0; i < 10; i++) {
+                publisher.toAsync().publishWith().topic(topic).qos(MqttQos.EXACTLY_ONCE)
+                        .payload(("m" + i).getBytes(StandardCharsets.UTF_8)).send();
+            }
+
+            Set<String> received = new HashSet<>();
+            for (int i = 0; i < 10; i++) {
+                Optional<Mqtt5Publish> publish = publishes.receive(5, TimeUnit.SECONDS);
+                assertTrue(publish.isPresent(), "received only " + received);
+                received.add(new String(publish.get().getPayloadAsBytes(), StandardCharsets.UTF_8));
+            }
+
+            assertEquals(10, received.size());
+            assertTrue(publisher.getState().isConnected(), "publisher was disconnected");
+        } finally {
+            TestClients.disconnect(publisher);
+            TestClients.disconnect(subscriber);
+        }
+    }
+
+    private static RawMqttClient client(String prefix) {
+        return Mqtt5Packets.connect(BROKER.port(), Mqtt5Packets.connect(BROKER.clientId(prefix)));
+    }
+
+    private static RawMqttClient subscriber(String filter, int receiveMaximum, int qos) {
+        RawMqttClient client = Mqtt5Packets.connect(BROKER.port(), Mqtt5Packets.connect(BROKER.clientId("sub"))
+                .properties(Mqtt5Properties.create().receiveMaximum(receiveMaximum)));
+        Mqtt5Packets.subscribeAndAwait(client, 1, Mqtt5Properties.none(), filter, qos);
+        return client;
+    }
+
+    private static void publish(String topic, String payload, Qos qos) {
+        BROKER.broker().publish(Message.builder(topic).payload(payload).qos(qos).build());
+    }
+
+    private static Mqtt5BlockingClient hiveMqClient(String prefix) {
+        return MqttClient.builder().useMqttVersion5().identifier(BROKER.clientId(prefix))
+                .serverHost("127.0.0.1").serverPort(BROKER.port()).buildBlocking();
+    }
+}
