@@ -58,16 +58,25 @@ final class SubscriptionHandling {
         boolean mqtt5 = connection.mqtt5();
         int subscriptionId = 0;
         if (mqtt5) {
-            MqttProperties.MqttProperty<?> id = subscribe.idAndPropertiesVariableHeader().properties()
-                    .getProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER);
-            if (id != null) {
+            List<? extends MqttProperties.MqttProperty> ids = subscribe.idAndPropertiesVariableHeader().properties()
+                    .getProperties(MqttProperties.SUBSCRIPTION_IDENTIFIER);
+            if (!ids.isEmpty()) {
                 if (!config.subscriptionIdentifiers()) {
                     // MQTT 5.0 section 3.8.2.1.2: identifiers sent although CONNACK said they are unavailable.
                     connection.reject(ProtocolViolation.SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED,
                             "subscription identifiers are not available");
                     return;
                 }
-                subscriptionId = (Integer) id.value();
+                // MQTT 5.0 section 3.8.2.1.2: one identifier at most, from 1 to 268,435,455.
+                if (ids.size() > 1) {
+                    connection.reject(ProtocolViolation.PROTOCOL_ERROR, "more than one subscription identifier");
+                    return;
+                }
+                subscriptionId = (Integer) ids.get(0).value();
+                if (subscriptionId == 0) {
+                    connection.reject(ProtocolViolation.PROTOCOL_ERROR, "subscription identifier 0 is invalid");
+                    return;
+                }
             }
         }
 
