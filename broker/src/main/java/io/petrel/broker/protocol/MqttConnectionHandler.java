@@ -68,7 +68,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private final ConnectAdmission admission;
 
     private ChannelHandlerContext ctx;
-    private State state = State.AWAITING_CONNECT;
+    // Volatile only so that isOpen() may be read from other threads; written on the event loop.
+    private volatile State state = State.AWAITING_CONNECT;
     private ScheduledFuture<?> connectTimeout;
     private ConnectRequest request;
     private Session session;
@@ -252,8 +253,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         rejectConnect(ConnectRequest.rejected(ProtocolViolation.NOT_AUTHORIZED, 0, reason, request.protocolLevel()));
     }
 
-    /** Returns true until the connection is closed or being closed. */
-    boolean isOpen() {
+    @Override
+    public boolean isOpen() {
         return state != State.CLOSED;
     }
 

@@ -19,6 +19,12 @@ public interface SessionConnection {
     /** Returns the client of this connection, as hooks see it. */
     ClientInfo clientInfo();
 
+    /**
+     * Returns true until the connection is closed or being closed. Callable from any thread; the
+     * answer may be a moment old.
+     */
+    boolean isOpen();
+
     /** Returns false while the socket's outbound buffer is above its high-water mark. */
     boolean isWritable();
 

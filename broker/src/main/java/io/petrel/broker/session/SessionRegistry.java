@@ -84,7 +84,11 @@ public final class SessionRegistry {
                         attachLocked(clientId, existing, cleanStart, expiryIntervalSeconds, inflightLimit, connection));
             }
         }
-        LOG.info("Client {} connected again; closing its previous connection (session takeover)", clientId);
+        if (previous.isOpen()) {
+            LOG.info("Client {} connected again; closing its previous connection (session takeover)", clientId);
+        } else {
+            LOG.debug("Client {} reconnected before its previous connection finished closing", clientId);
+        }
         return previous.takeOver().thenComposeAsync(
                 detached -> connect(clientId, cleanStart, expiryIntervalSeconds, inflightLimit, connection),
                 connection.executor());
