@@ -20,6 +20,9 @@ public final class Message {
     /** Largest MQTT 5.0 message expiry interval, in seconds (a four-byte unsigned integer). */
     public static final long MAX_EXPIRY_INTERVAL_SECONDS = 0xFFFF_FFFFL;
 
+    /** Largest MQTT 5.0 subscription identifier (a variable byte integer). */
+    public static final int MAX_SUBSCRIPTION_IDENTIFIER = 268_435_455;
+
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
     private final String topic;
@@ -32,6 +35,7 @@ public final class Message {
     private final ByteBuffer correlationData;
     private final long messageExpiryIntervalSeconds;
     private final List<UserProperty> userProperties;
+    private final List<Integer> subscriptionIdentifiers;
 
     private Message(Builder builder) {
         this.topic = builder.topic;
@@ -44,6 +48,7 @@ public final class Message {
         this.correlationData = builder.correlationData;
         this.messageExpiryIntervalSeconds = builder.messageExpiryIntervalSeconds;
         this.userProperties = List.copyOf(builder.userProperties);
+        this.subscriptionIdentifiers = List.copyOf(builder.subscriptionIdentifiers);
     }
 
     /**
@@ -66,6 +71,7 @@ public final class Message {
         builder.correlationData = correlationData;
         builder.messageExpiryIntervalSeconds = messageExpiryIntervalSeconds;
         builder.userProperties.addAll(userProperties);
+        builder.subscriptionIdentifiers.addAll(subscriptionIdentifiers);
         return builder;
     }
 
@@ -136,6 +142,14 @@ public final class Message {
         return userProperties;
     }
 
+    /**
+     * Returns the identifiers of the subscriptions that matched, on a delivered message; empty on a
+     * message being published, where the broker ignores them.
+     */
+    public List<Integer> subscriptionIdentifiers() {
+        return subscriptionIdentifiers;
+    }
+
     @Override
     public String toString() {
         return "Message{topic='" + topic + "', qos=" + qos.value() + ", retain=" + retain
@@ -155,6 +169,7 @@ public final class Message {
         private ByteBuffer correlationData;
         private long messageExpiryIntervalSeconds = -1;
         private final List<UserProperty> userProperties = new ArrayList<>();
+        private final List<Integer> subscriptionIdentifiers = new ArrayList<>();
 
         private Builder(String topic) {
             Objects.requireNonNull(topic, "topic");
@@ -245,6 +260,23 @@ public final class Message {
         public Builder userProperties(List<UserProperty> properties) {
             userProperties.clear();
             userProperties.addAll(properties);
+            return this;
+        }
+
+        /**
+         * Replaces the subscription identifiers; the broker sets them on delivered messages.
+         *
+         * @throws IllegalArgumentException if an identifier is outside 1 to {@value #MAX_SUBSCRIPTION_IDENTIFIER}
+         */
+        public Builder subscriptionIdentifiers(List<Integer> identifiers) {
+            for (Integer identifier : identifiers) {
+                if (identifier == null || identifier < 1 || identifier > MAX_SUBSCRIPTION_IDENTIFIER) {
+                    throw new IllegalArgumentException("invalid subscription identifier " + identifier
+                            + ": expected 1 to " + MAX_SUBSCRIPTION_IDENTIFIER);
+                }
+            }
+            subscriptionIdentifiers.clear();
+            subscriptionIdentifiers.addAll(identifiers);
             return this;
         }
 

@@ -33,6 +33,10 @@ public final class SubscriptionOptions {
     private final CircuitBreakerPolicy circuitBreaker;
     private final int queueCapacity;
     private final int maxConcurrency;
+    private final boolean noLocal;
+    private final boolean retainAsPublished;
+    private final RetainHandling retainHandling;
+    private final int subscriptionIdentifier;
 
     private SubscriptionOptions(Builder builder) {
         this.maxQos = builder.maxQos;
@@ -41,6 +45,10 @@ public final class SubscriptionOptions {
         this.circuitBreaker = builder.circuitBreaker;
         this.queueCapacity = builder.queueCapacity;
         this.maxConcurrency = builder.maxConcurrency;
+        this.noLocal = builder.noLocal;
+        this.retainAsPublished = builder.retainAsPublished;
+        this.retainHandling = builder.retainHandling;
+        this.subscriptionIdentifier = builder.subscriptionIdentifier;
     }
 
     /**
@@ -66,6 +74,10 @@ public final class SubscriptionOptions {
         builder.circuitBreaker = circuitBreaker;
         builder.queueCapacity = queueCapacity;
         builder.maxConcurrency = maxConcurrency;
+        builder.noLocal = noLocal;
+        builder.retainAsPublished = retainAsPublished;
+        builder.retainHandling = retainHandling;
+        builder.subscriptionIdentifier = subscriptionIdentifier;
         return builder;
     }
 
@@ -103,11 +115,39 @@ public final class SubscriptionOptions {
         return maxConcurrency;
     }
 
+    /**
+     * Returns true if messages published through this broker's in-process API are not delivered to
+     * this subscription (MQTT 5.0 No Local, with the application as the client).
+     */
+    public boolean noLocal() {
+        return noLocal;
+    }
+
+    /** Returns true if live messages keep the publisher's retain flag (MQTT 5.0 Retain As Published). */
+    public boolean retainAsPublished() {
+        return retainAsPublished;
+    }
+
+    /** Returns when retained messages are delivered on subscribe (MQTT 5.0 Retain Handling). */
+    public RetainHandling retainHandling() {
+        return retainHandling;
+    }
+
+    /**
+     * Returns the subscription identifier reported in {@link Message#subscriptionIdentifiers()} of
+     * each delivered message, or 0 for none.
+     */
+    public int subscriptionIdentifier() {
+        return subscriptionIdentifier;
+    }
+
     @Override
     public String toString() {
         return "SubscriptionOptions{maxQos=" + maxQos + ", executor=" + (executor == null ? "shared" : executor)
                 + ", retryPolicy=" + retryPolicy + ", circuitBreaker=" + circuitBreaker
-                + ", queueCapacity=" + queueCapacity + ", maxConcurrency=" + maxConcurrency + '}';
+                + ", queueCapacity=" + queueCapacity + ", maxConcurrency=" + maxConcurrency
+                + ", noLocal=" + noLocal + ", retainAsPublished=" + retainAsPublished
+                + ", retainHandling=" + retainHandling + ", subscriptionIdentifier=" + subscriptionIdentifier + '}';
     }
 
     /**
@@ -122,8 +162,44 @@ public final class SubscriptionOptions {
         private CircuitBreakerPolicy circuitBreaker = CircuitBreakerPolicy.disabled();
         private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
         private int maxConcurrency = 1;
+        private boolean noLocal;
+        private boolean retainAsPublished;
+        private RetainHandling retainHandling = RetainHandling.SEND_ON_SUBSCRIBE;
+        private int subscriptionIdentifier;
 
         private Builder() {
+        }
+
+        /** Sets whether messages published in-process skip this subscription. Default: false. */
+        public Builder noLocal(boolean noLocal) {
+            this.noLocal = noLocal;
+            return this;
+        }
+
+        /** Sets whether live messages keep the publisher's retain flag. Default: false. */
+        public Builder retainAsPublished(boolean retainAsPublished) {
+            this.retainAsPublished = retainAsPublished;
+            return this;
+        }
+
+        /** Sets when retained messages are delivered on subscribe. Default: on every subscribe. */
+        public Builder retainHandling(RetainHandling retainHandling) {
+            this.retainHandling = Objects.requireNonNull(retainHandling, "retainHandling");
+            return this;
+        }
+
+        /**
+         * Sets the subscription identifier, 1 to 268,435,455, or 0 for none. Default: 0.
+         *
+         * @throws IllegalArgumentException if {@code identifier} is outside 0 to 268,435,455
+         */
+        public Builder subscriptionIdentifier(int identifier) {
+            if (identifier < 0 || identifier > Message.MAX_SUBSCRIPTION_IDENTIFIER) {
+                throw new IllegalArgumentException("invalid subscriptionIdentifier " + identifier
+                        + ": expected 1 to " + Message.MAX_SUBSCRIPTION_IDENTIFIER + ", or 0 for none");
+            }
+            this.subscriptionIdentifier = identifier;
+            return this;
         }
 
         /** Sets the granted QoS. Default: {@link Qos#EXACTLY_ONCE}. */

@@ -14,6 +14,7 @@ import io.petrel.api.CircuitState;
 import io.petrel.api.DeadLetters;
 import io.petrel.api.Message;
 import io.petrel.api.MessageHandler;
+import io.petrel.api.Qos;
 import io.petrel.api.Subscription;
 import io.petrel.api.SubscriptionOptions;
 import io.petrel.api.SubscriptionStatus;
@@ -295,6 +296,11 @@ public final class PetrelBroker implements Broker {
         if (problem != null) {
             throw new IllegalArgumentException("invalid topic filter '" + filter + "': " + problem);
         }
+        if (options.noLocal() && ShareName.isShared(filter)) {
+            // [MQTT-3.8.3-4]: No Local is not allowed on a shared subscription.
+            throw new IllegalArgumentException("invalid options for '" + filter
+                    + "': noLocal is not allowed on a shared subscription");
+        }
         if (state != State.RUNNING) {
             throw notRunning();
         }
@@ -305,13 +311,18 @@ public final class PetrelBroker implements Broker {
         localSubscriptions.add(subscription);
         if (ShareName.isShared(subscribed)) {
             ShareName name = ShareName.parse(subscribed);
-            shared.join(name, subscription, Grant.of(name.filter(), admitted.qos()));
+            shared.join(name, subscription, grantOf(name.filter(), admitted.qos(), options));
             return subscription;
         }
-        Grant grant = Grant.of(subscribed, admitted.qos());
+        Grant grant = grantOf(subscribed, admitted.qos(), options);
         trie.put(subscribed, subscription, grant);
         router.deliverRetained(subscription, grant, true);
         return subscription;
+    }
+
+    private static Grant grantOf(String filter, Qos qos, SubscriptionOptions options) {
+        return new Grant(filter, qos, options.noLocal(), options.retainAsPublished(), options.retainHandling(),
+                options.subscriptionIdentifier());
     }
 
     /** Returns why {@code filter} cannot be subscribed to, or null if it can; {@code $share/} filters included. */

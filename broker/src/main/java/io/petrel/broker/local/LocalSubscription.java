@@ -171,7 +171,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
             return;
         }
         if (routed.retain()) {
-            queue.offerBeyondCapacity(new Delivery(messageFor(publish.message(), routed.qos(), true)));
+            queue.offerBeyondCapacity(new Delivery(messageFor(publish.message(), routed)));
             signal();
             return;
         }
@@ -184,8 +184,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
             return SETTLED;
         }
         Qos qos = routed.qos();
-        boolean retainFlag = routed.retain();
-        Delivery delivery = new Delivery(messageFor(publish.message(), qos, retainFlag));
+        Delivery delivery = new Delivery(messageFor(publish.message(), routed));
         if (queue.offer(delivery)) {
             signal();
             return SETTLED;
@@ -204,11 +203,21 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
         return queued;
     }
 
-    private static Message messageFor(Message message, Qos qos, boolean retainFlag) {
-        if (message.qos() != qos || message.retain() != retainFlag) {
-            return message.toBuilder().qos(qos).retain(retainFlag).build();
+    /** Returns the message as this subscription receives it: delivered QoS, retain flag, identifiers. */
+    private static Message messageFor(Message message, io.petrel.broker.routing.Delivery routed) {
+        int[] ids = routed.subscriptionIds();
+        boolean sameIds = ids.length == message.subscriptionIdentifiers().size();
+        for (int i = 0; sameIds && i < ids.length; i++) {
+            sameIds = ids[i] == message.subscriptionIdentifiers().get(i);
         }
-        return message;
+        if (message.qos() == routed.qos() && message.retain() == routed.retain() && sameIds) {
+            return message;
+        }
+        List<Integer> identifiers = new ArrayList<>(ids.length);
+        for (int id : ids) {
+            identifiers.add(id);
+        }
+        return message.toBuilder().qos(routed.qos()).retain(routed.retain()).subscriptionIdentifiers(identifiers).build();
     }
 
     private CompletableFuture<Void> deadLetterWhileOpen(Delivery delivery) {
