@@ -36,6 +36,7 @@ final class MessagingRun {
     private final Subscriber[] subscribers;
     private final String[] filters;
     private final List<ClientConnection> connections = new ArrayList<>();
+    private final LatencyRecorders latencyRecorders = new LatencyRecorders();
 
     /** The end of a phase. */
     enum Outcome { COMPLETE, STALLED, TIMED_OUT }
@@ -125,8 +126,10 @@ final class MessagingRun {
                 i -> "load-" + runId + "-sub-" + i, i -> subscribers[i], deadline);
         collect(subscriberConnections, "subscriber");
         for (int i = 0; i < subscribers.length; i++) {
+            ClientConnection connection = subscriberConnections.opened().get(i);
+            subscribers[i].attach(connection, latencyRecorders);
             try {
-                subscriberConnections.opened().get(i).subscribe(filters[i], options.qos())
+                connection.subscribe(filters[i], options.qos())
                         .get(options.connectTimeoutMillis(), TimeUnit.MILLISECONDS);
             } catch (ExecutionException | TimeoutException e) {
                 throw new IOException("subscription of subscriber " + i + " to '" + filters[i] + "' failed", e);
@@ -239,7 +242,7 @@ final class MessagingRun {
     private LoadReport report(Outcome outcome, long startNanos, long endNanos, long expected, long brokerCpuBefore,
                               long brokerCpuAfter, long driverCpuBefore, long driverCpuAfter)
             throws InterruptedException {
-        Histogram latency = new Histogram(Subscriber.MAX_LATENCY_MICROS, 3);
+        Histogram latency = latencyRecorders.merged();
         long delivered = 0;
         long lost = 0;
         long duplicates = 0;
@@ -252,7 +255,6 @@ final class MessagingRun {
             duplicates += snapshot.duplicates();
             reordered += snapshot.reordered();
             unexpected += snapshot.unexpected();
-            latency.add(snapshot.latencyMicros());
         }
         long sent = 0;
         long acknowledged = 0;

@@ -2,26 +2,22 @@ package io.petrel.benchmarks.load;
 
 import io.netty.buffer.ByteBuf;
 import java.util.BitSet;
-import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
 /**
  * Checks the messages one subscriber connection receives: per publisher it records which sequence
  * numbers arrived, to count duplicates, reordering and (at the end) losses, and it records the
- * end-to-end latency of measured messages in microseconds.
+ * end-to-end latency of measured messages in microseconds into the histogram of its event loop.
  *
- * <p>Threads: {@link #publishReceived} runs on the connection's event loop, which owns the counters
- * and the histogram; read them with {@link #snapshot} on that loop, or after it ended. The main thread
- * may read {@link #measuredDeliveries} and {@link #lastMeasuredNanos} at any time.
+ * <p>Threads: {@link #publishReceived} runs on the connection's event loop, which owns the counters;
+ * read them with {@link #snapshot} on that loop. The main thread calls {@link #attach} before
+ * subscribing and may read {@link #measuredDeliveries} and {@link #lastMeasuredNanos} at any time.
  */
 final class Subscriber implements ConnectionListener {
 
-    /** Latencies above this are recorded as this value. */
-    static final long MAX_LATENCY_MICROS = TimeUnit.MINUTES.toMicros(10);
-
     private final Publisher[] publishers;
     private final Stream[] streams;
-    private final Histogram latencyMicros = new Histogram(MAX_LATENCY_MICROS, 3);
+    private Histogram latencyMicros;
     private volatile long measuredDeliveries;
     private volatile long lastMeasuredNanos;
     private long duplicates;
@@ -38,6 +34,14 @@ final class Subscriber implements ConnectionListener {
         for (int source : sources) {
             streams[source] = new Stream();
         }
+    }
+
+    /**
+     * Binds the subscriber to the latency histogram of its connection's event loop; call it before
+     * subscribing, so that the subscribe write orders it before the first message.
+     */
+    void attach(ClientConnection connection, LatencyRecorders recorders) {
+        latencyMicros = recorders.forLoop(connection.channel().eventLoop());
     }
 
     @Override
@@ -66,7 +70,7 @@ final class Subscriber implements ConnectionListener {
         }
         if (Payloads.measured(payload)) {
             long micros = Math.max(0, (receivedAtNanos - Payloads.sentAtNanos(payload)) / 1000);
-            latencyMicros.recordValue(Math.min(micros, MAX_LATENCY_MICROS));
+            latencyMicros.recordValue(Math.min(micros, LatencyRecorders.MAX_LATENCY_MICROS));
             measuredDeliveries = measuredDeliveries + 1; // single writer: the event loop
             lastMeasuredNanos = receivedAtNanos;
         }
@@ -92,12 +96,11 @@ final class Subscriber implements ConnectionListener {
                 lost += publishers[publisherId].sent() - stream.seen.cardinality();
             }
         }
-        return new Snapshot(measuredDeliveries, lost, duplicates, reordered, unexpected, latencyMicros.copy());
+        return new Snapshot(measuredDeliveries, lost, duplicates, reordered, unexpected);
     }
 
     /** Counters of one subscriber at one moment. */
-    record Snapshot(long measuredDeliveries, long lost, long duplicates, long reordered, long unexpected,
-                    Histogram latencyMicros) {
+    record Snapshot(long measuredDeliveries, long lost, long duplicates, long reordered, long unexpected) {
     }
 
     /** The sequence numbers received from one publisher. */
