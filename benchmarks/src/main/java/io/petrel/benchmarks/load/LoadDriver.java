@@ -153,6 +153,22 @@ public final class LoadDriver implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        try {
+            run().print(System.out);
+            return 0;
+        } catch (IOException e) {
+            System.err.println("load run failed: " + e.getMessage() + (e.getCause() != null ? ": " + e.getCause() : ""));
+            return 1;
+        }
+    }
+
+    /**
+     * Runs the scenario the parsed options describe and returns its report.
+     *
+     * @throws IOException        if connecting or subscribing fails
+     * @throws ParameterException if an option is invalid
+     */
+    LoadReport run() throws IOException, InterruptedException {
         LoadOptions options = validate();
         PrintStream log = System.err;
         Thread halt = startHaltTimer(options.maxSeconds());
@@ -174,14 +190,9 @@ public final class LoadDriver implements Callable<Integer> {
             String runId = Integer.toString(new Random().nextInt(1 << 30), 36);
             log.printf("driving %s against %s with %d %s threads%n", options.scenario().optionValue(),
                     options.broker(), ioThreads, epoll ? "epoll" : "NIO");
-            LoadReport report = options.scenario() == Scenario.IDLE
+            return options.scenario() == Scenario.IDLE
                     ? new IdleRun(options, connector, deadline, procStats, log, runId).run()
                     : new MessagingRun(options, connector, deadline, procStats, log, runId).run();
-            report.print(System.out);
-            return 0;
-        } catch (IOException e) {
-            log.println("load run failed: " + e.getMessage() + (e.getCause() != null ? ": " + e.getCause() : ""));
-            return 1;
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
             halt.interrupt();

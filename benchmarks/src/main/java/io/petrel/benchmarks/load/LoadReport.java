@@ -30,6 +30,18 @@ final class LoadReport {
         return this;
     }
 
+    /**
+     * Returns the value of {@code key} as printed, or {@code null} if the report has no such key.
+     */
+    String value(String key) {
+        for (Row row : rows) {
+            if (row.key.equals(key)) {
+                return row.value;
+            }
+        }
+        return null;
+    }
+
     /** Prints the {@code RESULT} line and then the table. */
     void print(PrintStream out) {
         StringBuilder line = new StringBuilder("RESULT");
