@@ -329,9 +329,9 @@ public final class BrokerConfig {
             return this;
         }
 
-        /** Sets the per-session queue bound for QoS 1 and 2 messages, 0 to 10,000,000. */
+        /** Sets the per-session queue bound, 1 to 10,000,000 messages. */
         public Builder maxQueuedMessages(int messages) {
-            this.maxQueuedMessages = checkRange(MAX_QUEUED_MESSAGES, messages, 0, 10_000_000);
+            this.maxQueuedMessages = checkRange(MAX_QUEUED_MESSAGES, messages, 1, 10_000_000);
             return this;
         }
 

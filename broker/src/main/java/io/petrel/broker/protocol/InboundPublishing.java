@@ -123,15 +123,15 @@ final class InboundPublishing {
     }
 
     private static void rejectPayload(MqttConnectionHandler connection, int qos, int packetId) {
+        if (qos == 0) {
+            // QoS 0 has no acknowledgement to carry the reason code, so the connection is closed.
+            connection.reject(ProtocolViolation.PAYLOAD_FORMAT_INVALID, "payload marked as UTF-8 is not valid UTF-8");
+            return;
+        }
         connection.context().metrics().protocolViolation(ProtocolViolation.PAYLOAD_FORMAT_INVALID);
         ChannelHandlerContext ctx = connection.channelContext();
         byte code = (byte) ProtocolViolation.PAYLOAD_FORMAT_INVALID.reasonCode();
-        switch (qos) {
-            case 0 -> connection.reject(ProtocolViolation.PAYLOAD_FORMAT_INVALID,
-                    "payload marked as UTF-8 is not valid UTF-8");
-            case 1 -> ctx.write(Packets.pubAck(packetId, code), ctx.voidPromise());
-            default -> ctx.write(Packets.pubRec(packetId, code), ctx.voidPromise());
-        }
+        ctx.write(qos == 1 ? Packets.pubAck(packetId, code) : Packets.pubRec(packetId, code), ctx.voidPromise());
     }
 
     private static int route(MqttConnectionHandler connection, MqttPublishMessage publish, String topic) {

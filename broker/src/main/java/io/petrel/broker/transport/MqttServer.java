@@ -16,7 +16,6 @@ import io.petrel.broker.protocol.ProtocolContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -71,7 +70,7 @@ public final class MqttServer implements AutoCloseable {
         ChannelFuture bound = bootstrap.bind(config.host(), config.port()).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             Throwable cause = bound.cause();
-            if (cause instanceof BindException || String.valueOf(cause.getMessage()).contains("in use")) {
+            if (String.valueOf(cause.getMessage()).contains("in use")) {
                 throw new BrokerException("cannot listen on " + address + ": the address is already in use; set "
                         + BrokerConfig.LISTENER_PORT + " to a free port", cause);
             }
