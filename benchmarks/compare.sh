@@ -157,12 +157,11 @@ start_mosquitto() {
 start_petrel() {
   PETREL_PORT=$(free_port)
   if [[ -x "$DISTRIBUTION" ]]; then
-    # NOTE: assumes the distribution reads PETREL_<KEY> environment overrides of conf/petrel.conf
-    # keys; this path has not run yet because the distribution is not built on this branch.
+    # The distribution reads PETREL_<KEY> environment variables as overrides of conf/petrel.conf.
     PETREL_LISTENER_HOST=127.0.0.1 PETREL_LISTENER_PORT="$PETREL_PORT" \
       PETREL_SESSION_MAX_QUEUED_MESSAGES="$MAX_QUEUED" PETREL_SESSION_MAX_INFLIGHT_MESSAGES="$MAX_INFLIGHT" \
       "$DISTRIBUTION" >> "$WORK/petrel.log" 2>&1 &
-    PETREL_START="broker/target/petrel/bin/petrel"
+    PETREL_START="PETREL_LISTENER_HOST=127.0.0.1 PETREL_LISTENER_PORT=PORT PETREL_SESSION_MAX_QUEUED_MESSAGES=$MAX_QUEUED PETREL_SESSION_MAX_INFLIGHT_MESSAGES=$MAX_INFLIGHT broker/target/petrel/bin/petrel"
   else
     java -cp "$JAR" io.petrel.benchmarks.load.PetrelLauncher --host 127.0.0.1 --port "$PETREL_PORT" \
       --max-inflight "$MAX_INFLIGHT" --max-queued "$MAX_QUEUED" >> "$WORK/petrel.log" 2>&1 &
@@ -272,7 +271,9 @@ END_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 # --- Report --------------------------------------------------------------------------------------
 JAVA_VERSION=$(java -version 2>&1 | head -1)
 MOSQUITTO_VERSION=$("$MOSQUITTO" -h 2>&1 | head -1 || true)
-PETREL_VERSION="$(sed -n 's:.*(Petrel \(.*\))$:\1:p' "$WORK/petrel.log" | head -1) at commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+# The distribution logs "Petrel VERSION listening for MQTT"; PetrelLauncher prints "(Petrel VERSION)".
+PETREL_VERSION="$(sed -n -e 's/.*Petrel \([^ ]*\) listening for MQTT.*/\1/p' -e 's/.*(Petrel \(.*\))$/\1/p' \
+  "$WORK/petrel.log" | head -1) at commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 CPU_MODEL=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 MEMORY_GIB=$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
 MODE="full run, $ROUNDS rounds"
