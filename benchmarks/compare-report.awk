@@ -1,0 +1,106 @@
+# Turns the results that compare.sh collects into Markdown tables. Each input line is
+# "round=R case=NAME broker=B key=value ...", the driver's RESULT fields after the first three.
+# Figures are averaged over the rounds, ignoring "na" (not measured); lost, duplicated and reordered
+# counts are summed.
+
+function mean(key) {
+  return (key in count && count[key] > 0) ? sum[key] / count[key] : "";
+}
+
+function fmt(value, decimals) {
+  if (value == "") {
+    return "n/a";
+  }
+  return sprintf("%." decimals "f", value);
+}
+
+function ratio(petrel, mosquitto) {
+  if (petrel == "" || mosquitto == "" || mosquitto == 0) {
+    return "n/a";
+  }
+  return sprintf("%.2f", petrel / mosquitto);
+}
+
+{
+  delete field;
+  for (i = 1; i <= NF; i++) {
+    split($i, pair, "=");
+    field[pair[1]] = substr($i, length(pair[1]) + 2);
+  }
+  name = field["case"];
+  broker = field["broker"];
+  if (!(name in seen)) {
+    seen[name] = 1;
+    order[++cases] = name;
+  }
+  id = name SUBSEP broker;
+  if (!(id in outcome)) {
+    outcome[id] = field["outcome"];
+  } else if (index(outcome[id], field["outcome"]) == 0) {
+    outcome[id] = outcome[id] "," field["outcome"];
+  }
+  for (key in field) {
+    if (key ~ /^(round|case|broker|label|scenario|outcome)$/ || field[key] == "na" || field[key] !~ /^-?[0-9.]+$/) {
+      continue;
+    }
+    if (key ~ /^(lost|duplicated|reordered|unexpected|unacked|failed)$/) {
+      total[id SUBSEP key] += field[key];
+    }
+    sum[id SUBSEP key] += field[key];
+    count[id SUBSEP key]++;
+  }
+}
+
+END {
+  print "| case | throughput | broker CPU per delivery | p99 latency | p99.9 latency |";
+  print "| --- | ---: | ---: | ---: | ---: |";
+  for (c = 1; c <= cases; c++) {
+    name = order[c];
+    if (name == "idle") {
+      continue;
+    }
+    p = name SUBSEP "petrel";
+    m = name SUBSEP "mosquitto";
+    printf "| %s | %s | %s | %s | %s |\n", name,
+        ratio(mean(p SUBSEP "throughput_per_s"), mean(m SUBSEP "throughput_per_s")),
+        ratio(mean(p SUBSEP "broker_cpu_us_per_msg"), mean(m SUBSEP "broker_cpu_us_per_msg")),
+        ratio(mean(p SUBSEP "p99_us"), mean(m SUBSEP "p99_us")),
+        ratio(mean(p SUBSEP "p999_us"), mean(m SUBSEP "p999_us"));
+  }
+  print "";
+  print "Raw figures (deliveries per second, broker CPU microseconds per delivery, latency in microseconds; lost, duplicated and reordered summed over all rounds and phases):";
+  print "";
+  print "| case | broker | deliveries/s | CPU us/delivery | p50 | p99 | p99.9 | max | lost | duplicated | reordered | outcome |";
+  print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |";
+  for (c = 1; c <= cases; c++) {
+    name = order[c];
+    if (name == "idle") {
+      continue;
+    }
+    for (b = 1; b <= 2; b++) {
+      broker = b == 1 ? "petrel" : "mosquitto";
+      id = name SUBSEP broker;
+      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %d | %d | %d | %s |\n", name, broker,
+          fmt(mean(id SUBSEP "throughput_per_s"), 0), fmt(mean(id SUBSEP "broker_cpu_us_per_msg"), 2),
+          fmt(mean(id SUBSEP "p50_us"), 0), fmt(mean(id SUBSEP "p99_us"), 0), fmt(mean(id SUBSEP "p999_us"), 0),
+          fmt(mean(id SUBSEP "max_us"), 0), total[id SUBSEP "lost"], total[id SUBSEP "duplicated"],
+          total[id SUBSEP "reordered"], outcome[id];
+    }
+  }
+  if (("idle" SUBSEP "petrel") in outcome || ("idle" SUBSEP "mosquitto") in outcome) {
+    print "";
+    print "Idle connections (fresh broker each round; RSS growth divided by the accepted connections):";
+    print "";
+    print "| broker | requested | accepted | open after hold | RSS per connection (bytes) | connections/s | CPU us per connect | outcome |";
+    print "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |";
+    for (b = 1; b <= 2; b++) {
+      broker = b == 1 ? "petrel" : "mosquitto";
+      id = "idle" SUBSEP broker;
+      printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", broker,
+          fmt(mean(id SUBSEP "connections"), 0), fmt(mean(id SUBSEP "accepted"), 0),
+          fmt(mean(id SUBSEP "open_after_hold"), 0), fmt(mean(id SUBSEP "broker_rss_bytes_per_conn"), 0),
+          fmt(mean(id SUBSEP "connect_rate_per_s"), 0), fmt(mean(id SUBSEP "broker_cpu_us_per_conn"), 1),
+          outcome[id];
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package io.petrel.benchmarks.load;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
+
+/**
+ * Opens client connections to one broker address a batch at a time: each batch is started at once,
+ * and the next starts when every connection of the batch is accepted or failed. Closes them again.
+ * Used by the main thread only.
+ */
+final class Connector {
+
+    private static final long CLOSE_TIMEOUT_MILLIS = 10_000;
+
+    private final Bootstrap bootstrap;
+    private final InetSocketAddress address;
+    private final int keepAliveSeconds;
+    private final int timeoutMillis;
+    private final int batchSize;
+
+    Connector(Bootstrap bootstrap, InetSocketAddress address, int keepAliveSeconds, int timeoutMillis, int batchSize) {
+        this.bootstrap = bootstrap;
+        this.address = address;
+        this.keepAliveSeconds = keepAliveSeconds;
+        this.timeoutMillis = timeoutMillis;
+        this.batchSize = batchSize;
+    }
+
+    /** The connections that were accepted, how many failed and the first failure. */
+    record Result(List<ClientConnection> opened, int failed, Throwable firstFailure, boolean timedOut) {
+    }
+
+    /**
+     * Opens {@code count} connections, the i-th with client id {@code clientIds.apply(i)} and listener
+     * {@code listeners.apply(i)}; {@code opened} keeps their order and contains {@code null} for
+     * a failed one. Stops early when the deadline passes.
+     */
+    Result open(int count, IntFunction<String> clientIds, IntFunction<ConnectionListener> listeners, Deadline deadline)
+            throws InterruptedException {
+        List<ClientConnection> opened = new ArrayList<>(count);
+        int failed = 0;
+        Throwable firstFailure = null;
+        for (int start = 0; start < count; start += batchSize) {
+            if (deadline.passed()) {
+                return new Result(opened, failed, firstFailure, true);
+            }
+            int end = Math.min(count, start + batchSize);
+            List<CompletableFuture<ClientConnection>> batch = new ArrayList<>(end - start);
+            for (int i = start; i < end; i++) {
+                batch.add(ClientConnection.open(bootstrap, address, clientIds.apply(i), keepAliveSeconds,
+                        listeners.apply(i), timeoutMillis));
+            }
+            for (CompletableFuture<ClientConnection> future : batch) {
+                try {
+                    // Each connection fails by itself after timeoutMillis; the extra second covers scheduling.
+                    opened.add(future.get(timeoutMillis + 1_000L, TimeUnit.MILLISECONDS));
+                } catch (ExecutionException | TimeoutException e) {
+                    opened.add(null);
+                    failed++;
+                    if (firstFailure == null) {
+                        firstFailure = e instanceof ExecutionException ? e.getCause() : e;
+                    }
+                }
+            }
+        }
+        return new Result(opened, failed, firstFailure, false);
+    }
+
+    /** Sends DISCONNECT on every open connection, closes them and waits up to ten seconds in all. */
+    static void closeAll(List<ClientConnection> connections) throws InterruptedException {
+        List<ChannelFuture> closing = new ArrayList<>(connections.size());
+        for (ClientConnection connection : connections) {
+            if (connection != null) {
+                closing.add(connection.close());
+            }
+        }
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_TIMEOUT_MILLIS);
+        for (ChannelFuture future : closing) {
+            long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
+            if (left <= 0 || !future.await(left)) {
+                return; // the event loop group shutdown closes what is left
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.petrel.benchmarks.load;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The idle-connections run: opens {@code --connections} connections with keepalive,
+ * {@code --connect-batch} at a time, keeps them open for {@code --hold-seconds}, counts how many are still
+ * open and measures the broker's resident memory per connection (the growth of VmRSS over the run,
+ * divided by the accepted connections). Closes every connection at the end.
+ *
+ * <p>Threads: used by the main thread only.
+ */
+final class IdleRun {
+
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    private final LoadOptions options;
+    private final Connector connector;
+    private final Deadline deadline;
+    private final ProcStats procStats;
+    private final PrintStream log;
+    private final String runId;
+
+    IdleRun(LoadOptions options, Connector connector, Deadline deadline, ProcStats procStats, PrintStream log,
+            String runId) {
+        this.options = options;
+        this.connector = connector;
+        this.deadline = deadline;
+        this.procStats = procStats;
+        this.log = log;
+        this.runId = runId;
+    }
+
+    /** Runs the scenario and returns its report. */
+    LoadReport run() throws InterruptedException {
+        long pid = options.brokerPid().orElse(-1);
+        long rssBefore = pid >= 0 ? procStats.rssBytes(pid) : -1;
+        long cpuBefore = pid >= 0 ? procStats.cpuMicros(pid) : -1;
+        long startNanos = System.nanoTime();
+        Connector.Result result = connector.open(options.connections(), i -> "load-" + runId + "-idle-" + i,
+                i -> ConnectionListener.IGNORE, deadline);
+        double connectSeconds = (System.nanoTime() - startNanos) / 1e9;
+        long cpuAfterConnect = pid >= 0 ? procStats.cpuMicros(pid) : -1;
+
+        List<ClientConnection> opened = result.opened();
+        int accepted = opened.size() - result.failed();
+        if (result.firstFailure() != null) {
+            log.printf("%d connections failed; first failure: %s%n", result.failed(), result.firstFailure());
+        }
+
+        log.printf("opened %d of %d connections in %.1f s; holding them for %d s%n", accepted,
+                options.connections(), connectSeconds, options.holdSeconds());
+        long holdEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.holdSeconds());
+        while (System.nanoTime() - holdEnd < 0 && !deadline.passed()) {
+            LockSupport.parkNanos(POLL_NANOS);
+        }
+        int stillOpen = 0;
+        for (ClientConnection connection : opened) {
+            if (connection != null && connection.isOpen()) {
+                stillOpen++;
+            }
+        }
+        long rssAfter = pid >= 0 ? procStats.rssBytes(pid) : -1;
+        Connector.closeAll(opened);
+
+        String outcome = result.timedOut() || deadline.passed() ? "timed_out" : "complete";
+        return new LoadReport()
+                .add("label", "label", options.label())
+                .add("scenario", "scenario", options.scenario().optionValue())
+                .add("outcome", "outcome", outcome)
+                .add("connections", "connections requested", options.connections())
+                .add("connect_batch", "connecting at a time", options.connectBatch())
+                .add("accepted", "connections accepted", accepted)
+                .add("failed", "connections failed", result.failed())
+                .add("open_after_hold", "open after the hold", stillOpen)
+                .add("connect_seconds", "time to open all (s)", connectSeconds, 3)
+                .add("connect_rate_per_s", "connections per second", accepted / connectSeconds, 0)
+                .add("broker_rss_before_bytes", "broker RSS before (bytes)", pid >= 0 ? rssBefore : LoadReport.NOT_MEASURED)
+                .add("broker_rss_after_bytes", "broker RSS after (bytes)", pid >= 0 ? rssAfter : LoadReport.NOT_MEASURED)
+                .add("broker_rss_bytes_per_conn", "broker RSS per connection (bytes)",
+                        pid >= 0 && accepted > 0 ? (double) (rssAfter - rssBefore) / accepted : Double.NaN, 0)
+                .add("broker_cpu_us_per_conn", "broker CPU per connect (us)",
+                        pid >= 0 && accepted > 0 ? (double) (cpuAfterConnect - cpuBefore) / accepted : Double.NaN, 1);
+    }
+}

@@ -1,0 +1,273 @@
+package io.petrel.benchmarks.load;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.petrel.benchmarks.load.LoadOptions.Scenario;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.util.OptionalLong;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * Command-line load driver for any MQTT 3.1.1 broker: fan-in, fan-out, point-to-point and idle
+ * connections, at QoS 0 or 1, at full speed or a fixed rate. It connects only to {@code --host} and
+ * {@code --port}, and every run ends by itself after its messages or {@code --max-seconds}, closing its
+ * connections. Each run prints one {@code RESULT key=value ...} line and a table on standard output,
+ * and progress on standard error.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar io.petrel.benchmarks.load.LoadDriver --help
+ * java -cp benchmarks/target/benchmarks.jar io.petrel.benchmarks.load.LoadDriver \
+ *     --port 1883 --scenario fan-in --clients 10 --qos 1 --messages 200000 --broker-pid 1234
+ * </pre>
+ */
+@Command(name = "petrel-load", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Drives MQTT 3.1.1 load against one broker and reports deliveries, losses, duplicates, "
+                + "reordering, throughput, end-to-end latency and, with --broker-pid, the broker's CPU time per "
+                + "delivery and resident memory per connection (read from /proc).")
+public final class LoadDriver implements Callable<Integer> {
+
+    private static final int MAX_CLIENTS = 10_000;
+    private static final int MAX_CONNECTIONS = 10_000;
+    private static final int MAX_PAYLOAD_BYTES = 1_048_576;
+    private static final long MAX_MESSAGES = 1_000_000_000L;
+    /** Time after --max-seconds at which the process halts even if closing connections hangs. */
+    private static final long HALT_GRACE_SECONDS = 30;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Broker host (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "1883", description = "Broker port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--scenario", defaultValue = "fan-in",
+            description = "fan-in (N publishers, 1 wildcard subscriber), fan-out (1 publisher, N subscribers), "
+                    + "p2p (N publisher and subscriber pairs) or idle (M connections, no traffic) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String scenario;
+
+    @Option(names = "--clients", defaultValue = "10",
+            description = "N: publishers in fan-in, subscribers in fan-out, pairs in p2p (default: ${DEFAULT-VALUE}).")
+    int clients;
+
+    @Option(names = "--qos", defaultValue = "0", description = "QoS of publishes and subscriptions, 0 or 1 "
+            + "(default: ${DEFAULT-VALUE}).")
+    int qos;
+
+    @Option(names = "--payload-bytes", defaultValue = "64",
+            description = "Payload size in bytes, at least 25 (default: ${DEFAULT-VALUE}).")
+    int payloadBytes;
+
+    @Option(names = "--messages", defaultValue = "100000",
+            description = "Measured messages published in total over all publishers (default: ${DEFAULT-VALUE}).")
+    long messages;
+
+    @Option(names = "--warmup-messages", defaultValue = "10000",
+            description = "Messages published and delivered before measuring (default: ${DEFAULT-VALUE}).")
+    long warmupMessages;
+
+    @Option(names = "--rate", defaultValue = "0",
+            description = "Messages published per second over all publishers; 0 sends as fast as --window allows "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--window", defaultValue = "1000",
+            description = "Messages per publisher sent but not yet delivered before the publisher pauses; "
+                    + "0 for no limit (default: ${DEFAULT-VALUE}).")
+    long window;
+
+    @Option(names = "--max-inflight", defaultValue = "100",
+            description = "QoS 1 publishes per publisher awaiting PUBACK, 1 to 65535 (default: ${DEFAULT-VALUE}).")
+    int maxInflight;
+
+    @Option(names = "--connections", defaultValue = "1000",
+            description = "M: connections opened by the idle scenario, at most 10000 (default: ${DEFAULT-VALUE}).")
+    int connections;
+
+    @Option(names = "--connect-batch", defaultValue = "200",
+            description = "C: connections opened at a time (default: ${DEFAULT-VALUE}).")
+    int connectBatch;
+
+    @Option(names = "--hold-seconds", defaultValue = "5",
+            description = "Seconds the idle scenario keeps its connections open (default: ${DEFAULT-VALUE}).")
+    int holdSeconds;
+
+    @Option(names = "--keepalive", defaultValue = "60",
+            description = "MQTT keepalive in seconds; PINGREQ goes out every three quarters of it, 0 disables it "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int keepAliveSeconds;
+
+    @Option(names = "--max-seconds", defaultValue = "60",
+            description = "Wall-time limit of the run in seconds; the run stops and reports when it passes "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int maxSeconds;
+
+    @Option(names = "--drain-seconds", defaultValue = "5",
+            description = "Seconds without any send or delivery after which a phase is declared stalled "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int drainSeconds;
+
+    @Option(names = "--connect-timeout-ms", defaultValue = "10000",
+            description = "Time for a TCP connect plus CONNACK, and for a SUBACK (default: ${DEFAULT-VALUE}).")
+    int connectTimeoutMillis;
+
+    @Option(names = "--threads", defaultValue = "0",
+            description = "Driver event-loop threads; 0 for one per processor (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--broker-pid",
+            description = "Process id of the broker, to read its CPU time and resident memory from /proc.")
+    Long brokerPid;
+
+    @Option(names = "--label", defaultValue = "-",
+            description = "Free text copied into the report, such as the broker name (default: ${DEFAULT-VALUE}).")
+    String label;
+
+    /**
+     * Runs the driver. Exit codes: 0 after a report, 1 when connecting or subscribing fails, 2 on
+     * invalid options, 3 when the run had to be halted {@value #HALT_GRACE_SECONDS} s after its limit.
+     */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new LoadDriver()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        try {
+            run().print(System.out);
+            return 0;
+        } catch (IOException e) {
+            System.err.println("load run failed: " + e.getMessage() + (e.getCause() != null ? ": " + e.getCause() : ""));
+            return 1;
+        }
+    }
+
+    /**
+     * Runs the scenario the parsed options describe and returns its report.
+     *
+     * @throws IOException        if connecting or subscribing fails
+     * @throws ParameterException if an option is invalid
+     */
+    LoadReport run() throws IOException, InterruptedException {
+        LoadOptions options = validate();
+        PrintStream log = System.err;
+        Thread halt = startHaltTimer(options.maxSeconds());
+        int ioThreads = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("load-io", true),
+                factory);
+        try {
+            Bootstrap bootstrap = new Bootstrap()
+                    .group(group)
+                    .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, options.connectTimeoutMillis());
+            Connector connector = new Connector(bootstrap, options.broker(), options.keepAliveSeconds(),
+                    options.connectTimeoutMillis(), options.connectBatch());
+            Deadline deadline = Deadline.inSeconds(options.maxSeconds());
+            ProcStats procStats = ProcStats.create();
+            String runId = Integer.toString(new Random().nextInt(1 << 30), 36);
+            log.printf("driving %s against %s with %d %s threads%n", options.scenario().optionValue(),
+                    options.broker(), ioThreads, epoll ? "epoll" : "NIO");
+            return options.scenario() == Scenario.IDLE
+                    ? new IdleRun(options, connector, deadline, procStats, log, runId).run()
+                    : new MessagingRun(options, connector, deadline, procStats, log, runId).run();
+        } finally {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+            halt.interrupt();
+        }
+    }
+
+    /** Checks every option and returns them as one value; a violation names the option and the range. */
+    private LoadOptions validate() {
+        Scenario parsedScenario;
+        try {
+            parsedScenario = Scenario.parse(scenario);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+
+        checkRange("--port", port, 1, 65_535);
+        checkRange("--clients", clients, 1, MAX_CLIENTS);
+        checkRange("--qos", qos, 0, 1);
+        checkRange("--payload-bytes", payloadBytes, Payloads.MIN_BYTES, MAX_PAYLOAD_BYTES);
+        checkRange("--messages", messages, 1, MAX_MESSAGES);
+        checkRange("--warmup-messages", warmupMessages, 0, MAX_MESSAGES);
+        checkRange("--window", window, 0, Integer.MAX_VALUE);
+        checkRange("--max-inflight", maxInflight, 1, 65_535);
+        checkRange("--connections", connections, 1, MAX_CONNECTIONS);
+        checkRange("--connect-batch", connectBatch, 1, MAX_CONNECTIONS);
+        checkRange("--hold-seconds", holdSeconds, 0, 3_600);
+        checkRange("--keepalive", keepAliveSeconds, 0, 65_535);
+        checkRange("--max-seconds", maxSeconds, 1, 86_400);
+        checkRange("--drain-seconds", drainSeconds, 1, 3_600);
+        checkRange("--connect-timeout-ms", connectTimeoutMillis, 100, 600_000);
+        checkRange("--threads", threads, 0, 256);
+
+        if (!(rate >= 0) || Double.isInfinite(rate)) {
+            throw new ParameterException(spec.commandLine(), "invalid --rate " + rate
+                    + ": expected 0 (as fast as possible) or a positive number of messages per second");
+        }
+        if (brokerPid != null && brokerPid <= 0) {
+            throw new ParameterException(spec.commandLine(), "invalid --broker-pid " + brokerPid
+                    + ": expected the process id of the running broker");
+        }
+
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            throw new ParameterException(spec.commandLine(), "invalid --host '" + host + "': the name does not resolve");
+        }
+        return new LoadOptions(address, parsedScenario, clients, qos, payloadBytes, messages, warmupMessages, rate, window, maxInflight,
+                connections, connectBatch, holdSeconds, keepAliveSeconds, maxSeconds, drainSeconds,
+                connectTimeoutMillis, threads, brokerPid == null ? OptionalLong.empty() : OptionalLong.of(brokerPid),
+                label);
+    }
+
+    private void checkRange(String option, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new ParameterException(spec.commandLine(), "invalid " + option + " " + value
+                    + ": expected an integer from " + min + " to " + max);
+        }
+    }
+
+    /**
+     * Starts a daemon thread that halts the process {@value #HALT_GRACE_SECONDS} s after the wall-time
+     * limit, in case closing connections or shutting down the event loops hangs; interrupt it to
+     * cancel.
+     */
+    private static Thread startHaltTimer(int maxSeconds) {
+        Thread timer = new Thread(() -> {
+            try {
+                TimeUnit.SECONDS.sleep(maxSeconds + HALT_GRACE_SECONDS);
+                System.err.println("load run did not end " + HALT_GRACE_SECONDS + " s after --max-seconds; halting");
+                Runtime.getRuntime().halt(3);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // cancelled: the run ended normally
+            }
+        }, "load-halt-timer");
+        timer.setDaemon(true);
+        timer.start();
+        return timer;
+    }
+}
