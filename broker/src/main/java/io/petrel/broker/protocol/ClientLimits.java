@@ -1,7 +1,7 @@
 package io.petrel.broker.protocol;
 
 /**
- * What an MQTT 5.0 client announced in its CONNECT properties about what it can receive.
+ * The receive limits an MQTT 5.0 client announced in its CONNECT properties.
  *
  * @param receiveMaximum             QoS 1 and 2 messages it accepts unacknowledged, 1 to 65,535
  * @param maxPacketSize              the largest packet it accepts, or {@link Long#MAX_VALUE}

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threads: used on the connection's event loop. The authenticator's stages may complete on any
  * thread; their results are handed back to the event loop. An authenticator that throws or does not
- * answer within the connect timeout fails the exchange.
+ * complete within the connect timeout fails the exchange.
  */
 final class EnhancedAuthentication {
 

@@ -62,7 +62,7 @@ final class SubscriptionHandling {
                     .getProperties(MqttProperties.SUBSCRIPTION_IDENTIFIER);
             if (!ids.isEmpty()) {
                 if (!config.subscriptionIdentifiers()) {
-                    // MQTT 5.0 section 3.8.2.1.2: identifiers sent although CONNACK said they are unavailable.
+                    // MQTT 5.0 section 3.8.2.1.2: identifiers sent although CONNACK announced them as unavailable.
                     connection.reject(ProtocolViolation.SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED,
                             "subscription identifiers are not available");
                     return;

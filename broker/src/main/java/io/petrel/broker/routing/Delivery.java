@@ -3,7 +3,7 @@ package io.petrel.broker.routing;
 import io.petrel.api.Qos;
 
 /**
- * How one message is delivered to one subscriber.
+ * The delivery parameters of one message for one subscriber.
  *
  * @param qos             the delivered QoS: the lower of the published and the granted QoS
  * @param retain          the retain flag of the outgoing PUBLISH

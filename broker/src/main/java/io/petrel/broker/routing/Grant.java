@@ -4,7 +4,7 @@ import io.petrel.api.Qos;
 import io.petrel.api.RetainHandling;
 
 /**
- * What a subscriber was granted for one topic filter, with its MQTT 5.0 subscription options.
+ * The grant of one subscriber for one topic filter, with its MQTT 5.0 subscription options.
  *
  * @param filter            the topic filter as subscribed, without a {@code $share/} prefix
  * @param qos               the maximum QoS the subscriber receives on this filter

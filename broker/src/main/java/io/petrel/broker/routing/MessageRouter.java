@@ -225,7 +225,7 @@ public final class MessageRouter {
         return retained.size();
     }
 
-    /** What the matching filters of one subscriber add up to. */
+    /** The combined grants of the matching filters of one subscriber. */
     private static final class MatchState {
 
         private Qos qos = Qos.AT_MOST_ONCE;

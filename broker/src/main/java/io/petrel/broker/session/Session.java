@@ -342,7 +342,7 @@ public final class Session implements SharedMember {
         return true;
     }
 
-    /** Handles PUBREC; returns false if no QoS 2 message awaited it. The caller answers with PUBREL. */
+    /** Handles PUBREC; returns false if no QoS 2 message awaited it. The caller replies with PUBREL. */
     public boolean onPubRec(int packetId) {
         InflightMessage message = inflight.get(packetId);
         if (message == null || message.qos() != 2) {

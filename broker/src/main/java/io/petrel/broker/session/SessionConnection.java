@@ -8,7 +8,7 @@ import io.petrel.broker.routing.Delivery;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The network connection a {@link Session} is attached to, as the session sees it. Every method except
+ * The network connection a {@link Session} is attached to, from the session's side. Every method except
  * {@link #executor()} and {@link #takeOver()} must be called on the connection's event loop.
  */
 public interface SessionConnection {
@@ -21,7 +21,7 @@ public interface SessionConnection {
 
     /**
      * Returns true until the connection is closed or being closed. Callable from any thread; the
-     * answer may be a moment old.
+     * result may be a moment old.
      */
     boolean isOpen();
 

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * each session has in the routing trie.
  *
  * <p>Threads: connects, disconnects and expiry run under one lock, which is held only for map and
- * trie updates, never across I/O. A takeover does not wait under the lock: it asks the old connection
+ * trie updates, never across I/O. A takeover does not wait under the lock. It tells the old connection
  * to close and resumes the connect on the new connection's event loop once the old one has detached.
  */
 public final class SessionRegistry {
