@@ -24,6 +24,8 @@ import io.petrel.api.hook.BrokerInterceptor;
 import io.petrel.api.hook.EnhancedAuthenticator;
 import io.petrel.api.hook.SubscribeEvent;
 import io.petrel.api.store.DeadLetterStore;
+import io.petrel.api.store.RetainedStore;
+import io.petrel.api.store.StoreProvider;
 import io.petrel.broker.hooks.BrokerHooks;
 import io.petrel.broker.hooks.PluginLoader;
 import io.petrel.broker.hooks.Plugins;
@@ -35,6 +37,7 @@ import io.petrel.broker.local.LocalSubscription;
 import io.petrel.broker.observability.BrokerMetrics;
 import io.petrel.broker.protocol.MqttConnectionHandler;
 import io.petrel.broker.protocol.ProtocolContext;
+import io.petrel.broker.retained.NoOpRetainedStore;
 import io.petrel.broker.retained.RetainedMessages;
 import io.petrel.broker.routing.Grant;
 import io.petrel.broker.routing.MessageRouter;
@@ -58,6 +61,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -114,6 +119,8 @@ public final class PetrelBroker implements Broker {
     private final Clock clock;
     private final Duration publishTimeout;
     private final DeadLetterStore deadLetterStore;
+    private final RetainedMessages retainedMessages = new RetainedMessages();
+    private final RetainedStore retainedStore;
     private final DeadLetterWriter deadLetterWriter;
     private final BrokerDeadLetters deadLetters;
 
@@ -134,7 +141,8 @@ public final class PetrelBroker implements Broker {
         this.plugins = List.copyOf(builder.plugins);
         this.hooks = new BrokerHooks(config, metrics, builder.authenticators, builder.authorizers, builder.interceptors,
                 this::filterProblem);
-        this.router = new MessageRouter(trie, new RetainedMessages(), hooks.deliveryGate());
+        this.retainedStore = builder.retainedStore != null ? builder.retainedStore : NoOpRetainedStore.INSTANCE;
+        this.router = new MessageRouter(trie, retainedMessages, hooks.deliveryGate(), retainedStore);
         this.shared = new SharedSubscriptions(trie, hooks.deliveryGate());
         this.metrics.bindGauges(connected::size, () -> registry == null ? 0 : registry.size(), trie::size,
                 router::retainedCount);
@@ -165,6 +173,7 @@ public final class PetrelBroker implements Broker {
         if (state == State.CLOSED) {
             throw new BrokerException("the broker was closed and cannot be started again; build a new one");
         }
+        loadRetained();
         int threads = config.handlerThreads() > 0 ? config.handlerThreads() : Runtime.getRuntime().availableProcessors();
         handlerPool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 new DefaultThreadFactory("petrel-handler", true));
@@ -192,6 +201,36 @@ public final class PetrelBroker implements Broker {
         state = State.RUNNING;
     }
 
+    /**
+     * Fills the retained index from the retained store, keeping each message's arrival time so that
+     * an MQTT 5.0 expiry interval counts from when the message first arrived. A message whose
+     * interval passed while the broker was stopped is left out.
+     */
+    private void loadRetained() {
+        long nowMillis = System.currentTimeMillis();
+        long nowNanos = System.nanoTime();
+        int[] loaded = new int[2];
+        retainedStore.forEach(stored -> {
+            long ageMillis = Math.max(0, nowMillis - stored.arrivalEpochMillis());
+            Message message = stored.message();
+            if (expiredAfter(message, ageMillis)) {
+                loaded[1]++;
+                return;
+            }
+            retainedMessages.put(message, nowNanos - TimeUnit.MILLISECONDS.toNanos(ageMillis));
+            loaded[0]++;
+        });
+        if (retainedStore != NoOpRetainedStore.INSTANCE) {
+            LOG.info("Loaded {} retained messages from {}; skipped {} whose expiry interval passed",
+                    loaded[0], retainedStore, loaded[1]);
+        }
+    }
+
+    private static boolean expiredAfter(Message message, long ageMillis) {
+        return message.messageExpiryIntervalSeconds().isPresent()
+                && ageMillis >= TimeUnit.SECONDS.toMillis(message.messageExpiryIntervalSeconds().getAsLong());
+    }
+
     /** Creates the single daemon thread that runs retries, circuit probes and publish timeouts. */
     private static ScheduledThreadPoolExecutor newRetryScheduler() {
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, task -> {
@@ -215,6 +254,7 @@ public final class PetrelBroker implements Broker {
             subscription.close();
         }
         if (!wasRunning) {
+            closeRetainedStore();
             closeDeadLetterStore();
             closePlugins();
             return;
@@ -236,6 +276,7 @@ public final class PetrelBroker implements Broker {
 
         handlerPool.shutdown();
         retryScheduler.shutdownNow();
+        closeRetainedStore();
         closeDeadLetterStore();
         closePlugins();
         listeners = List.of();
@@ -249,6 +290,14 @@ public final class PetrelBroker implements Broker {
             } catch (RuntimeException e) {
                 LOG.warn("Failed to close the class loader of the plugin jars", e);
             }
+        }
+    }
+
+    private void closeRetainedStore() {
+        try {
+            retainedStore.close();
+        } catch (Exception e) {
+            LOG.error("Failed to close the retained store {}", retainedStore, e);
         }
     }
 
@@ -423,6 +472,7 @@ public final class PetrelBroker implements Broker {
         private final List<Plugins> plugins = new ArrayList<>();
         private Clock clock = Clock.systemUTC();
         private DeadLetterStore deadLetterStore;
+        private RetainedStore retainedStore;
         private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
 
         private Builder() {
@@ -537,6 +587,55 @@ public final class PetrelBroker implements Broker {
         public Builder deadLetterStore(DeadLetterStore store) {
             this.deadLetterStore = Objects.requireNonNull(store, "deadLetterStore");
             return this;
+        }
+
+        /**
+         * Sets where the broker writes retained messages so that they survive a restart; the broker
+         * loads them when it starts and closes the store when it closes. Default: none, so retained
+         * messages live in memory only.
+         */
+        public Builder retainedStore(RetainedStore store) {
+            this.retainedStore = Objects.requireNonNull(store, "retainedStore");
+            return this;
+        }
+
+        /**
+         * Opens the retained-message and dead-letter stores of the first {@link StoreProvider} found
+         * with {@link ServiceLoader} under {@code dataDirectory}, as {@link #retainedStore} and
+         * {@link #deadLetterStore} would install them. The {@code petrel-persistence} jar provides one.
+         *
+         * @throws BrokerException if no provider is on the class path or a store cannot be opened
+         */
+        public Builder persistence(Path dataDirectory) {
+            Objects.requireNonNull(dataDirectory, "dataDirectory");
+            StoreProvider provider = findStoreProvider().orElseThrow(() -> new BrokerException(
+                    "no StoreProvider on the class path for the data directory " + dataDirectory
+                            + "; add the petrel-persistence jar"));
+            RetainedStore retained;
+            try {
+                retained = provider.retainedStore(dataDirectory).orElse(null);
+            } catch (RuntimeException e) {
+                throw new BrokerException("cannot open the retained store in " + dataDirectory + ": "
+                        + e.getMessage(), e);
+            }
+            try {
+                provider.deadLetterStore(dataDirectory).ifPresent(this::deadLetterStore);
+            } catch (RuntimeException e) {
+                if (retained != null) {
+                    retained.close();
+                }
+                throw new BrokerException("cannot open the dead-letter store in " + dataDirectory + ": "
+                        + e.getMessage(), e);
+            }
+            if (retained != null) {
+                retainedStore(retained);
+            }
+            return this;
+        }
+
+        /** Returns the first {@link StoreProvider} on the class path, if any. */
+        public static Optional<StoreProvider> findStoreProvider() {
+            return ServiceLoader.load(StoreProvider.class, PetrelBroker.class.getClassLoader()).findFirst();
         }
 
         /**

@@ -3,8 +3,13 @@ package io.petrel.broker.routing;
 import io.petrel.api.Message;
 import io.petrel.api.Qos;
 import io.petrel.api.RetainHandling;
+import io.petrel.api.store.RetainedStore;
+import io.petrel.broker.observability.RateLimitedLogger;
 import io.petrel.broker.protocol.EncodedPublish;
+import io.petrel.broker.retained.NoOpRetainedStore;
 import io.petrel.broker.retained.RetainedMessages;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
@@ -32,6 +38,7 @@ import java.util.function.BiConsumer;
 public final class MessageRouter {
 
     private static final CompletionStage<Void> NOTHING_PENDING = CompletableFuture.completedStage(null);
+    private static final Logger LOG = LoggerFactory.getLogger(MessageRouter.class);
 
     /**
      * A subscriber whose queue is bounded. A delivery that finds it full is dropped at QoS 0 and made
@@ -58,9 +65,11 @@ public final class MessageRouter {
      *                       an open circuit sent them to the dead-letter store, for the store); a
      *                       network publisher withholds PUBACK (QoS 1) or PUBREC (QoS 2) until
      *                       {@code allQueued} completes
-     * @param allQueued      completes when every waiting delivery is queued, at once when none waits;
-     *                       fails with the {@code BrokerException} of the first delivery that was
-     *                       refused or timed out, the others still completing on their own
+     * @param allQueued      completes when every waiting delivery is queued and, for a message that
+     *                       changes retained state, the retained store has written it; at once when
+     *                       nothing waits. Fails with the {@code BrokerException} of the first delivery
+     *                       that was refused or timed out, or with the store's failure, the others
+     *                       still completing on their own
      */
     public record RouteOutcome(int matched, int waitingForRoom, CompletionStage<Void> allQueued) {
     }
@@ -76,6 +85,8 @@ public final class MessageRouter {
     private final SubscriptionTrie<Subscriber, Grant> trie;
     private final RetainedMessages retained;
     private final DeliveryGate gate;
+    private final RetainedStore retainedStore;
+    private final RateLimitedLogger storeFailureLog = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
     private final ThreadLocal<MatchCollector> collectors = ThreadLocal.withInitial(MatchCollector::new);
 
     /** Creates a router over the given subscription trie and retained index. */
@@ -88,9 +99,19 @@ public final class MessageRouter {
      * subscriber directly when {@code gate} is null.
      */
     public MessageRouter(SubscriptionTrie<Subscriber, Grant> trie, RetainedMessages retained, DeliveryGate gate) {
+        this(trie, retained, gate, NoOpRetainedStore.INSTANCE);
+    }
+
+    /**
+     * Creates a router that also writes every change of retained state to {@code retainedStore}; a
+     * publish that changes retained state is reported as queued only once the store wrote it.
+     */
+    public MessageRouter(SubscriptionTrie<Subscriber, Grant> trie, RetainedMessages retained, DeliveryGate gate,
+                         RetainedStore retainedStore) {
         this.trie = trie;
         this.retained = retained;
         this.gate = gate;
+        this.retainedStore = retainedStore;
     }
 
     /**
@@ -113,13 +134,7 @@ public final class MessageRouter {
      */
     public RouteOutcome routeWithBackpressure(Message message, Object publisher) {
         long receivedAt = System.nanoTime();
-        if (message.retain()) {
-            if (message.payloadSize() == 0) {
-                retained.remove(message.topic());
-            } else {
-                retained.put(message, receivedAt);
-            }
-        }
+        CompletableFuture<Void> stored = message.retain() ? storeRetained(message, receivedAt) : null;
         MatchCollector collector = collectors.get();
         if (collector.inUse) {
             // A handler running inline on this thread published again: use a fresh collector.
@@ -150,11 +165,11 @@ public final class MessageRouter {
                     waitingForRoom++;
                 }
                 if (!queued.isDone() || queued.isCompletedExceptionally()) {
-                    if (unsettled == null) {
-                        unsettled = new ArrayList<>(2);
-                    }
-                    unsettled.add(queued);
+                    unsettled = add(unsettled, queued);
                 }
+            }
+            if (stored != null && (!stored.isDone() || stored.isCompletedExceptionally())) {
+                unsettled = add(unsettled, stored);
             }
             int matched = collector.matches.size();
             if (unsettled == null) {
@@ -196,6 +211,40 @@ public final class MessageRouter {
                 publish.releaseUser();
             }
         });
+    }
+
+    /**
+     * Updates the retained index at once and hands the change to the retained store; returns the
+     * store's stage.
+     */
+    private CompletableFuture<Void> storeRetained(Message message, long receivedAtNanos) {
+        CompletionStage<Void> stage;
+        // NOTE: two publishers racing on one topic may update the index and the store in different
+        // orders, so after a restart the other one of the two messages can be the retained one.
+        if (message.payloadSize() == 0) {
+            retained.remove(message.topic());
+            stage = retainedStore.clear(message.topic());
+        } else {
+            retained.put(message, receivedAtNanos);
+            stage = retainedStore.set(message, System.currentTimeMillis());
+        }
+        CompletableFuture<Void> future = stage.toCompletableFuture();
+        if (!future.isDone() || future.isCompletedExceptionally()) {
+            future.whenComplete((ignored, error) -> {
+                if (error != null) {
+                    storeFailureLog.error("Failed to write the retained message of topic '{}' to {}",
+                            message.topic(), retainedStore, error);
+                }
+            });
+        }
+        return future;
+    }
+
+    private static List<CompletableFuture<Void>> add(List<CompletableFuture<Void>> list,
+                                                     CompletableFuture<Void> stage) {
+        List<CompletableFuture<Void>> result = list == null ? new ArrayList<>(2) : list;
+        result.add(stage);
+        return result;
     }
 
     /** Returns a new stage that completes when all complete, or fails with the first failure's cause. */
