@@ -1,0 +1,26 @@
+package io.petrel.persistence.chronicle;
+
+import io.petrel.api.store.DeadLetterStore;
+import io.petrel.api.store.RetainedStore;
+import io.petrel.api.store.StoreProvider;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The {@link StoreProvider} of this module, registered for {@link java.util.ServiceLoader}: opens a
+ * {@link ChronicleRetainedStore} and a {@link ChronicleDeadLetterStore} in their own directories under
+ * the data directory, each locked against a second broker.
+ */
+public final class ChronicleStoreProvider implements StoreProvider {
+
+    @Override
+    public Optional<RetainedStore> retainedStore(Path dataDirectory) {
+        return Optional.of(ChronicleRetainedStore.open(dataDirectory));
+    }
+
+    @Override
+    public Optional<DeadLetterStore> deadLetterStore(Path dataDirectory) {
+        return Optional.of(ChronicleDeadLetterStore.open(dataDirectory));
+    }
+}
