@@ -1,5 +1,7 @@
 package io.petrel.broker;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Objects;
 
 /**
@@ -37,6 +39,8 @@ public final class BrokerConfig {
     public static final String HOOK_TIMEOUT_MILLIS = "hooks.timeout_ms";
     public static final String AUTHORIZATION_CACHE_SIZE = "hooks.authorization_cache_size";
     public static final String AUTHORIZATION_CACHE_EXPIRY_SECONDS = "hooks.authorization_cache_expiry_seconds";
+    public static final String PERSISTENCE_ENABLED = "persistence.enabled";
+    public static final String PERSISTENCE_DIR = "persistence.dir";
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 1883;
@@ -51,6 +55,7 @@ public final class BrokerConfig {
     public static final int DEFAULT_HOOK_TIMEOUT_MILLIS = 5_000;
     public static final int DEFAULT_AUTHORIZATION_CACHE_SIZE = 100_000;
     public static final int DEFAULT_AUTHORIZATION_CACHE_EXPIRY_SECONDS = 300;
+    public static final String DEFAULT_PERSISTENCE_DIR = "./data";
 
     private final String host;
     private final int port;
@@ -75,6 +80,8 @@ public final class BrokerConfig {
     private final int hookTimeoutMillis;
     private final int authorizationCacheSize;
     private final int authorizationCacheExpirySeconds;
+    private final boolean persistenceEnabled;
+    private final String persistenceDir;
 
     private BrokerConfig(Builder builder) {
         this.host = builder.host;
@@ -100,6 +107,8 @@ public final class BrokerConfig {
         this.hookTimeoutMillis = builder.hookTimeoutMillis;
         this.authorizationCacheSize = builder.authorizationCacheSize;
         this.authorizationCacheExpirySeconds = builder.authorizationCacheExpirySeconds;
+        this.persistenceEnabled = builder.persistenceEnabled;
+        this.persistenceDir = builder.persistenceDir;
     }
 
     /** Returns a builder holding the defaults. */
@@ -137,7 +146,9 @@ public final class BrokerConfig {
                 .handlerThreads(handlerThreads)
                 .hookTimeoutMillis(hookTimeoutMillis)
                 .authorizationCacheSize(authorizationCacheSize)
-                .authorizationCacheExpirySeconds(authorizationCacheExpirySeconds);
+                .authorizationCacheExpirySeconds(authorizationCacheExpirySeconds)
+                .persistenceEnabled(persistenceEnabled)
+                .persistenceDir(persistenceDir);
     }
 
     /** Returns the address the TCP listener binds to. */
@@ -270,6 +281,23 @@ public final class BrokerConfig {
         return authorizationCacheExpirySeconds;
     }
 
+    /**
+     * Returns true if the standalone launcher keeps retained messages and dead letters in journals
+     * under {@link #persistenceDir()}. {@link PetrelBroker} itself does not read this setting: an
+     * embedder passes stores to its builder or calls {@link PetrelBroker.Builder#persistence}.
+     */
+    public boolean persistenceEnabled() {
+        return persistenceEnabled;
+    }
+
+    /**
+     * Returns the data directory of the journals, as configured; a relative path is resolved against
+     * the working directory of the process.
+     */
+    public String persistenceDir() {
+        return persistenceDir;
+    }
+
     @Override
     public String toString() {
         return LISTENER_HOST + '=' + host
@@ -294,7 +322,9 @@ public final class BrokerConfig {
                 + ", " + HANDLER_THREADS + '=' + handlerThreads
                 + ", " + HOOK_TIMEOUT_MILLIS + '=' + hookTimeoutMillis
                 + ", " + AUTHORIZATION_CACHE_SIZE + '=' + authorizationCacheSize
-                + ", " + AUTHORIZATION_CACHE_EXPIRY_SECONDS + '=' + authorizationCacheExpirySeconds;
+                + ", " + AUTHORIZATION_CACHE_EXPIRY_SECONDS + '=' + authorizationCacheExpirySeconds
+                + ", " + PERSISTENCE_ENABLED + '=' + persistenceEnabled
+                + ", " + PERSISTENCE_DIR + "='" + persistenceDir + '\'';
     }
 
     /** Builder of {@link BrokerConfig}; each setter validates its value. Not thread-safe. */
@@ -323,6 +353,8 @@ public final class BrokerConfig {
         private int hookTimeoutMillis = DEFAULT_HOOK_TIMEOUT_MILLIS;
         private int authorizationCacheSize = DEFAULT_AUTHORIZATION_CACHE_SIZE;
         private int authorizationCacheExpirySeconds = DEFAULT_AUTHORIZATION_CACHE_EXPIRY_SECONDS;
+        private boolean persistenceEnabled = true;
+        private String persistenceDir = DEFAULT_PERSISTENCE_DIR;
 
         private Builder() {
         }
@@ -472,6 +504,35 @@ public final class BrokerConfig {
         /** Sets how long a cached authorization decision lives, 0 (no cache) to 86,400 seconds. */
         public Builder authorizationCacheExpirySeconds(int seconds) {
             this.authorizationCacheExpirySeconds = checkRange(AUTHORIZATION_CACHE_EXPIRY_SECONDS, seconds, 0, 86_400);
+            return this;
+        }
+
+        /**
+         * Sets whether the standalone launcher keeps retained messages and dead letters in journals.
+         * Default: true. Read by the launcher only; see {@link BrokerConfig#persistenceEnabled()}.
+         */
+        public Builder persistenceEnabled(boolean enabled) {
+            this.persistenceEnabled = enabled;
+            return this;
+        }
+
+        /**
+         * Sets the data directory of the journals; a relative path is resolved against the working
+         * directory. Default: {@code ./data}.
+         */
+        public Builder persistenceDir(String directory) {
+            Objects.requireNonNull(directory, PERSISTENCE_DIR);
+            if (directory.isBlank()) {
+                throw new IllegalArgumentException("invalid " + PERSISTENCE_DIR
+                        + " = '': expected a directory path such as ./data or /var/lib/petrel");
+            }
+            try {
+                Path.of(directory);
+            } catch (InvalidPathException e) {
+                throw new IllegalArgumentException("invalid " + PERSISTENCE_DIR + " = '" + directory
+                        + "': not a valid path on this system (" + e.getReason() + ")", e);
+            }
+            this.persistenceDir = directory;
             return this;
         }
 

@@ -615,8 +615,7 @@ public final class PetrelBroker implements Broker {
             try {
                 retained = provider.retainedStore(dataDirectory).orElse(null);
             } catch (RuntimeException e) {
-                throw new BrokerException("cannot open the retained store in " + dataDirectory + ": "
-                        + e.getMessage(), e);
+                throw new BrokerException("cannot open the retained store: " + e.getMessage(), e);
             }
             try {
                 provider.deadLetterStore(dataDirectory).ifPresent(this::deadLetterStore);
@@ -624,8 +623,7 @@ public final class PetrelBroker implements Broker {
                 if (retained != null) {
                     retained.close();
                 }
-                throw new BrokerException("cannot open the dead-letter store in " + dataDirectory + ": "
-                        + e.getMessage(), e);
+                throw new BrokerException("cannot open the dead-letter store: " + e.getMessage(), e);
             }
             if (retained != null) {
                 retainedStore(retained);

@@ -1,5 +1,6 @@
 package io.petrel.broker.cli;
 
+import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.PetrelBroker;
 import io.petrel.broker.config.ConfigException;
 import io.petrel.broker.config.ConfigLoader;
@@ -129,6 +130,7 @@ public final class PetrelCommand implements Callable<Integer> {
                 // Authenticators, authorizers and interceptors packed as jars in plugins/.
                 builder.plugins(home.get().resolve(PLUGINS_DIRECTORY));
             }
+            configurePersistence(builder, loaded.config());
             broker = builder.build();
         } catch (RuntimeException e) {
             LOG.debug("Cannot build the broker", e);
@@ -157,6 +159,27 @@ public final class PetrelCommand implements Callable<Integer> {
             return EXIT_FAILURE;
         }
         return CommandLine.ExitCode.OK;
+    }
+
+    /**
+     * Opens the journals of the {@code petrel-persistence} jar under {@code persistence.dir} when
+     * persistence is enabled. Without that jar on the class path the broker keeps retained messages and
+     * dead letters in memory, and says so.
+     */
+    private static void configurePersistence(PetrelBroker.Builder builder, BrokerConfig config) {
+        if (!config.persistenceEnabled()) {
+            LOG.info("Persistence is off ({} = false); retained messages and dead letters are kept in memory only",
+                    BrokerConfig.PERSISTENCE_ENABLED);
+            return;
+        }
+        if (PetrelBroker.Builder.findStoreProvider().isEmpty()) {
+            LOG.warn("{} is true, but no petrel-persistence jar is on the class path; retained messages and "
+                    + "dead letters are kept in memory only", BrokerConfig.PERSISTENCE_ENABLED);
+            return;
+        }
+        Path dataDirectory = Path.of(config.persistenceDir()).toAbsolutePath().normalize();
+        builder.persistence(dataDirectory);
+        LOG.info("Keeping retained messages and dead letters in the data directory {}", dataDirectory);
     }
 
     private LoadedConfig loadConfig() throws ConfigException {

@@ -39,7 +39,9 @@ final class Settings {
             Setting.integer(BrokerConfig.AUTHORIZATION_CACHE_SIZE, 0, 100_000_000,
                     BrokerConfig.Builder::authorizationCacheSize),
             Setting.integer(BrokerConfig.AUTHORIZATION_CACHE_EXPIRY_SECONDS, 0, 86_400,
-                    BrokerConfig.Builder::authorizationCacheExpirySeconds));
+                    BrokerConfig.Builder::authorizationCacheExpirySeconds),
+            Setting.bool(BrokerConfig.PERSISTENCE_ENABLED, BrokerConfig.Builder::persistenceEnabled),
+            Setting.text(BrokerConfig.PERSISTENCE_DIR, BrokerConfig.Builder::persistenceDir));
 
     /** Settings by environment variable name, e.g. {@code PETREL_LISTENER_PORT}. */
     static final Map<String, Setting> BY_ENVIRONMENT_VARIABLE = indexByVariable();

@@ -1,25 +1,20 @@
 package io.petrel.broker.cli;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
@@ -40,12 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class LauncherProcessTest {
 
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final long EXIT_TIMEOUT_SECONDS = 30;
     private static final long DELIVERY_TIMEOUT_SECONDS = 10;
     /** Bound on each blocking Paho call; without it, connect waits for CONNACK forever. */
     private static final long CLIENT_TIMEOUT_MILLIS = 10_000;
-    private static final Pattern LISTENING = Pattern.compile("listening for MQTT connections on 127\\.0\\.0\\.1:(\\d+)");
     /** MQTT 5.0 DISCONNECT reason code "Server shutting down". */
     private static final int SERVER_SHUTTING_DOWN = 0x8B;
 
@@ -55,7 +48,7 @@ class LauncherProcessTest {
     @Test
     void launcherServesMqttAndExitsZeroOnSigterm() throws Exception {
         Path config = writeConfig("listener.host = 127.0.0.1", "listener.port = 0");
-        Launcher launcher = Launcher.start(directory, "--config", config.toString());
+        LauncherProcess launcher = LauncherProcess.start(directory, "--config", config.toString());
         List<MqttClient> clients = new ArrayList<>();
         org.eclipse.paho.mqttv5.client.MqttClient mqtt5Client = null;
         try {
@@ -97,7 +90,7 @@ class LauncherProcessTest {
     @Test
     void launcherExitsZeroOnSigint() throws Exception {
         Path config = writeConfig("listener.port = 0");
-        Launcher launcher = Launcher.start(directory, "--config", config.toString());
+        LauncherProcess launcher = LauncherProcess.start(directory, "--config", config.toString());
         try {
             launcher.awaitListeningPort();
 
@@ -119,7 +112,7 @@ class LauncherProcessTest {
         try (ServerSocket occupied = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             int port = occupied.getLocalPort();
             Path config = writeConfig("listener.host = 127.0.0.1", "listener.port = " + port);
-            Launcher launcher = Launcher.start(directory, "--config", config.toString());
+            LauncherProcess launcher = LauncherProcess.start(directory, "--config", config.toString());
             try {
                 assertTrue(launcher.process().waitFor(EXIT_TIMEOUT_SECONDS, TimeUnit.SECONDS),
                         "launcher still running " + EXIT_TIMEOUT_SECONDS + " s with its port in use");
@@ -215,63 +208,6 @@ class LauncherProcessTest {
 
         @Override
         public void authPacketArrived(int reasonCode, MqttProperties properties) {
-        }
-    }
-
-    /** A launcher child process whose standard output and error go to files. */
-    private record Launcher(Process process, Path stdoutFile, Path stderrFile) {
-
-        static Launcher start(Path directory, String... args) throws IOException {
-            Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-            Path logbackConfig = Path.of("..", "conf", "logback.xml").toAbsolutePath().normalize();
-            assertTrue(Files.isRegularFile(logbackConfig), "not found: " + logbackConfig);
-
-            List<String> command = new ArrayList<>(List.of(
-                    java.toString(),
-                    "-Xmx256m",
-                    // As bin/petrel does: without it, Java 24 and later print a warning on stderr.
-                    "--enable-native-access=ALL-UNNAMED",
-                    "-Dlogback.configurationFile=" + logbackConfig,
-                    "-cp", System.getProperty("java.class.path"),
-                    PetrelCommand.class.getName()));
-            command.addAll(List.of(args));
-
-            Path stdoutFile = directory.resolve("stdout.txt");
-            Path stderrFile = directory.resolve("stderr.txt");
-            ProcessBuilder builder = new ProcessBuilder(command)
-                    .redirectOutput(stdoutFile.toFile())
-                    .redirectError(stderrFile.toFile());
-            // Overrides in the developer's environment would change what the test checks.
-            builder.environment().keySet().removeIf(name -> name.startsWith("PETREL_"));
-            return new Launcher(builder.start(), stdoutFile, stderrFile);
-        }
-
-        /** Waits for the start log line and returns the port it names. */
-        int awaitListeningPort() throws IOException {
-            await().atMost(START_TIMEOUT).until(() -> LISTENING.matcher(stdout()).find() || !process.isAlive());
-            Matcher listening = LISTENING.matcher(stdout());
-            if (!listening.find()) {
-                fail("launcher exited before listening: " + describe());
-            }
-            return Integer.parseInt(listening.group(1));
-        }
-
-        String stdout() throws IOException {
-            return Files.readString(stdoutFile, UTF_8);
-        }
-
-        String stderr() throws IOException {
-            return Files.readString(stderrFile, UTF_8);
-        }
-
-        /** Returns the exit status and output, for assertion messages. */
-        String describe() {
-            try {
-                String status = process.isAlive() ? "running" : "exit status " + process.exitValue();
-                return status + "\n--- stdout ---\n" + stdout() + "--- stderr ---\n" + stderr();
-            } catch (IOException e) {
-                return "output not readable: " + e;
-            }
         }
     }
 }

@@ -84,10 +84,24 @@ class SettingsTest {
         assertEquals(Settings.BY_KEY.size(), Settings.BY_ENVIRONMENT_VARIABLE.size());
     }
 
+    @Test
+    void persistenceDirRejectsInvalidPath() {
+        Setting setting = Settings.BY_KEY.get(BrokerConfig.PERSISTENCE_DIR);
+
+        IllegalArgumentException blank = rejection(setting, " ");
+        IllegalArgumentException withNul = rejection(setting, "data\0dir");
+
+        assertNotNull(blank, "blank path rejected");
+        assertTrue(blank.getMessage().startsWith("invalid persistence.dir = ''"), blank.getMessage());
+        assertNotNull(withNul, "path with U+0000 rejected");
+        assertTrue(withNul.getMessage().contains("not a valid path"), withNul.getMessage());
+        assertNull(rejection(setting, "/var/lib/petrel"), "absolute path accepted");
+    }
+
     private static final List<String> NON_INTEGER_KEYS = List.of(BrokerConfig.LISTENER_HOST,
             BrokerConfig.RETAIN_AVAILABLE, BrokerConfig.WILDCARD_SUBSCRIPTIONS, BrokerConfig.SUBSCRIPTION_IDENTIFIERS,
             BrokerConfig.SHARED_SUBSCRIPTIONS, BrokerConfig.OUTBOUND_TOPIC_ALIASES, BrokerConfig.RESPONSE_INFORMATION,
-            BrokerConfig.VALIDATE_UTF8_PAYLOADS);
+            BrokerConfig.VALIDATE_UTF8_PAYLOADS, BrokerConfig.PERSISTENCE_ENABLED, BrokerConfig.PERSISTENCE_DIR);
 
     private static IllegalArgumentException rejection(Setting setting, String value) {
         try {

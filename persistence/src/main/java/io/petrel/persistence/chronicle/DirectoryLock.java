@@ -54,9 +54,9 @@ final class DirectoryLock implements AutoCloseable {
         }
         if (lock == null) {
             closeQuietly(channel);
-            throw new UncheckedIOException(new IOException("the data directory " + directory
-                    + " is in use by another broker (lock file " + file + " is held); stop that broker or "
-                    + "choose another data directory"));
+            String message = "the data directory " + directory + " is in use by another broker (lock file "
+                    + file + " is held); stop that broker or choose another data directory";
+            throw new UncheckedIOException(message, new IOException(message));
         }
         return new DirectoryLock(channel, lock);
     }
