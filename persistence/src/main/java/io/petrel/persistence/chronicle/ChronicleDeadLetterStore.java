@@ -34,9 +34,10 @@ import java.util.concurrent.TimeoutException;
  * on (id, subscription filter, topic, failure times), so listing, counting and purging read no
  * payload; a page reads its letters from the journal. The index is rebuilt from the journal at open.
  *
- * <p>Threads: {@link #append} never blocks, and the daemon thread {@value #THREAD_NAME} writes the
- * records. The other methods lock the store's monitor, and {@link #remove} and {@link #purge} wait
- * until their removal records are written. A cursor is the append sequence number of the last letter
+ * <p>Threads: every method is thread-safe and locks the store's monitor only to update or scan the
+ * index, never while it reads or writes the journal, so {@link #append} waits at most for one index
+ * scan. The daemon thread {@value #THREAD_NAME} writes the records; {@link #remove} and
+ * {@link #purge} wait until their removal records are written. A cursor is the append sequence number of the last letter
  * of a page; sequence numbers are assigned again, in journal order, when the store is opened.
  *
  * <p>NOTE: letters are kept until removed; there is no retention by age or size yet, and the journal
@@ -135,7 +136,7 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
                 records, bySequence.size(), skipped[0]);
     }
 
-    /** Adds a letter to the index; the caller holds the monitor or is the constructor. */
+    /** Adds a letter to the index. Called under the monitor, or by the constructor. */
     private Entry add(DeadLetter letter, long journalIndex, DeadLetter pending) {
         long sequence = nextSequence++;
         Entry entry = new Entry(summaryOf(letter), journalIndex, pending);
@@ -188,33 +189,47 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
         }
     }
 
+    /** Selects the page under the monitor, then reads its letters from the journal without it. */
     @Override
-    public synchronized DeadLetterPage list(DeadLetterQuery query, String cursor, int limit) {
+    public DeadLetterPage list(DeadLetterQuery query, String cursor, int limit) {
         if (limit < 1) {
             throw new IllegalArgumentException("invalid limit " + limit + ": expected 1 or more");
         }
-        Map<Long, Entry> after = cursor == null ? bySequence : bySequence.tailMap(parseCursor(cursor), false);
-        List<DeadLetter> page = new ArrayList<>(Math.min(limit, bySequence.size()));
+        List<Entry> selected = new ArrayList<>();
         long lastSequence = -1;
         boolean more = false;
-        for (Map.Entry<Long, Entry> stored : after.entrySet()) {
-            if (!query.matches(stored.getValue().summary)) {
-                continue;
+        synchronized (this) {
+            Map<Long, Entry> after = cursor == null ? bySequence : bySequence.tailMap(parseCursor(cursor), false);
+            for (Map.Entry<Long, Entry> stored : after.entrySet()) {
+                if (!query.matches(stored.getValue().summary)) {
+                    continue;
+                }
+                if (selected.size() == limit) {
+                    more = true;
+                    break;
+                }
+                selected.add(stored.getValue());
+                lastSequence = stored.getKey();
             }
-            if (page.size() == limit) {
-                more = true;
-                break;
-            }
-            page.add(load(stored.getValue()));
-            lastSequence = stored.getKey();
+        }
+        List<DeadLetter> page = new ArrayList<>(selected.size());
+        for (Entry entry : selected) {
+            page.add(load(entry));
         }
         return new DeadLetterPage(page, more ? Long.toString(lastSequence) : null);
     }
 
     @Override
-    public synchronized Optional<DeadLetter> get(String id) {
-        Long sequence = sequenceById.get(id);
-        return sequence == null ? Optional.empty() : Optional.of(load(bySequence.get(sequence)));
+    public Optional<DeadLetter> get(String id) {
+        Entry entry;
+        synchronized (this) {
+            Long sequence = sequenceById.get(id);
+            if (sequence == null) {
+                return Optional.empty();
+            }
+            entry = bySequence.get(sequence);
+        }
+        return Optional.of(load(entry));
     }
 
     /** Reads the whole letter of an entry from the journal, or from memory while it is being written. */
@@ -233,14 +248,17 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
 
     @Override
     public boolean remove(String id) {
+        CompletableFuture<Long> removal;
         synchronized (this) {
             Long sequence = sequenceById.remove(id);
             if (sequence == null) {
                 return false;
             }
             bySequence.remove(sequence);
+            // Handed over under the monitor, so a later letter with the same id follows the removal.
+            removal = writer.append(DeadLetterRecords.removal(id));
         }
-        awaitRemovals(List.of(writer.append(DeadLetterRecords.removal(id))));
+        awaitRemovals(List.of(removal));
         return true;
     }
 

@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  * journal from the start rebuilds the retained messages. The record format is described in
  * {@code docs/persistence.md}.
  *
- * <p>Threads: {@link #set} and {@link #clear} are thread-safe and never block; the daemon thread
+ * <p>Threads: {@link #set} and {@link #clear} are thread-safe and only enqueue the record. The daemon thread
  * {@value #THREAD_NAME} appends the records and completes their stages once each record is in the
  * journal's memory-mapped file. {@link #forEach} reads on the calling thread.
  *

@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The single thread that appends records to one Chronicle queue. Callers on any thread hand it
- * records through a bounded queue and get a future that completes with the record's journal index
- * once the record is in the queue's memory-mapped file; a full queue fails the future at once.
+ * records through a bounded queue. Each gets a future that completes with the record's journal index
+ * once the record is in the queue's memory-mapped file, or fails at once if the queue is full.
  *
  * <p>Threads: {@link #append} is thread-safe and never blocks. The appender is created, used and
  * closed on the writer thread only, which drains up to {@value #BATCH_SIZE} records per pass.

@@ -86,6 +86,7 @@ final class RecordReader {
             throw new CorruptRecordException("invalid QoS " + qos + " in a message record");
         }
         int flags = readByte();
+
         Message.Builder builder = Message.builder(topic).qos(Qos.values()[qos])
                 .retain((flags & 1) != 0).payloadUtf8((flags & 2) != 0);
         String contentType = readString();
@@ -100,20 +101,24 @@ final class RecordReader {
         if (correlationData != null) {
             builder.correlationData(correlationData);
         }
+
         long expiry = readLong();
         if (expiry >= 0) {
             builder.messageExpiryIntervalSeconds(expiry);
         }
+
         int userProperties = readCount();
         for (int i = 0; i < userProperties; i++) {
             builder.userProperty(readString(), readString());
         }
+
         int identifierCount = readCount();
         List<Integer> identifiers = new ArrayList<>(identifierCount);
         for (int i = 0; i < identifierCount; i++) {
             identifiers.add(readInt());
         }
         builder.subscriptionIdentifiers(identifiers);
+
         byte[] payload = readBytes();
         return builder.payload(payload == null ? new byte[0] : payload).build();
     }
