@@ -62,6 +62,10 @@ record LauncherProcess(Process process, Path stdoutFile, Path stderrFile) {
                 // As bin/petrel does: without it, Java 24 and later print a warning on stderr.
                 "--enable-native-access=ALL-UNNAMED"));
         command.addAll(CHRONICLE_OPTIONS);
+        if (Runtime.version().feature() >= 24) {
+            // As bin/petrel does: jffi, used by Chronicle, would print an Unsafe warning on stderr.
+            command.add("--sun-misc-unsafe-memory-access=allow");
+        }
         command.addAll(jvmOptions);
         command.addAll(List.of(
                 "-Dlogback.configurationFile=" + logbackConfig,
