@@ -133,7 +133,7 @@ class PersistenceRestartTest {
         if (!Files.isDirectory(retained)) {
             return 0;
         }
-        try (Stream<Path> files = Files.list(retained)) {
+        try (Stream<Path> files = Files.walk(retained)) {
             return files.filter(file -> file.getFileName().toString().endsWith(".cq4")).count();
         }
     }

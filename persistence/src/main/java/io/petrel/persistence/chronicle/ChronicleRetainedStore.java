@@ -20,13 +20,15 @@ import java.util.function.Consumer;
  * journal from the start rebuilds the retained messages. The record format is described in
  * {@code docs/persistence.md}.
  *
- * <p>Threads: {@link #set} and {@link #clear} are thread-safe and only enqueue the record. The daemon thread
- * {@value #THREAD_NAME} appends the records and completes their stages once each record is in the
- * journal's memory-mapped file. {@link #forEach} reads on the calling thread.
+ * <p>When more than half of at least {@value #DEFAULT_COMPACTION_MIN_RECORDS} records are replaced or
+ * cleared ones, {@link RetainedCompaction} copies the live records into the next journal generation
+ * (see {@link JournalGenerations}) on its own thread while appends go on, and the writer switches to
+ * it.
  *
- * <p>NOTE: the journal is not compacted, so it keeps every record ever written and start-up reads all
- * of them. Chronicle rolls to a new file per cycle (daily by default); deleting old files by hand
- * would lose the messages set in them.
+ * <p>Threads: {@link #set} and {@link #clear} are thread-safe and only enqueue the record. The daemon
+ * thread {@value #THREAD_NAME} appends the records and completes their stages once each record is in
+ * the journal's memory-mapped file. {@link #forEach} reads on the calling thread and must not run
+ * while the store compacts, which it does not before the first append.
  */
 public final class ChronicleRetainedStore implements RetainedStore {
 
@@ -36,6 +38,9 @@ public final class ChronicleRetainedStore implements RetainedStore {
     /** Name of the store's directory under the data directory. */
     public static final String DIRECTORY = "retained";
 
+    /** Journal records from which on compaction may run. */
+    static final int DEFAULT_COMPACTION_MIN_RECORDS = 10_000;
+
     static final int FORMAT_VERSION = 1;
     static final int TYPE_SET = 1;
     static final int TYPE_CLEAR = 2;
@@ -44,14 +49,17 @@ public final class ChronicleRetainedStore implements RetainedStore {
 
     private final Path directory;
     private final DirectoryLock lock;
-    private final ChronicleQueue queue;
     private final JournalWriter writer;
+    private final RetainedCompaction compaction;
 
-    private ChronicleRetainedStore(Path directory, DirectoryLock lock, ChronicleQueue queue) {
+    private ChronicleRetainedStore(Path directory, DirectoryLock lock, int generation, ChronicleQueue queue,
+                                   RollCycle rollCycle, int compactionMinRecords) {
         this.directory = directory;
         this.lock = lock;
-        this.queue = queue;
-        this.writer = new JournalWriter(queue, THREAD_NAME);
+        this.compaction = new RetainedCompaction(directory, generation, rollCycle, compactionMinRecords);
+        compaction.load(queue);
+        this.writer = new JournalWriter(queue, THREAD_NAME, compaction);
+        compaction.attach(writer);
     }
 
     /**
@@ -62,17 +70,22 @@ public final class ChronicleRetainedStore implements RetainedStore {
      */
     public static ChronicleRetainedStore open(Path dataDirectory) {
         ChronicleSettings.apply();
-        return open(dataDirectory, RollCycleSetting.rollCycle());
+        return open(dataDirectory, RollCycleSetting.rollCycle(), DEFAULT_COMPACTION_MIN_RECORDS);
     }
 
-    static ChronicleRetainedStore open(Path dataDirectory, RollCycle rollCycle) {
+    static ChronicleRetainedStore open(Path dataDirectory, RollCycle rollCycle, int compactionMinRecords) {
         ChronicleSettings.apply();
         Path directory = dataDirectory.resolve(DIRECTORY).toAbsolutePath();
         DirectoryLock lock = DirectoryLock.acquire(directory);
+        ChronicleQueue queue = null;
         try {
-            ChronicleQueue queue = ChronicleQueue.singleBuilder(directory).rollCycle(rollCycle).build();
-            return new ChronicleRetainedStore(directory, lock, queue);
+            int generation = JournalGenerations.openCurrent(directory);
+            queue = RetainedCompaction.openQueue(JournalGenerations.directory(directory, generation), rollCycle);
+            return new ChronicleRetainedStore(directory, lock, generation, queue, rollCycle, compactionMinRecords);
         } catch (RuntimeException e) {
+            if (queue != null) {
+                queue.close();
+            }
             lock.close();
             throw e;
         }
@@ -81,6 +94,7 @@ public final class ChronicleRetainedStore implements RetainedStore {
     /** Reads the whole journal on the calling thread and visits the message of each retained topic. */
     @Override
     public void forEach(Consumer<StoredRetainedMessage> visitor) {
+        ChronicleQueue queue = writer.queue();
         Map<String, StoredRetainedMessage> live = new LinkedHashMap<>();
         long[] skipped = new long[1];
         long records = JournalReader.readAll(queue, (index, record) -> {
@@ -88,33 +102,58 @@ public final class ChronicleRetainedStore implements RetainedStore {
                 apply(record, live);
             } catch (RuntimeException e) {
                 skipped[0]++;
-                LOG.warn("Skipped the retained record at index {} of {}: {}", Long.toHexString(index), directory,
+                LOG.warn("Skipped the retained record at index {} of {}: {}", Long.toHexString(index), queue.file(),
                         e.toString());
             }
         });
-        LOG.debug("Read {} records of {}: {} retained topics, {} records skipped", records, directory,
+        LOG.debug("Read {} records of {}: {} retained topics, {} records skipped", records, queue.file(),
                 live.size(), skipped[0]);
         live.values().forEach(visitor);
     }
 
     private static void apply(byte[] record, Map<String, StoredRetainedMessage> live) {
         RecordReader reader = new RecordReader(record);
+        int type = readHeader(reader);
+        if (type == TYPE_SET) {
+            long arrivalEpochMillis = reader.readLong();
+            Message message = reader.readMessage();
+            live.remove(message.topic());
+            live.put(message.topic(), new StoredRetainedMessage(message, arrivalEpochMillis));
+        } else {
+            live.remove(reader.readString());
+        }
+    }
+
+    /**
+     * Reads the version and type bytes of a record and returns the type.
+     *
+     * @throws RecordReader.CorruptRecordException if the version or type is unknown
+     */
+    static int readHeader(RecordReader reader) {
         int version = reader.readByte();
         if (version != FORMAT_VERSION) {
             throw new RecordReader.CorruptRecordException("unknown format version " + version + ", expected "
                     + FORMAT_VERSION);
         }
         int type = reader.readByte();
-        if (type == TYPE_SET) {
-            long arrivalEpochMillis = reader.readLong();
-            Message message = reader.readMessage();
-            live.remove(message.topic());
-            live.put(message.topic(), new StoredRetainedMessage(message, arrivalEpochMillis));
-        } else if (type == TYPE_CLEAR) {
-            live.remove(reader.readString());
-        } else {
+        if (type != TYPE_SET && type != TYPE_CLEAR) {
             throw new RecordReader.CorruptRecordException("unknown record type " + type);
         }
+        return type;
+    }
+
+    /** Returns the topic of a set or clear record without decoding the rest of the message. */
+    static String topicOf(byte[] record) {
+        RecordReader reader = new RecordReader(record);
+        if (readHeader(reader) == TYPE_SET) {
+            reader.readLong();
+        }
+        return reader.readString();
+    }
+
+    /** Returns true if the record clears its topic. */
+    static boolean isClear(byte[] record) {
+        return record.length > 1 && record[1] == TYPE_CLEAR;
     }
 
     @Override
@@ -131,14 +170,23 @@ public final class ChronicleRetainedStore implements RetainedStore {
         return writer.append(record).thenApply(index -> null);
     }
 
-    /** Writes the records handed over so far, then closes the journal and releases the directory lock. */
+    /** Returns the number of the journal generation in use, which compaction increments. */
+    int generation() {
+        return compaction.generation();
+    }
+
+    /**
+     * Stops a running compaction, writes the records handed over so far, then closes the journal and
+     * releases the directory lock.
+     */
     @Override
     public void close() {
         try {
+            compaction.stop();
             writer.close();
         } finally {
             try {
-                queue.close();
+                writer.queue().close();
             } finally {
                 lock.close();
             }

@@ -53,12 +53,22 @@ final class JournalReader {
     /** Returns the record at {@code index}, or empty if there is none. */
     static Optional<byte[]> read(ChronicleQueue queue, long index) {
         try (ExcerptTailer tailer = queue.createTailer()) {
-            if (!tailer.moveToIndex(index)) {
-                return Optional.empty();
-            }
-            try (DocumentContext document = tailer.readingDocument()) {
-                return document.isPresent() ? Optional.of(toArray(document.wire().bytes())) : Optional.empty();
-            }
+            return read(tailer, index);
+        }
+    }
+
+    /** Moves {@code tailer} to {@code index} and returns the record there, or empty if there is none. */
+    static Optional<byte[]> read(ExcerptTailer tailer, long index) {
+        if (!tailer.moveToIndex(index)) {
+            return Optional.empty();
+        }
+        return next(tailer);
+    }
+
+    /** Returns the next record of {@code tailer}, or empty at the end of the queue. */
+    static Optional<byte[]> next(ExcerptTailer tailer) {
+        try (DocumentContext document = tailer.readingDocument()) {
+            return document.isPresent() ? Optional.of(toArray(document.wire().bytes())) : Optional.empty();
         }
     }
 

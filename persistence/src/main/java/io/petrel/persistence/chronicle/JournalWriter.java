@@ -19,33 +19,72 @@ import java.util.concurrent.TimeUnit;
  * records through a bounded queue. Each gets a future that completes with the record's journal index
  * once the record is in the queue's memory-mapped file, or fails at once if the queue is full.
  *
- * <p>Threads: {@link #append} is thread-safe and never blocks. The appender is created, used and
- * closed on the writer thread only, which drains up to {@value #BATCH_SIZE} records per pass.
+ * <p>Threads: {@link #append} and {@link #submit} are thread-safe. The appender is created, used and
+ * closed on the writer thread only, which drains up to {@value #BATCH_SIZE} commands per pass and
+ * also runs the submitted tasks, {@link #appendNow} and {@link #switchTo}.
  */
 final class JournalWriter implements AutoCloseable {
 
     /** Records waiting for the writer thread, at most. */
     static final int QUEUE_CAPACITY = 16_384;
 
+    /** Hooks that the writer thread calls. */
+    interface Listener {
+
+        /** Called on the writer thread after each record it appended through {@link #append}. */
+        void appended(byte[] record, long index);
+
+        /** Called on the writer thread after each pass over a batch of commands. */
+        void afterBatch();
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(JournalWriter.class);
     private static final int BATCH_SIZE = 256;
     private static final long POLL_MILLIS = 100;
     private static final long CLOSE_TIMEOUT_SECONDS = 10;
+    private static final Listener NO_LISTENER = new Listener() {
+        @Override
+        public void appended(byte[] record, long index) {
+        }
 
-    private record Append(byte[] record, CompletableFuture<Long> written) {
+        @Override
+        public void afterBatch() {
+        }
+    };
+
+    private interface Command {
     }
 
-    private final ChronicleQueue queue;
-    private final BlockingQueue<Append> pending = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private record Append(byte[] record, CompletableFuture<Long> written) implements Command {
+    }
+
+    private record Task(Runnable action, Runnable cancel) implements Command {
+    }
+
+    private final BlockingQueue<Command> pending = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final Listener listener;
     private final Thread thread;
+    private volatile ChronicleQueue queue;
     private volatile boolean running = true;
+    private ExcerptAppender appender;
 
     /** Starts the daemon writer thread {@code threadName} for {@code queue}. */
     JournalWriter(ChronicleQueue queue, String threadName) {
+        this(queue, threadName, NO_LISTENER);
+    }
+
+    /** Starts the daemon writer thread {@code threadName} for {@code queue}, calling {@code listener}. */
+    JournalWriter(ChronicleQueue queue, String threadName, Listener listener) {
         this.queue = queue;
+        this.listener = listener;
         this.thread = new Thread(this::run, threadName);
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** Returns the queue the writer appends to now. */
+    ChronicleQueue queue() {
+        return queue;
     }
 
     /**
@@ -65,50 +104,111 @@ final class JournalWriter implements AutoCloseable {
         return written;
     }
 
+    /**
+     * Runs {@code action} on the writer thread after the commands handed over before it, waiting for
+     * room in the queue. If the writer stops first, {@code cancel} runs instead, on the calling or the
+     * writer thread.
+     *
+     * @throws InterruptedException if interrupted while waiting for room
+     */
+    void submit(Runnable action, Runnable cancel) throws InterruptedException {
+        if (!running) {
+            cancel.run();
+            return;
+        }
+        Task task = new Task(action, cancel);
+        pending.put(task);
+        if (!thread.isAlive() && pending.remove(task)) {
+            cancel.run();
+        }
+    }
+
+    /** Appends a record at once and returns its index. Writer thread only. */
+    long appendNow(byte[] record) {
+        try (DocumentContext document = appender.writingDocument()) {
+            document.wire().bytes().write(record);
+        }
+        return appender.lastIndexAppended();
+    }
+
+    /** Appends to {@code next} from now on; the caller closes the previous queue. Writer thread only. */
+    void switchTo(ChronicleQueue next) {
+        appender.close();
+        queue = next;
+        appender = next.createAppender();
+    }
+
     private void run() {
-        List<Append> batch = new ArrayList<>(BATCH_SIZE);
-        try (ExcerptAppender appender = queue.createAppender()) {
+        List<Command> batch = new ArrayList<>(BATCH_SIZE);
+        appender = queue.createAppender();
+        try {
             while (running || !pending.isEmpty()) {
-                Append first = pending.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+                Command first = pending.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
                 }
                 batch.add(first);
                 pending.drainTo(batch, BATCH_SIZE - 1);
-                for (Append append : batch) {
-                    write(appender, append);
+                for (Command command : batch) {
+                    execute(command);
                 }
                 batch.clear();
+                afterBatch();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.error("The writer of the journal {} failed; later records are rejected", queue.file(), e);
         } finally {
             running = false;
-            failRemaining(batch);
+            appender.close();
+            failRemaining(List.of());
         }
     }
 
-    private void write(ExcerptAppender appender, Append append) {
+    private void afterBatch() {
         try {
-            try (DocumentContext document = appender.writingDocument()) {
-                document.wire().bytes().write(append.record());
+            listener.afterBatch();
+        } catch (RuntimeException e) {
+            LOG.error("Failed to run the batch hook of the journal {}", queue.file(), e);
+        }
+    }
+
+    private void execute(Command command) {
+        if (command instanceof Task task) {
+            try {
+                task.action().run();
+            } catch (RuntimeException e) {
+                LOG.error("Failed to run a task on the writer of the journal {}", queue.file(), e);
             }
-            append.written().complete(appender.lastIndexAppended());
+            return;
+        }
+        Append append = (Append) command;
+        long index;
+        try {
+            index = appendNow(append.record());
         } catch (RuntimeException e) {
             LOG.error("Failed to append a record of {} bytes to the journal {}", append.record().length,
                     queue.file(), e);
             append.written().completeExceptionally(e);
+            return;
         }
+        try {
+            listener.appended(append.record(), index);
+        } catch (RuntimeException e) {
+            LOG.error("Failed to run the append hook of the journal {}", queue.file(), e);
+        }
+        append.written().complete(index);
     }
 
-    private void failRemaining(List<Append> batch) {
-        List<Append> remaining = new ArrayList<>(batch);
+    private void failRemaining(List<Command> batch) {
+        List<Command> remaining = new ArrayList<>(batch);
         pending.drainTo(remaining);
-        for (Append append : remaining) {
-            append.written().completeExceptionally(new BrokerException("the journal " + queue.file()
-                    + " was closed before the record was written"));
+        for (Command command : remaining) {
+            if (command instanceof Task task) {
+                task.cancel().run();
+            } else {
+                ((Append) command).written().completeExceptionally(new BrokerException("the journal "
+                        + queue.file() + " was closed before the record was written"));
+            }
         }
     }
 

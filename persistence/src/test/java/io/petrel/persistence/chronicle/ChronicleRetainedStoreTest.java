@@ -2,6 +2,7 @@ package io.petrel.persistence.chronicle;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,17 +16,20 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import net.openhft.chronicle.queue.RollCycles;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -118,8 +122,11 @@ class ChronicleRetainedStoreTest {
     @Test
     void closeStopsEveryStartedThread() {
         Set<String> before = StoreThreads.liveNames();
-        ChronicleRetainedStore store = open();
-        await(store.set(retained("x", "y"), 1));
+        ChronicleRetainedStore store = open(100);
+        for (int i = 0; i < 300; i++) {
+            await(store.set(retained("x", "y" + i), 1));
+        }
+        awaitGeneration(store, 2);
         readAllFrom(store);
         assertTrue(StoreThreads.startedSince(before).contains(ChronicleRetainedStore.THREAD_NAME),
                 "writer thread running: " + StoreThreads.startedSince(before));
@@ -127,6 +134,70 @@ class ChronicleRetainedStoreTest {
         store.close();
 
         StoreThreads.awaitOnly(before);
+    }
+
+    @Test
+    void compactionKeepsLastStateOfEachTopic() {
+        Map<String, String> expected = new TreeMap<>();
+        try (ChronicleRetainedStore store = open(100)) {
+            for (int round = 0; round < 30; round++) {
+                for (int topic = 0; topic < 10; topic++) {
+                    String payload = "r" + round + "-t" + topic;
+                    await(store.set(retained("c/" + topic, payload), round));
+                    expected.put("c/" + topic, payload);
+                }
+            }
+            await(store.clear("c/3"));
+            expected.remove("c/3");
+            awaitGeneration(store, 2);
+            await(store.set(retained("c/after", "late"), 1));
+            expected.put("c/after", "late");
+        }
+
+        Map<String, String> stored = new TreeMap<>();
+        readAll().forEach((topic, message) -> stored.put(topic, message.message().payloadAsString()));
+
+        assertEquals(expected, stored);
+        assertFalse(Files.exists(dataDirectory.resolve("retained").resolve("journal-000001")),
+                "old generation deleted");
+    }
+
+    @Test
+    void writesDuringCompactionSurvive() {
+        Map<String, String> expected = new TreeMap<>();
+        try (ChronicleRetainedStore store = open(1_000)) {
+            for (int batch = 0; batch < 40; batch++) {
+                List<CompletableFuture<Void>> writes = new ArrayList<>();
+                for (int i = 0; i < 250; i++) {
+                    String topic = "w/" + (i % 25);
+                    String payload = "b" + batch + "-" + i;
+                    writes.add(store.set(retained(topic, payload), batch).toCompletableFuture());
+                    expected.put(topic, payload);
+                }
+                writes.forEach(ChronicleRetainedStoreTest::await);
+            }
+            assertTrue(store.generation() >= 2, "compacted at least once, generation " + store.generation());
+        }
+
+        Map<String, String> stored = new TreeMap<>();
+        readAll().forEach((topic, message) -> stored.put(topic, message.message().payloadAsString()));
+
+        assertEquals(expected, stored);
+    }
+
+    @Test
+    void unfinishedGenerationDeletedAtOpen() throws IOException {
+        try (ChronicleRetainedStore store = open()) {
+            await(store.set(retained("kept", "v"), 1));
+        }
+        Path unfinished = dataDirectory.resolve("retained").resolve("journal-000002");
+        Files.createDirectories(unfinished);
+        Files.writeString(unfinished.resolve("partial.cq4"), "not a journal");
+
+        Map<String, StoredRetainedMessage> stored = readAll();
+
+        assertEquals("v", stored.get("kept").message().payloadAsString());
+        assertFalse(Files.exists(unfinished), "unfinished generation deleted");
     }
 
     @Test
@@ -140,7 +211,16 @@ class ChronicleRetainedStoreTest {
     }
 
     private ChronicleRetainedStore open() {
-        return ChronicleRetainedStore.open(dataDirectory, RollCycles.FAST_DAILY);
+        return open(ChronicleRetainedStore.DEFAULT_COMPACTION_MIN_RECORDS);
+    }
+
+    private ChronicleRetainedStore open(int compactionMinRecords) {
+        return ChronicleRetainedStore.open(dataDirectory, RollCycles.FAST_DAILY, compactionMinRecords);
+    }
+
+    private static void awaitGeneration(ChronicleRetainedStore store, int generation) {
+        Awaitility.await().atMost(Duration.ofSeconds(20))
+                .until(() -> store.generation() >= generation);
     }
 
     private Map<String, StoredRetainedMessage> readAll() {
@@ -168,10 +248,11 @@ class ChronicleRetainedStoreTest {
 
     private Path lastJournalFile() throws IOException {
         List<Path> files = new ArrayList<>();
-        try (Stream<Path> listing = Files.list(dataDirectory.resolve("retained"))) {
+        Path journal = dataDirectory.resolve("retained").resolve("journal-000001");
+        try (Stream<Path> listing = Files.list(journal)) {
             listing.filter(path -> path.getFileName().toString().endsWith(".cq4")).sorted().forEach(files::add);
         }
-        assertTrue(!files.isEmpty(), "no .cq4 file in " + dataDirectory.resolve("retained"));
+        assertTrue(!files.isEmpty(), "no .cq4 file in " + journal);
         return files.get(files.size() - 1);
     }
 

@@ -1,0 +1,96 @@
+package io.petrel.persistence.chronicle;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The generations of a compacted journal: subdirectories {@code journal-000001},
+ * {@code journal-000002}, ... of a store directory, each a Chronicle queue. Compaction writes the
+ * next generation and marks it complete with the empty file {@value #COMPLETE} before the store
+ * switches to it, so after a crash the highest complete generation is the current one: a higher,
+ * incomplete one is an interrupted compaction, and lower ones were already replaced.
+ *
+ * <p>Not thread-safe: one store uses it, from one thread at a time.
+ */
+final class JournalGenerations {
+
+    /** Name of the marker file of a complete generation. */
+    static final String COMPLETE = "complete";
+
+    private static final String PREFIX = "journal-";
+
+    private JournalGenerations() {
+    }
+
+    /** Returns the directory of generation {@code number} under {@code storeDirectory}. */
+    static Path directory(Path storeDirectory, int number) {
+        return storeDirectory.resolve(String.format("%s%06d", PREFIX, number));
+    }
+
+    /**
+     * Returns the number of the current generation, after deleting every other generation. Creates
+     * generation 1, empty and complete, if there is none.
+     */
+    static int openCurrent(Path storeDirectory) {
+        List<Integer> numbers = numbers(storeDirectory);
+        int current = 0;
+        for (int number : numbers) {
+            if (Files.exists(directory(storeDirectory, number).resolve(COMPLETE))) {
+                current = Math.max(current, number);
+            }
+        }
+        for (int number : numbers) {
+            if (number != current) {
+                delete(directory(storeDirectory, number));
+            }
+        }
+        if (current == 0) {
+            current = 1;
+            markComplete(directory(storeDirectory, current));
+        }
+        return current;
+    }
+
+    /** Creates the marker file that makes a generation complete, and its directory if needed. */
+    static void markComplete(Path generation) {
+        try {
+            Files.createDirectories(generation);
+            if (!Files.exists(generation.resolve(COMPLETE))) {
+                Files.createFile(generation.resolve(COMPLETE));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot mark the journal " + generation + " complete: " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes a generation directory and its files. */
+    static void delete(Path generation) {
+        if (!Files.exists(generation)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(generation)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the old journal " + generation + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<Integer> numbers(Path storeDirectory) {
+        try (Stream<Path> entries = Files.list(storeDirectory)) {
+            return entries.map(path -> path.getFileName().toString())
+                    .filter(name -> name.startsWith(PREFIX) && name.substring(PREFIX.length()).matches("\\d{6}"))
+                    .map(name -> Integer.parseInt(name.substring(PREFIX.length())))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + storeDirectory + ": " + e.getMessage(), e);
+        }
+    }
+}
