@@ -111,7 +111,9 @@ class ChronicleRetainedStoreTest {
 
         try (ChronicleRetainedStore store = open()) {
             Map<String, StoredRetainedMessage> stored = readAllFrom(store);
-            assertTrue(stored.size() >= 98 && stored.size() <= 100, "messages read: " + stored.size());
+            // The cut damages the last record; how Chronicle reports it decides whether one more is lost.
+            assertTrue(stored.size() >= 98, "messages read: " + stored.size());
+            assertTrue(stored.size() <= 99, "messages read: " + stored.size());
             assertEquals("payload-0", stored.get("t/0").message().payloadAsString());
 
             await(store.set(retained("after", "cut"), 1));
