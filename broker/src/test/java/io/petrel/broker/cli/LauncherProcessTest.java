@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.petrel.api.hook.Authorizer;
+import io.petrel.broker.testing.PluginJars;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -137,6 +140,46 @@ class LauncherProcessTest {
         }
     }
 
+    @Test
+    void launcherLoadsPluginsFromHome() throws Exception {
+        Path home = Files.createDirectories(directory.resolve("home"));
+        Path plugins = Files.createDirectories(home.resolve("plugins"));
+        Path classes = PluginJars.compile(directory, "deny", Map.of("plugin.DenyAll", """
+                package plugin;
+
+                import io.petrel.api.hook.AuthorizationAction;
+                import io.petrel.api.hook.AuthorizationDecision;
+                import io.petrel.api.hook.Authorizer;
+                import io.petrel.api.hook.ClientInfo;
+
+                public final class DenyAll implements Authorizer {
+                    @Override
+                    public AuthorizationDecision authorize(ClientInfo client, AuthorizationAction action, String topic) {
+                        return action == AuthorizationAction.SUBSCRIBE
+                                ? AuthorizationDecision.DENY : AuthorizationDecision.ALLOW;
+                    }
+                }
+                """));
+        PluginJars.jar(plugins.resolve("deny.jar"), classes, Map.of(Authorizer.class.getName(), List.of("plugin.DenyAll")));
+        Path config = writeConfig("listener.host = 127.0.0.1", "listener.port = 0");
+        Launcher launcher = Launcher.start(directory, List.of("-D" + PetrelCommand.HOME_PROPERTY + "=" + home),
+                "--config", config.toString());
+        List<MqttClient> clients = new ArrayList<>();
+        try {
+            int port = launcher.awaitListeningPort();
+            MqttClient subscriber = connect("tcp://127.0.0.1:" + port, "plugin-test-subscriber", clients);
+
+            int[] granted = subscriber.subscribeWithResponse("room/#", 1).getGrantedQos();
+
+            assertEquals(0x80, granted[0], "SUBACK return code from the plugin's authorizer");
+        } finally {
+            launcher.process().destroyForcibly();
+            for (MqttClient client : clients) {
+                closeQuietly(client);
+            }
+        }
+    }
+
     private Path writeConfig(String... lines) throws IOException {
         Path file = directory.resolve("petrel.conf");
         Files.write(file, List.of(lines), UTF_8);
@@ -222,6 +265,10 @@ class LauncherProcessTest {
     private record Launcher(Process process, Path stdoutFile, Path stderrFile) {
 
         static Launcher start(Path directory, String... args) throws IOException {
+            return start(directory, List.of(), args);
+        }
+
+        static Launcher start(Path directory, List<String> jvmOptions, String... args) throws IOException {
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
             Path logbackConfig = Path.of("..", "conf", "logback.xml").toAbsolutePath().normalize();
             assertTrue(Files.isRegularFile(logbackConfig), "not found: " + logbackConfig);
@@ -231,9 +278,9 @@ class LauncherProcessTest {
                     "-Xmx256m",
                     // As bin/petrel does: without it, Java 24 and later print a warning on stderr.
                     "--enable-native-access=ALL-UNNAMED",
-                    "-Dlogback.configurationFile=" + logbackConfig,
-                    "-cp", System.getProperty("java.class.path"),
-                    PetrelCommand.class.getName()));
+                    "-Dlogback.configurationFile=" + logbackConfig));
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), PetrelCommand.class.getName()));
             command.addAll(List.of(args));
 
             Path stdoutFile = directory.resolve("stdout.txt");
