@@ -25,6 +25,7 @@ public final class BrokerConfig {
     public static final String MAX_QUEUED_MESSAGES = "session.max_queued_messages";
     public static final String MAX_INFLIGHT_MESSAGES = "session.max_inflight_messages";
     public static final String RECEIVE_MAXIMUM = "mqtt.receive_maximum";
+    public static final String MAX_PUBLISH_RATE = "mqtt.max_publish_rate";
     public static final String TOPIC_ALIAS_MAXIMUM = "mqtt.topic_alias_maximum";
     public static final String MAXIMUM_QOS = "mqtt.maximum_qos";
     public static final String RETAIN_AVAILABLE = "mqtt.retain_available";
@@ -66,6 +67,7 @@ public final class BrokerConfig {
     private final int maxQueuedMessages;
     private final int maxInflightMessages;
     private final int receiveMaximum;
+    private final int maxPublishRate;
     private final int topicAliasMaximum;
     private final int maximumQos;
     private final boolean retainAvailable;
@@ -93,6 +95,7 @@ public final class BrokerConfig {
         this.maxQueuedMessages = builder.maxQueuedMessages;
         this.maxInflightMessages = builder.maxInflightMessages;
         this.receiveMaximum = builder.receiveMaximum;
+        this.maxPublishRate = builder.maxPublishRate;
         this.topicAliasMaximum = builder.topicAliasMaximum;
         this.maximumQos = builder.maximumQos;
         this.retainAvailable = builder.retainAvailable;
@@ -133,6 +136,7 @@ public final class BrokerConfig {
                 .maxQueuedMessages(maxQueuedMessages)
                 .maxInflightMessages(maxInflightMessages)
                 .receiveMaximum(receiveMaximum)
+                .maxPublishRate(maxPublishRate)
                 .topicAliasMaximum(topicAliasMaximum)
                 .maximumQos(maximumQos)
                 .retainAvailable(retainAvailable)
@@ -200,6 +204,14 @@ public final class BrokerConfig {
      */
     public int receiveMaximum() {
         return receiveMaximum;
+    }
+
+    /**
+     * Returns how many PUBLISH packets per second one client may send, 0 for no limit. A client that
+     * sends more is disconnected (MQTT 5.0: reason 0x97, quota exceeded).
+     */
+    public int maxPublishRate() {
+        return maxPublishRate;
     }
 
     /** Returns how many topic aliases an MQTT 5.0 client may use towards the broker; 0 disables them. */
@@ -309,6 +321,7 @@ public final class BrokerConfig {
                 + ", " + MAX_QUEUED_MESSAGES + '=' + maxQueuedMessages
                 + ", " + MAX_INFLIGHT_MESSAGES + '=' + maxInflightMessages
                 + ", " + RECEIVE_MAXIMUM + '=' + receiveMaximum
+                + ", " + MAX_PUBLISH_RATE + '=' + maxPublishRate
                 + ", " + TOPIC_ALIAS_MAXIMUM + '=' + topicAliasMaximum
                 + ", " + MAXIMUM_QOS + '=' + maximumQos
                 + ", " + RETAIN_AVAILABLE + '=' + retainAvailable
@@ -339,6 +352,7 @@ public final class BrokerConfig {
         private int maxQueuedMessages = DEFAULT_MAX_QUEUED_MESSAGES;
         private int maxInflightMessages = DEFAULT_MAX_INFLIGHT_MESSAGES;
         private int receiveMaximum = DEFAULT_RECEIVE_MAXIMUM;
+        private int maxPublishRate;
         private int topicAliasMaximum = DEFAULT_TOPIC_ALIAS_MAXIMUM;
         private int maximumQos = 2;
         private boolean retainAvailable = true;
@@ -415,6 +429,15 @@ public final class BrokerConfig {
         /** Sets the Receive Maximum for inbound QoS 1 and 2 messages, 1 to 65,535. */
         public Builder receiveMaximum(int messages) {
             this.receiveMaximum = checkRange(RECEIVE_MAXIMUM, messages, 1, 65_535);
+            return this;
+        }
+
+        /**
+         * Sets the PUBLISH packets per second one client may send, 0 (no limit, the default) to
+         * 1,000,000. Short bursts up to one second's worth are allowed.
+         */
+        public Builder maxPublishRate(int messagesPerSecond) {
+            this.maxPublishRate = checkRange(MAX_PUBLISH_RATE, messagesPerSecond, 0, 1_000_000);
             return this;
         }
 

@@ -24,6 +24,7 @@ final class Settings {
             Setting.integer(BrokerConfig.MAX_QUEUED_MESSAGES, 1, 10_000_000, BrokerConfig.Builder::maxQueuedMessages),
             Setting.integer(BrokerConfig.MAX_INFLIGHT_MESSAGES, 1, 65_535, BrokerConfig.Builder::maxInflightMessages),
             Setting.integer(BrokerConfig.RECEIVE_MAXIMUM, 1, 65_535, BrokerConfig.Builder::receiveMaximum),
+            Setting.integer(BrokerConfig.MAX_PUBLISH_RATE, 0, 1_000_000, BrokerConfig.Builder::maxPublishRate),
             Setting.integer(BrokerConfig.TOPIC_ALIAS_MAXIMUM, 0, 65_535, BrokerConfig.Builder::topicAliasMaximum),
             Setting.integer(BrokerConfig.MAXIMUM_QOS, 0, 2, BrokerConfig.Builder::maximumQos),
             Setting.bool(BrokerConfig.RETAIN_AVAILABLE, BrokerConfig.Builder::retainAvailable),

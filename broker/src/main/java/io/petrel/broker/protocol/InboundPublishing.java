@@ -27,6 +27,12 @@ final class InboundPublishing {
 
     static void onPublish(MqttConnectionHandler connection, MqttPublishMessage publish) {
         BrokerConfig config = connection.context().config();
+        PublishRateLimit rateLimit = connection.publishRateLimit();
+        if (rateLimit != null && !rateLimit.tryAcquire(System.nanoTime())) {
+            connection.reject(ProtocolViolation.QUOTA_EXCEEDED, "more than " + config.maxPublishRate()
+                    + " PUBLISH packets per second (" + BrokerConfig.MAX_PUBLISH_RATE + ")");
+            return;
+        }
         int qos = publish.fixedHeader().qosLevel().value();
         int packetId = publish.variableHeader().packetId();
         String topic = publish.variableHeader().topicName();

@@ -78,6 +78,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private OutboundWriter outbound;
     private EnhancedAuthentication authentication;
     private AckSequencer acks;
+    private PublishRateLimit publishRateLimit;
     private ClientInfo client;
     private boolean connAckSent;
     private boolean hookPending;
@@ -98,6 +99,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.acks = new AckSequencer(ctx);
+        int rate = context.config().maxPublishRate();
+        this.publishRateLimit = rate > 0 ? new PublishRateLimit(rate, System.nanoTime()) : null;
     }
 
     @Override
@@ -569,6 +572,11 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     ProtocolContext context() {
         return context;
+    }
+
+    /** Returns the PUBLISH rate limit of this connection, or null when there is none. */
+    PublishRateLimit publishRateLimit() {
+        return publishRateLimit;
     }
 
     /** Returns the sequencer that keeps PUBACK and PUBREC in PUBLISH order. */

@@ -17,6 +17,7 @@ public enum ProtocolViolation {
     NOT_AUTHORIZED("not_authorized", 0x87),
     BAD_AUTHENTICATION_METHOD("bad_authentication_method", 0x8C),
     RECEIVE_MAXIMUM_EXCEEDED("receive_maximum_exceeded", 0x93),
+    QUOTA_EXCEEDED("quota_exceeded", 0x97),
     PAYLOAD_FORMAT_INVALID("payload_format_invalid", 0x99),
     RETAIN_NOT_SUPPORTED("retain_not_supported", 0x9A),
     QOS_NOT_SUPPORTED("qos_not_supported", 0x9B),

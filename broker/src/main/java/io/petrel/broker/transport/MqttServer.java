@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -74,7 +75,13 @@ public final class MqttServer implements AutoCloseable {
                 throw new BrokerException("cannot listen on " + address + ": the address is already in use; set "
                         + BrokerConfig.LISTENER_PORT + " to a free port", cause);
             }
-            throw new BrokerException("cannot listen on " + address + ": " + cause.getMessage(), cause);
+            if (cause instanceof UnresolvedAddressException) {
+                throw new BrokerException("cannot listen on " + address + ": the host '" + config.host()
+                        + "' is not a valid IP address or a name that resolves; set " + BrokerConfig.LISTENER_HOST
+                        + " to an address such as 127.0.0.1 or 0.0.0.0", cause);
+            }
+            String detail = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+            throw new BrokerException("cannot listen on " + address + ": " + detail, cause);
         }
         serverChannel = bound.channel();
         return (InetSocketAddress) serverChannel.localAddress();

@@ -4,6 +4,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.petrel.api.hook.Authorizer;
+import io.petrel.broker.testing.PluginJars;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -11,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -126,6 +129,46 @@ class LauncherProcessTest {
                 assertTrue(line.contains("set listener.port in " + config + " or PETREL_LISTENER_PORT"), line);
             } finally {
                 launcher.process().destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void launcherLoadsPluginsFromHome() throws Exception {
+        Path home = Files.createDirectories(directory.resolve("home"));
+        Path plugins = Files.createDirectories(home.resolve("plugins"));
+        Path classes = PluginJars.compile(directory, "deny", Map.of("plugin.DenyAll", """
+                package plugin;
+
+                import io.petrel.api.hook.AuthorizationAction;
+                import io.petrel.api.hook.AuthorizationDecision;
+                import io.petrel.api.hook.Authorizer;
+                import io.petrel.api.hook.ClientInfo;
+
+                public final class DenyAll implements Authorizer {
+                    @Override
+                    public AuthorizationDecision authorize(ClientInfo client, AuthorizationAction action, String topic) {
+                        return action == AuthorizationAction.SUBSCRIBE
+                                ? AuthorizationDecision.DENY : AuthorizationDecision.ALLOW;
+                    }
+                }
+                """));
+        PluginJars.jar(plugins.resolve("deny.jar"), classes, Map.of(Authorizer.class.getName(), List.of("plugin.DenyAll")));
+        Path config = writeConfig("listener.host = 127.0.0.1", "listener.port = 0");
+        LauncherProcess launcher = LauncherProcess.start(directory, "",
+                List.of("-D" + PetrelCommand.HOME_PROPERTY + "=" + home), "--config", config.toString());
+        List<MqttClient> clients = new ArrayList<>();
+        try {
+            int port = launcher.awaitListeningPort();
+            MqttClient subscriber = connect("tcp://127.0.0.1:" + port, "plugin-test-subscriber", clients);
+
+            int[] granted = subscriber.subscribeWithResponse("room/#", 1).getGrantedQos();
+
+            assertEquals(0x80, granted[0], "SUBACK return code from the plugin's authorizer");
+        } finally {
+            launcher.process().destroyForcibly();
+            for (MqttClient client : clients) {
+                closeQuietly(client);
             }
         }
     }

@@ -11,19 +11,13 @@ import io.petrel.api.hook.Authorizer;
 import io.petrel.api.hook.BrokerInterceptor;
 import io.petrel.broker.PetrelBroker;
 import io.petrel.broker.testing.MqttPackets;
+import io.petrel.broker.testing.PluginJars;
 import io.petrel.broker.testing.RawMqttClient;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -153,38 +147,11 @@ class PluginLoaderTest {
                 """.formatted(className, suffix);
     }
 
-    /** Compiles Java sources, keyed by class name, against the test class path; returns the class directory. */
     private Path compile(String name, Map<String, String> sources) throws IOException {
-        Path sourceDirectory = Files.createDirectories(temp.resolve(name + "-src"));
-        Path classDirectory = Files.createDirectories(temp.resolve(name + "-classes"));
-        List<String> arguments = new ArrayList<>(List.of("--release", "17", "-d", classDirectory.toString(),
-                "-classpath", System.getProperty("java.class.path")));
-        for (Map.Entry<String, String> source : sources.entrySet()) {
-            Path file = sourceDirectory.resolve(source.getKey().replace('.', '/') + ".java");
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, source.getValue());
-            arguments.add(file.toString());
-        }
-        JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
-        int status = compiler.run(null, null, null, arguments.toArray(String[]::new));
-        assertEquals(0, status, "plugin sources failed to compile");
-        return classDirectory;
+        return PluginJars.compile(temp, name, sources);
     }
 
-    /** Packs the classes of {@code classDirectory} and one {@code META-INF/services} file per interface. */
     private static void jar(Path jarFile, Path classDirectory, Map<String, List<String>> services) throws IOException {
-        try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(jarFile));
-             Stream<Path> files = Files.walk(classDirectory)) {
-            for (Path file : files.filter(Files::isRegularFile).toList()) {
-                jar.putNextEntry(new JarEntry(classDirectory.relativize(file).toString().replace('\\', '/')));
-                Files.copy(file, jar);
-                jar.closeEntry();
-            }
-            for (Map.Entry<String, List<String>> service : services.entrySet()) {
-                jar.putNextEntry(new JarEntry("META-INF/services/" + service.getKey()));
-                jar.write((String.join("\n", service.getValue()) + "\n").getBytes(StandardCharsets.UTF_8));
-                jar.closeEntry();
-            }
-        }
+        PluginJars.jar(jarFile, classDirectory, services);
     }
 }
