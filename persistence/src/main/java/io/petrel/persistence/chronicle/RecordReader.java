@@ -8,10 +8,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.CRC32;
 
 /**
- * Decodes the fields that {@link RecordWriter} encoded. Every read checks the remaining length, so a
- * truncated or damaged record raises {@link CorruptRecordException} instead of reading past its end.
+ * Decodes the fields that {@link RecordWriter} encoded. The checksum and every read's remaining
+ * length are checked, so a truncated or damaged record raises {@link CorruptRecordException} instead
+ * of returning wrong values or reading past its end.
  * Not thread-safe.
  */
 final class RecordReader {
@@ -26,10 +28,27 @@ final class RecordReader {
         }
     }
 
+    private static final int CRC_BYTES = 4;
+
     private final ByteBuffer buffer;
 
+    /**
+     * Checks the CRC-32 at the end of {@code record} and prepares to read the fields before it.
+     *
+     * @throws CorruptRecordException if the record is too short or its checksum does not match
+     */
     RecordReader(byte[] record) {
-        this.buffer = ByteBuffer.wrap(record);
+        if (record.length < CRC_BYTES) {
+            throw new CorruptRecordException("record of " + record.length + " bytes is shorter than its checksum");
+        }
+        int length = record.length - CRC_BYTES;
+        CRC32 crc = new CRC32();
+        crc.update(record, 0, length);
+        int stored = ByteBuffer.wrap(record, length, CRC_BYTES).getInt();
+        if (stored != (int) crc.getValue()) {
+            throw new CorruptRecordException("checksum mismatch in a record of " + record.length + " bytes");
+        }
+        this.buffer = ByteBuffer.wrap(record, 0, length);
     }
 
     int readByte() {

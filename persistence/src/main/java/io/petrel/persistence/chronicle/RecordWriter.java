@@ -9,11 +9,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
 
 /**
  * Encodes the fields of one journal record in big-endian order, as {@code docs/persistence.md}
  * describes: strings and byte arrays as a four-byte length followed by the bytes (UTF-8 for
- * strings), with length -1 for an absent value. Not thread-safe.
+ * strings), with length -1 for an absent value, and a CRC-32 at the end. Not thread-safe.
  */
 final class RecordWriter {
 
@@ -85,8 +86,11 @@ final class RecordWriter {
         return writeBytes(message.payloadBytes());
     }
 
-    /** Returns the encoded record. */
+    /** Returns the encoded record followed by the CRC-32 of its bytes, 4 bytes big-endian. */
     byte[] toByteArray() {
+        CRC32 crc = new CRC32();
+        crc.update(buffer.toByteArray());
+        writeInt((int) crc.getValue());
         return buffer.toByteArray();
     }
 
