@@ -2,8 +2,14 @@ package io.petrel.broker.protocol;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.petrel.broker.routing.RetainedStoreException;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -20,6 +26,7 @@ final class AckSequencer {
     /** An acknowledgement and whether it may be sent. */
     private static final class PendingAck {
         private final MqttMessage ack;
+        private Throwable failure;
         private boolean ready;
 
         PendingAck(MqttMessage ack) {
@@ -28,39 +35,86 @@ final class AckSequencer {
     }
 
     private final ChannelHandlerContext ctx;
+    private final MqttConnectionHandler connection;
     private final ArrayDeque<PendingAck> pending = new ArrayDeque<>();
 
-    AckSequencer(ChannelHandlerContext ctx) {
+    AckSequencer(ChannelHandlerContext ctx, MqttConnectionHandler connection) {
         this.ctx = ctx;
+        this.connection = connection;
     }
 
     /**
      * Writes {@code ack} once {@code queued} completes and every earlier acknowledgement was written.
      * The acknowledgement is written whether the stage succeeds or fails: a delivery that timed out was
-     * dropped and counted by the subscription, and the publisher must not resend it forever.
+     * dropped and counted by the subscription, and the publisher must not resend it forever. Only a
+     * failed write of retained state changes the acknowledgement (see {@link #write}).
      */
     void send(MqttMessage ack, CompletionStage<Void> queued) {
-        boolean done = queued.toCompletableFuture().isDone();
+        CompletableFuture<Void> future = queued.toCompletableFuture();
+        boolean done = future.isDone();
         if (done && pending.isEmpty()) {
-            ctx.write(ack, ctx.voidPromise());
+            write(ack, failureOf(future));
             return;
         }
         PendingAck entry = new PendingAck(ack);
         pending.addLast(entry);
         if (done) {
+            entry.failure = failureOf(future);
             entry.ready = true;
             return;
         }
         queued.whenComplete((ignored, error) -> ctx.executor().execute(() -> {
+            entry.failure = error;
             entry.ready = true;
             writeReady();
         }));
     }
 
+    private static Throwable failureOf(CompletableFuture<Void> future) {
+        if (!future.isCompletedExceptionally()) {
+            return null;
+        }
+        try {
+            future.join();
+            return null;
+        } catch (CompletionException | CancellationException e) {
+            return e;
+        }
+    }
+
+    /**
+     * Writes an acknowledgement. When the message's retained state could not be stored, an MQTT 5.0
+     * client gets reason 0x97 (quota exceeded) instead of success, and an MQTT 3.1.1 connection is
+     * closed, because its acknowledgement cannot carry a failure.
+     */
+    private void write(MqttMessage ack, Throwable failure) {
+        if (!(rootCause(failure) instanceof RetainedStoreException)) {
+            ctx.write(ack, ctx.voidPromise());
+            return;
+        }
+        if (!connection.mqtt5()) {
+            connection.reject(ProtocolViolation.QUOTA_EXCEEDED, "the retained message could not be stored");
+            return;
+        }
+        int packetId = ((MqttMessageIdVariableHeader) ack.variableHeader()).messageId();
+        byte code = (byte) ProtocolViolation.QUOTA_EXCEEDED.reasonCode();
+        boolean pubAck = ack.fixedHeader().messageType() == MqttMessageType.PUBACK;
+        ctx.write(pubAck ? Packets.pubAck(packetId, code) : Packets.pubRec(packetId, code), ctx.voidPromise());
+    }
+
+    private static Throwable rootCause(Throwable failure) {
+        Throwable cause = failure;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
     private void writeReady() {
         boolean wrote = false;
         while (!pending.isEmpty() && pending.peekFirst().ready) {
-            ctx.write(pending.pollFirst().ack, ctx.voidPromise());
+            PendingAck entry = pending.pollFirst();
+            write(entry.ack, entry.failure);
             wrote = true;
         }
         if (wrote) {

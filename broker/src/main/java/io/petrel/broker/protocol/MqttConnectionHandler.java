@@ -98,7 +98,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.acks = new AckSequencer(ctx);
+        this.acks = new AckSequencer(ctx, this);
         int rate = context.config().maxPublishRate();
         this.publishRateLimit = rate > 0 ? new PublishRateLimit(rate, System.nanoTime()) : null;
     }

@@ -229,15 +229,20 @@ public final class MessageRouter {
             stage = retainedStore.set(message, System.currentTimeMillis());
         }
         CompletableFuture<Void> future = stage.toCompletableFuture();
-        if (!future.isDone() || future.isCompletedExceptionally()) {
-            future.whenComplete((ignored, error) -> {
-                if (error != null) {
-                    storeFailureLog.error("Failed to write the retained message of topic '{}' to {}",
-                            message.topic(), retainedStore, error);
-                }
-            });
+        if (future.isDone() && !future.isCompletedExceptionally()) {
+            return future;
         }
-        return future;
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        future.whenComplete((ignored, error) -> {
+            if (error == null) {
+                result.complete(null);
+                return;
+            }
+            storeFailureLog.error("Failed to write the retained message of topic '{}' to {}",
+                    message.topic(), retainedStore, error);
+            result.completeExceptionally(new RetainedStoreException(message.topic(), error));
+        });
+        return result;
     }
 
     private static List<CompletableFuture<Void>> add(List<CompletableFuture<Void>> list,

@@ -2,6 +2,7 @@ package io.petrel.broker.retained;
 
 import static io.petrel.broker.testing.MqttPackets.MQTT_3_1_1;
 import static io.petrel.broker.testing.MqttPackets.PUBACK;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,6 +18,7 @@ import io.petrel.broker.testing.ConnectPacket;
 import io.petrel.broker.testing.MqttPackets;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +50,38 @@ class RetainedStoreTest {
 
             assertEquals(PUBACK, ack.type());
             assertEquals(7, ack.packetId());
+        }
+    }
+
+    @Test
+    void failedStoreWriteAnswers0x97ToMqtt5() {
+        GatedStore store = new GatedStore();
+        try (PetrelBroker broker = start(store);
+             RawMqttClient publisher = RawMqttClient.connect(broker.port(), ConnectPacket.mqtt5("failing-publisher"))) {
+            publisher.send(MqttPackets.publish(MqttPackets.MQTT_5, "store/failing", "v1", 1, 8, false, true));
+            await().atMost(Duration.ofSeconds(5)).until(() -> store.writes.size() == 1);
+
+            store.writes.get(0).completeExceptionally(new IOException("disk full"));
+            RawPacket ack = publisher.receive();
+
+            assertEquals(PUBACK, ack.type());
+            assertEquals(8, ack.packetId());
+            assertEquals(0x97, ack.reasonCode());
+        }
+    }
+
+    @Test
+    void failedStoreWriteClosesMqtt311Publisher() {
+        GatedStore store = new GatedStore();
+        try (PetrelBroker broker = start(store);
+             RawMqttClient publisher = RawMqttClient.connect(broker.port(), ConnectPacket.mqtt311("failing-311"))) {
+            publisher.send(MqttPackets.publish(MQTT_3_1_1, "store/failing", "v1", 1, 9, false, true));
+            await().atMost(Duration.ofSeconds(5)).until(() -> store.writes.size() == 1);
+
+            store.writes.get(0).completeExceptionally(new IOException("disk full"));
+            List<RawPacket> received = publisher.receiveUntilClosed(Duration.ofSeconds(5));
+
+            assertTrue(received.stream().noneMatch(packet -> packet.type() == PUBACK), "no PUBACK: " + received);
         }
     }
 
