@@ -7,6 +7,8 @@ import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.petrel.api.Message;
 import io.petrel.api.Qos;
 
+import java.nio.ByteBuffer;
+
 /**
  * Converts decoded PUBLISH packets and CONNECT wills into {@link Message} values, copying the payload
  * once so the network buffer can be released at once. Stateless.
@@ -19,8 +21,8 @@ final class InboundMessages {
     /** Converts a PUBLISH whose topic is {@code topic}, the topic name after resolving an alias. */
     static Message fromPublish(MqttPublishMessage publish, String topic) {
         ByteBuf content = publish.content();
-        byte[] payload = new byte[content.readableBytes()];
-        content.getBytes(content.readerIndex(), payload);
+        // A view of the network buffer: the message builder copies it once.
+        ByteBuffer payload = content.nioBuffer(content.readerIndex(), content.readableBytes());
         Message.Builder builder = Message.builder(topic)
                 .payload(payload)
                 .qos(Qos.of(publish.fixedHeader().qosLevel().value()))
