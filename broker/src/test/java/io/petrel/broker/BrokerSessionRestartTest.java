@@ -15,9 +15,12 @@ import io.petrel.api.store.StoredSession;
 import io.petrel.api.store.StoredSubscription;
 import io.petrel.broker.testing.BrokerExtension;
 import io.petrel.broker.testing.ConnectPacket;
+import io.petrel.broker.testing.Mqtt5Packets;
+import io.petrel.broker.testing.Mqtt5Properties;
 import io.petrel.broker.testing.MqttPackets;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
+import io.petrel.broker.testing.ReceivedProperties;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -85,6 +88,28 @@ class BrokerSessionRestartTest {
             RawPacket received = subscriber.receive(PUBLISH);
             assertEquals("v5/t", received.topic());
             assertEquals("hello", received.payload(MQTT_5));
+        }
+    }
+
+    @Test
+    void subscriptionOptionsSurviveRestart() {
+        int noLocal = 0x04;
+        try (PetrelBroker broker = start();
+             RawMqttClient subscriber = connect5(broker, "options", 300)) {
+            Mqtt5Packets.subscribeAndAwait(subscriber, 1, Mqtt5Properties.create().subscriptionIdentifier(42),
+                    "options/t", 1 | noLocal);
+        }
+
+        try (PetrelBroker broker = start();
+             RawMqttClient subscriber = connect5(broker, "options", 300);
+             RawMqttClient publisher = connect311(broker, "optionspub", true)) {
+            subscriber.send(MqttPackets.publish(MQTT_5, "options/t", "own", 1, 1));
+            assertEquals(1, subscriber.receive(PUBACK).packetId());
+            publishAcknowledged(publisher, "options/t", "other", 2);
+
+            RawPacket received = subscriber.receive(PUBLISH);
+            assertEquals("other", received.payload(MQTT_5), "No Local kept: the own message is not delivered");
+            assertEquals(List.of(42L), ReceivedProperties.ofPublish(received).subscriptionIdentifiers());
         }
     }
 

@@ -101,7 +101,10 @@ class SessionStoreWritesTest {
         assertEquals(List.of(), client.receiveUntilClosed(CLOSE_TIMEOUT));
     }
 
-    /** A session store that records each write as a line and completes it at once, or as told. */
+    /**
+     * A session store that records each write as a line. A subscription write completes at once, or
+     * when the test completes {@link #subscriptionWrite}.
+     */
     private static final class RecordingSessionStore implements SessionStore {
 
         private static final CompletionStage<Void> DONE = CompletableFuture.completedStage(null);
