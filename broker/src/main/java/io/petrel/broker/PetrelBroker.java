@@ -25,6 +25,8 @@ import io.petrel.api.hook.EnhancedAuthenticator;
 import io.petrel.api.hook.SubscribeEvent;
 import io.petrel.api.store.DeadLetterStore;
 import io.petrel.api.store.RetainedStore;
+import io.petrel.api.store.SessionStore;
+import io.petrel.api.store.StoredSession;
 import io.petrel.api.store.StoreProvider;
 import io.petrel.broker.hooks.BrokerHooks;
 import io.petrel.broker.hooks.PluginLoader;
@@ -38,6 +40,7 @@ import io.petrel.broker.observability.BrokerMetrics;
 import io.petrel.broker.protocol.MqttConnectionHandler;
 import io.petrel.broker.protocol.ProtocolContext;
 import io.petrel.broker.retained.NoOpRetainedStore;
+import io.petrel.broker.session.NoOpSessionStore;
 import io.petrel.broker.retained.RetainedMessages;
 import io.petrel.broker.routing.Grant;
 import io.petrel.broker.routing.MessageRouter;
@@ -121,6 +124,7 @@ public final class PetrelBroker implements Broker {
     private final DeadLetterStore deadLetterStore;
     private final RetainedMessages retainedMessages = new RetainedMessages();
     private final RetainedStore retainedStore;
+    private final SessionStore sessionStore;
     private final DeadLetterWriter deadLetterWriter;
     private final BrokerDeadLetters deadLetters;
 
@@ -142,6 +146,7 @@ public final class PetrelBroker implements Broker {
         this.hooks = new BrokerHooks(config, metrics, builder.authenticators, builder.authorizers, builder.interceptors,
                 this::filterProblem);
         this.retainedStore = builder.retainedStore != null ? builder.retainedStore : NoOpRetainedStore.INSTANCE;
+        this.sessionStore = builder.sessionStore != null ? builder.sessionStore : NoOpSessionStore.INSTANCE;
         this.router = new MessageRouter(trie, retainedMessages, hooks.deliveryGate(), retainedStore);
         this.shared = new SharedSubscriptions(trie, hooks.deliveryGate());
         this.metrics.bindGauges(connected::size, () -> registry == null ? 0 : registry.size(), trie::size,
@@ -181,7 +186,9 @@ public final class PetrelBroker implements Broker {
         localContext = new LocalContext(clock, retryScheduler, deadLetterWriter, metrics, publishTimeout);
 
         eventLoops = new EventLoops(config.ioThreads());
-        registry = new SessionRegistry(config, trie, shared, hooks.willPublisher(router), eventLoops.workers(), metrics);
+        registry = new SessionRegistry(config, trie, shared, hooks.willPublisher(router), eventLoops.workers(), metrics,
+                sessionStore);
+        restoreSessions();
         ProtocolContext context = new ProtocolContext(config, registry, router, metrics, connected, authenticators,
                 hooks);
         server = new MqttServer(config, context, eventLoops);
@@ -226,6 +233,20 @@ public final class PetrelBroker implements Broker {
         }
     }
 
+    /**
+     * Recreates the persistent sessions of the session store, offline, with their subscriptions and
+     * the rest of their expiry intervals.
+     */
+    private void restoreSessions() {
+        if (sessionStore == NoOpSessionStore.INSTANCE) {
+            return;
+        }
+        List<StoredSession> stored = sessionStore.load();
+        int restored = registry.restore(stored, System.currentTimeMillis());
+        LOG.info("Restored {} persistent sessions from {}; dropped {} whose expiry interval passed", restored,
+                sessionStore, stored.size() - restored);
+    }
+
     private static boolean expiredAfter(Message message, long ageMillis) {
         return message.messageExpiryIntervalSeconds().isPresent()
                 && ageMillis >= TimeUnit.SECONDS.toMillis(message.messageExpiryIntervalSeconds().getAsLong());
@@ -255,6 +276,7 @@ public final class PetrelBroker implements Broker {
         }
         if (!wasRunning) {
             closeRetainedStore();
+            closeSessionStore();
             closeDeadLetterStore();
             closePlugins();
             return;
@@ -277,6 +299,7 @@ public final class PetrelBroker implements Broker {
         handlerPool.shutdown();
         retryScheduler.shutdownNow();
         closeRetainedStore();
+        closeSessionStore();
         closeDeadLetterStore();
         closePlugins();
         listeners = List.of();
@@ -298,6 +321,14 @@ public final class PetrelBroker implements Broker {
             retainedStore.close();
         } catch (Exception e) {
             LOG.error("Failed to close the retained store {}", retainedStore, e);
+        }
+    }
+
+    private void closeSessionStore() {
+        try {
+            sessionStore.close();
+        } catch (Exception e) {
+            LOG.error("Failed to close the session store {}", sessionStore, e);
         }
     }
 
@@ -473,6 +504,7 @@ public final class PetrelBroker implements Broker {
         private Clock clock = Clock.systemUTC();
         private DeadLetterStore deadLetterStore;
         private RetainedStore retainedStore;
+        private SessionStore sessionStore;
         private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
 
         private Builder() {
@@ -600,9 +632,21 @@ public final class PetrelBroker implements Broker {
         }
 
         /**
-         * Opens the retained-message and dead-letter stores of the first {@link StoreProvider} found
-         * with {@link ServiceLoader} under {@code dataDirectory}, as {@link #retainedStore} and
-         * {@link #deadLetterStore} would install them. The {@code petrel-persistence} jar provides one.
+         * Sets where the broker writes persistent sessions (session expiry interval above 0, or clean
+         * session 0 in MQTT 3.1.1) and their subscriptions so that they survive a restart; the broker
+         * restores them when it starts and closes the store when it closes. Default: none, so sessions
+         * live in memory only.
+         */
+        public Builder sessionStore(SessionStore store) {
+            this.sessionStore = Objects.requireNonNull(store, "sessionStore");
+            return this;
+        }
+
+        /**
+         * Opens the retained-message, session and dead-letter stores of the first {@link StoreProvider}
+         * found with {@link ServiceLoader} under {@code dataDirectory}, as {@link #retainedStore},
+         * {@link #sessionStore} and {@link #deadLetterStore} would install them. The
+         * {@code petrel-persistence} jar provides one.
          *
          * @throws BrokerException if no provider is on the class path or a store cannot be opened
          */
@@ -617,16 +661,31 @@ public final class PetrelBroker implements Broker {
             } catch (RuntimeException e) {
                 throw new BrokerException("cannot open the retained store: " + e.getMessage(), e);
             }
+            SessionStore sessions;
+            try {
+                sessions = provider.sessionStore(dataDirectory).orElse(null);
+            } catch (RuntimeException e) {
+                if (retained != null) {
+                    retained.close();
+                }
+                throw new BrokerException("cannot open the session store: " + e.getMessage(), e);
+            }
             try {
                 provider.deadLetterStore(dataDirectory).ifPresent(this::deadLetterStore);
             } catch (RuntimeException e) {
                 if (retained != null) {
                     retained.close();
                 }
+                if (sessions != null) {
+                    sessions.close();
+                }
                 throw new BrokerException("cannot open the dead-letter store: " + e.getMessage(), e);
             }
             if (retained != null) {
                 retainedStore(retained);
+            }
+            if (sessions != null) {
+                sessionStore(sessions);
             }
             return this;
         }

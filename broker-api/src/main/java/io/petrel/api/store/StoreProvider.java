@@ -30,4 +30,15 @@ public interface StoreProvider {
      *                                      process uses the directory
      */
     Optional<DeadLetterStore> deadLetterStore(Path dataDirectory);
+
+    /**
+     * Opens the session store under {@code dataDirectory}, or returns empty if this provider does not
+     * store sessions. The default returns empty.
+     *
+     * @throws java.io.UncheckedIOException if the store cannot be opened, for example because another
+     *                                      process uses the directory
+     */
+    default Optional<SessionStore> sessionStore(Path dataDirectory) {
+        return Optional.empty();
+    }
 }

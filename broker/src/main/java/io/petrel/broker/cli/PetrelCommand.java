@@ -163,23 +163,26 @@ public final class PetrelCommand implements Callable<Integer> {
 
     /**
      * Opens the journals of the {@code petrel-persistence} jar under {@code persistence.dir} when
-     * persistence is enabled. Without that jar on the class path the broker keeps retained messages and
-     * dead letters in memory, and says so.
+     * persistence is enabled. Without that jar on the class path the broker keeps retained messages,
+     * persistent sessions and dead letters in memory, and says so.
      */
     private static void configurePersistence(PetrelBroker.Builder builder, BrokerConfig config) {
         if (!config.persistenceEnabled()) {
-            LOG.info("Persistence is off ({} = false); retained messages and dead letters are kept in memory only",
+            LOG.info("Persistence is off ({} = false); retained messages, persistent sessions and dead letters "
+                    + "are kept in memory only",
                     BrokerConfig.PERSISTENCE_ENABLED);
             return;
         }
         if (PetrelBroker.Builder.findStoreProvider().isEmpty()) {
-            LOG.warn("{} is true, but no petrel-persistence jar is on the class path; retained messages and "
-                    + "dead letters are kept in memory only", BrokerConfig.PERSISTENCE_ENABLED);
+            LOG.warn("{} is true, but no petrel-persistence jar is on the class path; retained messages, "
+                    + "persistent sessions and dead letters are kept in memory only",
+                    BrokerConfig.PERSISTENCE_ENABLED);
             return;
         }
         Path dataDirectory = Path.of(config.persistenceDir()).toAbsolutePath().normalize();
         builder.persistence(dataDirectory);
-        LOG.info("Keeping retained messages and dead letters in the data directory {}", dataDirectory);
+        LOG.info("Keeping retained messages, persistent sessions and dead letters in the data directory {}",
+                dataDirectory);
     }
 
     private LoadedConfig loadConfig() throws ConfigException {

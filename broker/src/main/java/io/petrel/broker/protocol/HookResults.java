@@ -54,8 +54,12 @@ final class HookResults {
         }
         connection.pauseReading();
         onEventLoop(connection, result, value -> {
+            connection.endPause();
             next.accept(value);
-            connection.resumeReading();
+            // next may have paused reading again for a stage of its own, which then resumes it.
+            if (!connection.readingPaused()) {
+                connection.resumeReading();
+            }
         });
     }
 }

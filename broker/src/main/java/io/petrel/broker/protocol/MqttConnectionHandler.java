@@ -327,6 +327,19 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     /**
+     * Marks the pending hook as done without processing the held packets yet, so that the code
+     * that continues after the hook may pause reading again.
+     */
+    void endPause() {
+        hookPending = false;
+    }
+
+    /** Returns true while packets are held until {@link #resumeReading()}. */
+    boolean readingPaused() {
+        return hookPending;
+    }
+
+    /**
      * Processes the held packets in arrival order, stopping early if one of them pauses reading
      * again, then reads from the socket again.
      */

@@ -19,6 +19,7 @@ import io.petrel.broker.routing.Grant;
 import io.petrel.broker.routing.ShareName;
 import io.petrel.broker.routing.Topics;
 import io.petrel.broker.session.Session;
+import io.petrel.broker.session.SessionRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -140,6 +141,7 @@ final class SubscriptionHandling {
         int count = packet.codes.length;
         Grant[] retainedFor = new Grant[count];
         boolean[] isNew = new boolean[count];
+        List<CompletableFuture<Void>> written = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             MqttTopicSubscription request = packet.requests[i];
             if (request == null) {
@@ -169,12 +171,26 @@ final class SubscriptionHandling {
                     ? new Grant(topicFilter, granted, option.isNoLocal() && !shared, option.isRetainAsPublished(),
                             RetainHandling.of(option.retainHandling().value()), packet.subscriptionId)
                     : Grant.of(topicFilter, granted);
-            isNew[i] = context.registry().subscribe(session, filter, grant);
+            SessionRegistry.Subscribed subscribed = context.registry().subscribe(session, filter, grant);
+            isNew[i] = subscribed.isNew();
+            written.add(subscribed.written().toCompletableFuture());
             // [MQTT-3.8.4-3]: retained messages are not sent for a shared subscription.
             retainedFor[i] = shared ? null : grant;
             packet.codes[i] = granted.value();
         }
 
+        // A persistent session's SUBACK waits until its subscription records are written; the stages never fail.
+        CompletableFuture<Void> allWritten = CompletableFuture.allOf(written.toArray(CompletableFuture[]::new));
+        HookResults.inPacketOrder(connection, allWritten,
+                ignored -> acknowledge(connection, packet, retainedFor, isNew));
+    }
+
+    /** Sends SUBACK, then the retained messages of the new subscriptions. */
+    private static void acknowledge(MqttConnectionHandler connection, Subscribe packet, Grant[] retainedFor,
+                                    boolean[] isNew) {
+        ProtocolContext context = connection.context();
+        Session session = connection.session();
+        int count = packet.codes.length;
         ChannelHandlerContext ctx = connection.channelContext();
         ctx.write(Packets.subAck(packet.packetId, packet.codes,
                 connection.problemInformation(packet.failure, 2 + count)), ctx.voidPromise());

@@ -63,6 +63,7 @@ public final class Session implements SharedMember {
     private final LinkedHashMap<Integer, InflightMessage> inflight = new LinkedHashMap<>();
     private final IntHashSet inboundQos2 = new IntHashSet();
     private Message pendingWill;
+    private boolean stored;
     private int nextPacketId = 1;
     private int inflightLimit = 1;
     private long generation;
@@ -113,6 +114,15 @@ public final class Session implements SharedMember {
 
     void pendingWill(Message will) {
         this.pendingWill = will;
+    }
+
+    /** Returns true if the session store has a record of this session; accessed under the registry lock. */
+    boolean stored() {
+        return stored;
+    }
+
+    void stored(boolean stored) {
+        this.stored = stored;
     }
 
     /** Returns true once the session has ended; an ended session accepts no messages. */

@@ -1,6 +1,9 @@
 package io.petrel.broker.session;
 
 import io.petrel.api.Message;
+import io.petrel.api.store.SessionStore;
+import io.petrel.api.store.StoredSession;
+import io.petrel.api.store.StoredSubscription;
 import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.observability.BrokerMetrics;
 import io.petrel.broker.routing.Grant;
@@ -16,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,6 +32,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Threads: connects, disconnects and expiry run under one lock, which is held only for map and
  * trie updates, never across I/O. A takeover does not wait under the lock. It tells the old connection
  * to close and resumes the connect on the new connection's event loop once the old one has detached.
+ *
+ * <p>Sessions with an expiry interval above 0 are written to the {@link SessionStore} under the same
+ * lock (see {@link SessionJournal}), and {@link #restore} recreates them when the broker starts.
  */
 public final class SessionRegistry {
 
@@ -41,22 +48,28 @@ public final class SessionRegistry {
     private final ScheduledExecutorService scheduler;
     private final BrokerMetrics metrics;
     private final int maxQueued;
+    private final SessionJournal journal;
 
     /**
      * Creates a registry that keeps subscriptions in {@code trie}, publishes wills through
-     * {@code router}, and runs expiry timers on {@code scheduler}.
+     * {@code router}, runs expiry timers on {@code scheduler} and writes persistent sessions to
+     * {@code store}.
      */
     public SessionRegistry(BrokerConfig config, SubscriptionTrie<Subscriber, Grant> trie, SharedSubscriptions shared,
-                           MessageRouter router, ScheduledExecutorService scheduler, BrokerMetrics metrics) {
-        this(config, trie, shared, (session, will) -> router.route(will, session), scheduler, metrics);
+                           MessageRouter router, ScheduledExecutorService scheduler, BrokerMetrics metrics,
+                           SessionStore store) {
+        this(config, trie, shared, (session, will) -> router.route(will, session), scheduler, metrics, store);
     }
 
     /**
      * Creates a registry that keeps subscriptions in {@code trie}, publishes wills through
-     * {@code wills}, and runs expiry timers on {@code scheduler}.
+     * {@code wills}, runs expiry timers on {@code scheduler} and writes persistent sessions to
+     * {@code store}.
      */
     public SessionRegistry(BrokerConfig config, SubscriptionTrie<Subscriber, Grant> trie, SharedSubscriptions shared,
-                           WillPublisher wills, ScheduledExecutorService scheduler, BrokerMetrics metrics) {
+                           WillPublisher wills, ScheduledExecutorService scheduler, BrokerMetrics metrics,
+                           SessionStore store) {
+        this.journal = new SessionJournal(store);
         this.trie = trie;
         this.shared = shared;
         this.wills = wills;
@@ -107,6 +120,7 @@ public final class SessionRegistry {
             sessions.put(clientId, session);
         }
         session.expiryIntervalSeconds(expiryIntervalSeconds);
+        journal.sessionChanged(session, System.currentTimeMillis());
         // [MQTT-3.1.3-9]: a new connection of the session cancels a will still waiting for its delay.
         session.pendingWill(null);
         session.attach(connection, inflightLimit);
@@ -141,8 +155,12 @@ public final class SessionRegistry {
             }
             if (expiry == 0) {
                 endLocked(session);
-            } else if (expiry != Session.NEVER_EXPIRES) {
-                scheduleExpiry(session, expiry);
+                return;
+            }
+            // The stored time becomes the disconnect, from which the expiry interval counts.
+            journal.sessionChanged(session, System.currentTimeMillis());
+            if (expiry != Session.NEVER_EXPIRES) {
+                scheduleExpiry(session, TimeUnit.SECONDS.toMillis(expiry));
             }
         }
     }
@@ -170,10 +188,10 @@ public final class SessionRegistry {
         wills.publish(session, will);
     }
 
-    private void scheduleExpiry(Session session, long expirySeconds) {
+    private void scheduleExpiry(Session session, long expiryMillis) {
         long generation = session.generation();
         try {
-            scheduler.schedule(() -> expire(session, generation), expirySeconds, TimeUnit.SECONDS);
+            scheduler.schedule(() -> expire(session, generation), expiryMillis, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             LOG.debug("Scheduler stopped; session {} is not given an expiry timer", session.clientId());
         }
@@ -190,28 +208,45 @@ public final class SessionRegistry {
     }
 
     /**
-     * Adds or replaces a subscription of {@code session}. A {@code $share/} filter joins its shared
-     * group instead of the trie. Returns true if the filter is new for the session.
+     * Adds or replaces a subscription of {@code session}, and writes it to the session store if the
+     * session is persistent. A {@code $share/} filter joins its shared group instead of the trie.
      *
      * @param filter the filter as the client sent it, {@code $share/} prefix included
      */
-    public boolean subscribe(Session session, String filter, Grant grant) {
+    public Subscribed subscribe(Session session, String filter, Grant grant) {
         synchronized (lock) {
             if (session.ended()) {
-                return false;
+                return new Subscribed(false, SessionJournal.completed());
             }
-            session.subscriptions().put(filter, grant);
-            if (ShareName.isShared(filter)) {
-                return shared.join(ShareName.parse(filter), session, grant);
-            }
-            return trie.put(filter, session, grant) == null;
+            boolean isNew = addSubscription(session, filter, grant);
+            return new Subscribed(isNew, journal.subscribed(session, filter, grant));
         }
+    }
+
+    /**
+     * The result of {@link #subscribe}.
+     *
+     * @param isNew   true if the filter is new for the session
+     * @param written completes once the subscription record is written, or at once for a session that
+     *                is not persistent; it never completes exceptionally
+     */
+    public record Subscribed(boolean isNew, CompletionStage<Void> written) {
+    }
+
+    private boolean addSubscription(Session session, String filter, Grant grant) {
+        session.subscriptions().put(filter, grant);
+        if (ShareName.isShared(filter)) {
+            return shared.join(ShareName.parse(filter), session, grant);
+        }
+        return trie.put(filter, session, grant) == null;
     }
 
     /** Removes a subscription of {@code session}. Returns true if it existed. */
     public boolean unsubscribe(Session session, String filter) {
         synchronized (lock) {
-            session.subscriptions().remove(filter);
+            if (session.subscriptions().remove(filter) != null) {
+                journal.unsubscribed(session, filter);
+            }
             return removeSubscription(session, filter);
         }
     }
@@ -240,18 +275,78 @@ public final class SessionRegistry {
         return sessions.size();
     }
 
-    /** Ends every session; called when the broker closes, after all connections are closed. */
+    /**
+     * Recreates the sessions of the session store, offline and with their subscriptions. A session
+     * whose expiry interval passed while the broker was stopped is removed from the store instead.
+     * Call once, before the broker accepts connections.
+     *
+     * @param nowMillis the current time in milliseconds since the epoch
+     * @return the number of sessions restored
+     */
+    public int restore(List<StoredSession> stored, long nowMillis) {
+        int restored = 0;
+        synchronized (lock) {
+            for (StoredSession record : stored) {
+                if (restoreLocked(record, nowMillis)) {
+                    restored++;
+                }
+            }
+        }
+        return restored;
+    }
+
+    private boolean restoreLocked(StoredSession record, long nowMillis) {
+        long expiry = record.expiryIntervalSeconds();
+        long remainingMillis = Long.MAX_VALUE;
+        if (expiry != Session.NEVER_EXPIRES) {
+            long elapsedMillis = Math.max(0, nowMillis - record.storedEpochMillis());
+            remainingMillis = TimeUnit.SECONDS.toMillis(expiry) - elapsedMillis;
+        }
+        if (!SessionJournal.persistent(expiry) || remainingMillis <= 0) {
+            LOG.debug("Session of client {} expired while the broker was stopped", record.clientId());
+            journal.discard(record.clientId());
+            return false;
+        }
+        Session session = new Session(record.clientId(), maxQueued, metrics);
+        session.expiryIntervalSeconds(expiry);
+        session.stored(true);
+        sessions.put(record.clientId(), session);
+        for (StoredSubscription subscription : record.subscriptions()) {
+            String filter = subscription.filter();
+            String problem = checkFilter(filter);
+            if (problem != null) {
+                LOG.warn("Skipped the stored subscription of client {} to the invalid filter '{}': {}",
+                        record.clientId(), filter, problem);
+                continue;
+            }
+            String topicFilter = ShareName.isShared(filter) ? ShareName.parse(filter).filter() : filter;
+            addSubscription(session, filter, new Grant(topicFilter, subscription.qos(), subscription.noLocal(),
+                    subscription.retainAsPublished(), subscription.retainHandling(), subscription.subscriptionId()));
+        }
+        if (expiry != Session.NEVER_EXPIRES) {
+            scheduleExpiry(session, remainingMillis);
+        }
+        return true;
+    }
+
+    /**
+     * Drops every session from memory; called when the broker closes, after all connections are
+     * closed. Persistent sessions stay in the session store for the next start.
+     */
     public void close() {
         synchronized (lock) {
             List<Session> all = new ArrayList<>(sessions.values());
             for (Session session : all) {
                 session.detach();
+                // Closing the broker does not end a stored session, so no end record is written.
+                session.stored(false);
                 endLocked(session);
             }
         }
     }
 
     private void endLocked(Session session) {
+        journal.sessionEnded(session);
         sessions.remove(session.clientId(), session);
         for (String filter : session.subscriptions().keySet()) {
             removeSubscription(session, filter);

@@ -72,8 +72,8 @@ class PersistenceRestartTest {
                 assertEquals(List.of(message.getValue()), received.get(message.getKey()),
                         "payloads of " + message.getKey());
             }
-            assertTrue(second.stdout().contains("Keeping retained messages and dead letters in the data directory "
-                    + directory.resolve("data").toRealPath()), second.describe());
+            assertTrue(second.stdout().contains("Keeping retained messages, persistent sessions and dead letters in "
+                    + "the data directory " + directory.resolve("data").toRealPath()), second.describe());
         } finally {
             second.process().destroyForcibly();
             second.process().waitFor(EXIT_TIMEOUT_SECONDS, TimeUnit.SECONDS);

@@ -2,6 +2,7 @@ package io.petrel.persistence.chronicle;
 
 import io.petrel.api.store.DeadLetterStore;
 import io.petrel.api.store.RetainedStore;
+import io.petrel.api.store.SessionStore;
 import io.petrel.api.store.StoreProvider;
 
 import java.nio.file.Path;
@@ -9,8 +10,8 @@ import java.util.Optional;
 
 /**
  * The {@link StoreProvider} of this module, registered for {@link java.util.ServiceLoader}: opens a
- * {@link ChronicleRetainedStore} and a {@link ChronicleDeadLetterStore} in their own directories under
- * the data directory, each locked against a second broker.
+ * {@link ChronicleRetainedStore}, a {@link ChronicleDeadLetterStore} and a {@link ChronicleSessionStore}
+ * in their own directories under the data directory, each locked against a second broker.
  */
 public final class ChronicleStoreProvider implements StoreProvider {
 
@@ -22,5 +23,10 @@ public final class ChronicleStoreProvider implements StoreProvider {
     @Override
     public Optional<DeadLetterStore> deadLetterStore(Path dataDirectory) {
         return Optional.of(ChronicleDeadLetterStore.open(dataDirectory));
+    }
+
+    @Override
+    public Optional<SessionStore> sessionStore(Path dataDirectory) {
+        return Optional.of(ChronicleSessionStore.open(dataDirectory));
     }
 }

@@ -1,0 +1,150 @@
+package io.petrel.persistence.chronicle;
+
+import io.petrel.api.BrokerException;
+import io.petrel.api.store.SessionStore;
+import io.petrel.api.store.StoredSession;
+import io.petrel.api.store.StoredSubscription;
+import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.queue.RollCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Persistent sessions in an append-only Chronicle queue under {@code <data directory>/sessions}: a
+ * record when a session is stored or its expiry interval changes, when it ends, and when one of its
+ * subscriptions is added or removed. {@link #load} replays the journal from the start.
+ *
+ * <p>Threads: the write methods are thread-safe and never block. They put the record in a bounded
+ * queue, and the daemon thread {@value #THREAD_NAME} appends the records in the order they were put
+ * there; a full queue fails the returned stage at once.
+ *
+ * <p>NOTE: the journal is not compacted, so it keeps every record, also those of ended sessions.
+ */
+public final class ChronicleSessionStore implements SessionStore {
+
+    /** Name of the writer thread. */
+    public static final String THREAD_NAME = "petrel-session-store";
+
+    /** Name of the store's directory under the data directory. */
+    public static final String DIRECTORY = "sessions";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChronicleSessionStore.class);
+
+    private final Path directory;
+    private final DirectoryLock lock;
+    private final ChronicleQueue queue;
+    private final JournalWriter writer;
+
+    private ChronicleSessionStore(Path directory, DirectoryLock lock, ChronicleQueue queue) {
+        this.directory = directory;
+        this.lock = lock;
+        this.queue = queue;
+        this.writer = new JournalWriter(queue, THREAD_NAME);
+    }
+
+    /**
+     * Opens the store under {@code dataDirectory}, creating it if needed.
+     *
+     * @throws java.io.UncheckedIOException if another broker uses the directory or it cannot be created
+     */
+    public static ChronicleSessionStore open(Path dataDirectory) {
+        ChronicleSettings.apply();
+        return open(dataDirectory, RollCycleSetting.rollCycle());
+    }
+
+    static ChronicleSessionStore open(Path dataDirectory, RollCycle rollCycle) {
+        ChronicleSettings.apply();
+        Path directory = dataDirectory.resolve(DIRECTORY).toAbsolutePath();
+        DirectoryLock lock = DirectoryLock.acquire(directory);
+        ChronicleQueue queue = null;
+        try {
+            queue = ChronicleQueue.singleBuilder(directory).rollCycle(rollCycle).build();
+            return new ChronicleSessionStore(directory, lock, queue);
+        } catch (RuntimeException e) {
+            if (queue != null) {
+                queue.close();
+            }
+            lock.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> sessionStored(String clientId, long expiryIntervalSeconds, long storedEpochMillis) {
+        return write(SessionRecords.session(clientId, expiryIntervalSeconds, storedEpochMillis), clientId);
+    }
+
+    @Override
+    public CompletionStage<Void> sessionEnded(String clientId) {
+        return write(SessionRecords.ended(clientId), clientId);
+    }
+
+    @Override
+    public CompletionStage<Void> subscriptionAdded(String clientId, StoredSubscription subscription) {
+        return write(SessionRecords.subscribed(clientId, subscription), clientId);
+    }
+
+    @Override
+    public CompletionStage<Void> subscriptionRemoved(String clientId, String filter) {
+        return write(SessionRecords.unsubscribed(clientId, filter), clientId);
+    }
+
+    private CompletionStage<Void> write(byte[] record, String clientId) {
+        return writer.append(record).handle((index, error) -> {
+            if (error != null) {
+                throw new BrokerException("failed to write a session record of client " + clientId + " to "
+                        + directory, error);
+            }
+            return null;
+        });
+    }
+
+    /** Reads the whole journal on the calling thread. A record that cannot be decoded is skipped with a WARN. */
+    @Override
+    public List<StoredSession> load() {
+        Map<String, SessionRecords.Replayed> sessions = new LinkedHashMap<>();
+        long[] skipped = new long[1];
+        long records = JournalReader.readAll(queue, (index, record) -> {
+            try {
+                SessionRecords.apply(record, sessions);
+            } catch (RuntimeException e) {
+                skipped[0]++;
+                LOG.warn("Skipped the session record at index {} of {}: {}", Long.toHexString(index), directory,
+                        e.toString());
+            }
+        });
+        List<StoredSession> stored = new ArrayList<>(sessions.size());
+        for (SessionRecords.Replayed session : sessions.values()) {
+            stored.add(session.toStoredSession());
+        }
+        LOG.info("Read the session journal {}: {} records, {} sessions stored, {} records skipped", directory,
+                records, stored.size(), skipped[0]);
+        return stored;
+    }
+
+    /** Writes the records handed over so far, then closes the journal and releases the directory lock. */
+    @Override
+    public void close() {
+        try {
+            writer.close();
+        } finally {
+            try {
+                queue.close();
+            } finally {
+                lock.close();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ChronicleSessionStore{" + directory + '}';
+    }
+}
