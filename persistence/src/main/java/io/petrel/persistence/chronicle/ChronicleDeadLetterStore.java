@@ -95,20 +95,7 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
     }
 
     static ChronicleDeadLetterStore open(Path dataDirectory, RollCycle rollCycle) {
-        ChronicleSettings.apply();
-        Path directory = dataDirectory.resolve(DIRECTORY).toAbsolutePath();
-        DirectoryLock lock = DirectoryLock.acquire(directory);
-        ChronicleQueue queue = null;
-        try {
-            queue = ChronicleQueue.singleBuilder(directory).rollCycle(rollCycle).build();
-            return new ChronicleDeadLetterStore(directory, lock, queue);
-        } catch (RuntimeException e) {
-            if (queue != null) {
-                queue.close();
-            }
-            lock.close();
-            throw e;
-        }
+        return LockedJournal.open(dataDirectory, DIRECTORY, rollCycle, ChronicleDeadLetterStore::new);
     }
 
     private void load() {

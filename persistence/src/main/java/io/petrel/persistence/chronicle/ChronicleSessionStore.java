@@ -60,20 +60,7 @@ public final class ChronicleSessionStore implements SessionStore {
     }
 
     static ChronicleSessionStore open(Path dataDirectory, RollCycle rollCycle) {
-        ChronicleSettings.apply();
-        Path directory = dataDirectory.resolve(DIRECTORY).toAbsolutePath();
-        DirectoryLock lock = DirectoryLock.acquire(directory);
-        ChronicleQueue queue = null;
-        try {
-            queue = ChronicleQueue.singleBuilder(directory).rollCycle(rollCycle).build();
-            return new ChronicleSessionStore(directory, lock, queue);
-        } catch (RuntimeException e) {
-            if (queue != null) {
-                queue.close();
-            }
-            lock.close();
-            throw e;
-        }
+        return LockedJournal.open(dataDirectory, DIRECTORY, rollCycle, ChronicleSessionStore::new);
     }
 
     @Override
