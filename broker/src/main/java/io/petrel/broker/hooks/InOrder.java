@@ -38,11 +38,6 @@ final class InOrder {
         }
     }
 
-    /** Returns the number of actions waiting. */
-    synchronized int pending() {
-        return steps.size();
-    }
-
     private void runReady() {
         while (true) {
             Step<?> next;

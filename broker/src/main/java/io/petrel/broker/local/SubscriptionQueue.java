@@ -166,11 +166,6 @@ final class SubscriptionQueue {
         return Math.max(capacity, MIN_WAITING);
     }
 
-    /** Returns the deliveries waiting for room. */
-    int waiting() {
-        return waitingCount.get();
-    }
-
     /** Returns the bound, in deliveries. */
     int capacity() {
         return capacity;

@@ -30,11 +30,6 @@ public final class SharedGroup implements Subscriber {
         this.gate = gate;
     }
 
-    /** Returns the group and filter. */
-    public ShareName shareName() {
-        return name;
-    }
-
     @Override
     public String name() {
         return ShareName.PREFIX + name.group() + '/' + name.filter();

@@ -397,11 +397,6 @@ public final class Session implements SharedMember {
         return inboundQos2.size();
     }
 
-    /** Returns the number of messages queued and not yet sent. */
-    public int queuedCount() {
-        return queued.get();
-    }
-
     private int allocatePacketId() {
         int candidate = nextPacketId;
         while (inflight.containsKey(candidate)) {
