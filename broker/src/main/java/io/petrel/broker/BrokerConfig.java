@@ -187,7 +187,7 @@ public final class BrokerConfig {
 
     /**
      * Returns how many QoS 1 and 2 messages a session may hold beyond its in-flight window, while
-     * connected or offline; further messages are dropped and counted.
+     * connected or offline. Further messages are dropped and counted.
      */
     public int maxQueuedMessages() {
         return maxQueuedMessages;
@@ -200,7 +200,7 @@ public final class BrokerConfig {
 
     /**
      * Returns how many inbound QoS 1 and 2 messages an MQTT 5.0 client may have unacknowledged
-     * (Receive Maximum in CONNACK); a client that sends more is disconnected with reason 0x93.
+     * (Receive Maximum in CONNACK). A client that sends more is disconnected with reason 0x93.
      */
     public int receiveMaximum() {
         return receiveMaximum;
@@ -258,7 +258,7 @@ public final class BrokerConfig {
     }
 
     /**
-     * Returns true if a PUBLISH whose payload format indicator says UTF-8 is checked, and rejected
+     * Returns true if a PUBLISH whose payload format indicator marks it as UTF-8 is checked, and rejected
      * with reason 0x99 when its payload is not valid UTF-8.
      */
     public boolean validateUtf8Payloads() {

@@ -8,11 +8,11 @@ import java.util.Objects;
  */
 public final class AuthStep {
 
-    /** What the broker does after the step. */
+    /** The broker's next action after a step. */
     public enum Outcome {
         /** The client is authenticated: CONNACK 0x00, or AUTH 0x00 after re-authentication. */
         SUCCESS,
-        /** The client must answer a challenge: AUTH with reason 0x18 (continue authentication). */
+        /** The client must reply to a challenge: AUTH with reason 0x18 (continue authentication). */
         CONTINUE,
         /** The client is rejected: CONNACK 0x87, or DISCONNECT 0x87 after re-authentication. */
         FAILURE
@@ -40,7 +40,7 @@ public final class AuthStep {
         return new AuthStep(Outcome.SUCCESS, Objects.requireNonNull(serverData, "serverData").clone(), null);
     }
 
-    /** Returns a challenge that the client must answer with another AUTH packet. */
+    /** Returns a challenge that the client must reply to with another AUTH packet. */
     public static AuthStep challenge(byte[] serverData) {
         return new AuthStep(Outcome.CONTINUE, Objects.requireNonNull(serverData, "serverData").clone(), null);
     }

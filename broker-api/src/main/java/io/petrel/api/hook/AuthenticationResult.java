@@ -4,7 +4,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What an {@link Authenticator} decided about one CONNECT: success with optional attributes,
+ * The decision of an {@link Authenticator} about one CONNECT: success with optional attributes,
  * failure with a reason code, or no decision so that the next authenticator decides. Immutable.
  */
 public final class AuthenticationResult {

@@ -164,7 +164,7 @@ public final class PetrelCommand implements Callable<Integer> {
     /**
      * Opens the journals of the {@code petrel-persistence} jar under {@code persistence.dir} when
      * persistence is enabled. Without that jar on the class path the broker keeps retained messages,
-     * persistent sessions and dead letters in memory, and says so.
+     * persistent sessions and dead letters in memory, and logs a WARN line saying so.
      */
     private static void configurePersistence(PetrelBroker.Builder builder, BrokerConfig config) {
         if (!config.persistenceEnabled()) {

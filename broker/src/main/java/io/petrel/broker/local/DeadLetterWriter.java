@@ -31,7 +31,7 @@ public final class DeadLetterWriter {
     private final RateLimitedLogger storedLog = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
     private final RateLimitedLogger failureLog = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
 
-    /** Creates a writer to {@code store} that tells no one about stored letters. */
+    /** Creates a writer to {@code store} without a listener for stored letters. */
     public DeadLetterWriter(DeadLetterStore store, BrokerMetrics metrics) {
         this(store, metrics, event -> { });
     }

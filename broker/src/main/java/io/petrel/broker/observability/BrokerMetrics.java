@@ -51,7 +51,7 @@ import java.util.function.ToIntFunction;
  */
 public final class BrokerMetrics {
 
-    /** Why a message was not delivered to one subscriber. */
+    /** The reason a message was not delivered to one subscriber. */
     public enum DropReason {
         /** The subscriber's session queue was at its configured bound. */
         QUEUE_FULL("queue_full"),

@@ -4,7 +4,7 @@ import io.petrel.api.BrokerException;
 
 /**
  * The retained store failed to write a change of retained state. A publisher waiting for that write
- * is told that the message was not stored (MQTT 5.0: reason 0x97, quota exceeded).
+ * gets a failure for the message instead of success (MQTT 5.0: reason 0x97, quota exceeded).
  */
 public final class RetainedStoreException extends BrokerException {
 

@@ -30,8 +30,8 @@ import java.util.concurrent.TimeUnit;
  * each session has in the routing trie.
  *
  * <p>Threads: connects, disconnects and expiry run under one lock, which is held only for map and
- * trie updates, never across I/O. A takeover does not wait under the lock. It tells the old connection
- * to close and resumes the connect on the new connection's event loop once the old one has detached.
+ * trie updates, never across I/O. A takeover does not wait under the lock. It closes the old
+ * connection and resumes the connect on the new connection's event loop once the old one has detached.
  *
  * <p>Sessions with an expiry interval above 0 are written to the {@link SessionStore} under the same
  * lock (see {@link SessionJournal}), and {@link #restore} recreates them when the broker starts.

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A client that publishes faster than {@code mqtt.max_publish_rate} is disconnected. */
@@ -31,7 +32,8 @@ class PublishQuotaTest {
             assertEquals(0x97, disconnect.reasonCode());
         }
         Counter counter = BROKER.registry().find("petrel.protocol.violations").tag("reason", "quota_exceeded").counter();
-        assertTrue(counter != null && counter.count() >= 1, "violation counted");
+        assertNotNull(counter, "counter petrel.protocol.violations{reason=quota_exceeded}");
+        assertTrue(counter.count() >= 1, "violation counted");
     }
 
     @Test

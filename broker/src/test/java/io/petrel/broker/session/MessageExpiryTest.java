@@ -196,7 +196,7 @@ class MessageExpiryTest {
         return client;
     }
 
-    /** Subscribes with a persistent session, disconnects, and waits until the broker holds the session offline. */
+    /** Subscribes with a persistent session, disconnects, and waits until the broker keeps the session offline. */
     private static void subscribeAndLeave(String clientId, String topic) {
         try (RawMqttClient client = Mqtt5Packets.connect(BROKER.port(), Mqtt5Packets.connect(clientId)
                 .properties(Mqtt5Properties.create().sessionExpiryInterval(60)))) {
