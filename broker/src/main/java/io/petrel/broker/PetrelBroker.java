@@ -622,7 +622,7 @@ public final class PetrelBroker implements Broker {
         }
 
         /**
-         * Sets where the broker writes retained messages so that they survive a restart; the broker
+         * Sets where the broker writes retained messages so that they survive a restart. The broker
          * loads them when it starts and closes the store when it closes. Default: none, so retained
          * messages live in memory only.
          */
@@ -633,7 +633,7 @@ public final class PetrelBroker implements Broker {
 
         /**
          * Sets where the broker writes persistent sessions (session expiry interval above 0, or clean
-         * session 0 in MQTT 3.1.1) and their subscriptions so that they survive a restart; the broker
+         * session 0 in MQTT 3.1.1) and their subscriptions so that they survive a restart. The broker
          * restores them when it starts and closes the store when it closes. Default: none, so sessions
          * live in memory only.
          */

@@ -5,8 +5,8 @@ import java.util.BitSet;
 import org.HdrHistogram.Histogram;
 
 /**
- * Checks the messages one subscriber connection receives: per publisher it records which sequence
- * numbers arrived, to count duplicates, reordering and (at the end) losses, and it records the
+ * Checks the messages one subscriber connection receives. Per publisher it records which sequence
+ * numbers arrived, to count duplicates, reordering and (at the end) losses. It also records the
  * end-to-end latency of measured messages in microseconds into the histogram of its event loop.
  *
  * <p>Threads: {@link #publishReceived} runs on the connection's event loop, which owns the counters;
@@ -37,7 +37,7 @@ final class Subscriber implements ConnectionListener {
     }
 
     /**
-     * Binds the subscriber to the latency histogram of its connection's event loop; call it before
+     * Binds the subscriber to the latency histogram of its connection's event loop. Call it before
      * subscribing, so that the subscribe write orders it before the first message.
      */
     void attach(ClientConnection connection, LatencyRecorders recorders) {
