@@ -162,15 +162,15 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
     }
 
     /**
-     * Hands over a message without reporting backpressure. Retained messages sent on subscribe
-     * (retain flag set) are queued even beyond the capacity; see {@link SubscriptionOptions}.
+     * Hands over a message without reporting backpressure. Retained messages sent because the
+     * subscription was just made are queued even beyond the capacity; see {@link SubscriptionOptions}.
      */
     @Override
     public void deliver(EncodedPublish publish, io.petrel.broker.routing.Delivery routed) {
         if (!active.get()) {
             return;
         }
-        if (routed.retain()) {
+        if (routed.onSubscribe()) {
             queue.offerBeyondCapacity(new Delivery(messageFor(publish.message(), routed)));
             signal();
             return;

@@ -201,7 +201,7 @@ public final class MessageRouter {
             Message message = entry.message();
             EncodedPublish publish = new EncodedPublish(message, entry.receivedAtNanos());
             try {
-                Delivery delivery = Delivery.of(message.qos().min(grant.qos()), true, ids);
+                Delivery delivery = Delivery.onSubscribe(message.qos().min(grant.qos()), ids);
                 if (gate == null) {
                     subscriber.deliver(publish, delivery);
                 } else {

@@ -14,10 +14,14 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -101,6 +105,23 @@ class InProcessMqtt5OptionsTest {
         await().atMost(WAIT).until(() -> flags.size() == 1 && plainFlags.size() == 1);
         assertEquals(List.of(true), flags);
         assertEquals(List.of(false), plainFlags);
+    }
+
+    @Test
+    void retainAsPublishedKeepsQueueBound() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        broker.subscribe("bound/+", message -> gate.await(WAIT.toMillis(), TimeUnit.MILLISECONDS),
+                SubscriptionOptions.builder().retainAsPublished(true).queueCapacity(1).build());
+
+        CompletableFuture<Void> first = broker.publish(Message.builder("bound/a").payload("1")
+                .qos(Qos.AT_LEAST_ONCE).retain(true).build()).toCompletableFuture();
+        CompletableFuture<Void> second = broker.publish(Message.builder("bound/b").payload("2")
+                .qos(Qos.AT_LEAST_ONCE).retain(true).build()).toCompletableFuture();
+
+        assertTrue(first.isDone(), "the first live message fills the queue");
+        assertFalse(second.isDone(), "a live retained message waits for room like any other");
+        gate.countDown();
+        second.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Test
