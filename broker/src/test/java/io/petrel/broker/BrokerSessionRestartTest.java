@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.petrel.api.Message;
 import io.petrel.api.Qos;
 import io.petrel.api.RetainHandling;
 import io.petrel.api.store.SessionStore;
@@ -227,6 +228,37 @@ class BrokerSessionRestartTest {
 
         @Override
         public CompletionStage<Void> subscriptionRemoved(String clientId, String filter) {
+            return DONE;
+        }
+
+        @Override
+        public CompletionStage<Void> messageQueued(String clientId, long messageId, Message message,
+                                                   long arrivalEpochMillis) {
+            return DONE;
+        }
+
+        @Override
+        public CompletionStage<Void> messageSent(String clientId, long messageId, int packetId) {
+            return DONE;
+        }
+
+        @Override
+        public CompletionStage<Void> messageReleased(String clientId, long messageId) {
+            return DONE;
+        }
+
+        @Override
+        public CompletionStage<Void> messageRemoved(String clientId, long messageId) {
+            return DONE;
+        }
+
+        @Override
+        public CompletionStage<Void> inboundQos2Received(String clientId, int packetId) {
+            return DONE;
+        }
+
+        @Override
+        public CompletionStage<Void> inboundQos2Released(String clientId, int packetId) {
             return DONE;
         }
 

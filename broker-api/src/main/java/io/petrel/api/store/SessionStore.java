@@ -1,12 +1,16 @@
 package io.petrel.api.store;
 
+import io.petrel.api.Message;
+
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
  * Storage of persistent sessions, so that they survive a restart: sessions with a session expiry
- * interval above 0 (MQTT 5.0), or with clean session 0 (MQTT 3.1.1), and their subscriptions. The
- * broker reads the store once with {@link #load} when it starts and afterwards only writes to it.
+ * interval above 0 (MQTT 5.0), or with clean session 0 (MQTT 3.1.1), their subscriptions, their
+ * queued and in-flight QoS 1 and 2 messages and the identifiers of their unreleased incoming QoS 2
+ * messages. The broker reads the store once with {@link #load} when it starts and afterwards only
+ * writes to it.
  *
  * <p>Implementations must be thread-safe. The write methods are called on network event loops and
  * under the broker's session lock, so they must not block: a store that writes to disk hands the
@@ -46,8 +50,40 @@ public interface SessionStore extends AutoCloseable {
     CompletionStage<Void> subscriptionRemoved(String clientId, String filter);
 
     /**
-     * Returns every stored session with its subscriptions, in no particular order. Called once by
-     * the broker before it accepts connections; may block.
+     * Stores a QoS 1 or 2 message queued for a stored session.
+     *
+     * @param messageId          identifies the message within the session; larger than the identifier
+     *                           of every message queued for it before, also before a restart
+     * @param message            the message as it is delivered to this session (see
+     *                           {@link StoredSessionMessage#message})
+     * @param arrivalEpochMillis when the broker received the message, in milliseconds since the epoch
+     */
+    CompletionStage<Void> messageQueued(String clientId, long messageId, Message message, long arrivalEpochMillis);
+
+    /**
+     * Records that a queued message was sent with {@code packetId} and awaits PUBACK (QoS 1) or PUBREC
+     * (QoS 2). A message that is sent again after a reconnect keeps its packet identifier.
+     */
+    CompletionStage<Void> messageSent(String clientId, long messageId, int packetId);
+
+    /** Records that PUBREC arrived for a sent QoS 2 message: it awaits PUBCOMP. */
+    CompletionStage<Void> messageReleased(String clientId, long messageId);
+
+    /**
+     * Removes a message: acknowledged (PUBACK or PUBCOMP), expired, dropped, or handed to another
+     * member of its shared subscription group.
+     */
+    CompletionStage<Void> messageRemoved(String clientId, long messageId);
+
+    /** Records an incoming QoS 2 message that was received and awaits PUBREL. */
+    CompletionStage<Void> inboundQos2Received(String clientId, int packetId);
+
+    /** Forgets an incoming QoS 2 packet identifier after its PUBREL. */
+    CompletionStage<Void> inboundQos2Released(String clientId, int packetId);
+
+    /**
+     * Returns every stored session with its subscriptions, messages and incoming QoS 2 identifiers,
+     * in no particular order. Called once by the broker before it accepts connections; may block.
      */
     List<StoredSession> load();
 

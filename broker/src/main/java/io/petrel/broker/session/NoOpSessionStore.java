@@ -1,5 +1,6 @@
 package io.petrel.broker.session;
 
+import io.petrel.api.Message;
 import io.petrel.api.store.SessionStore;
 import io.petrel.api.store.StoredSession;
 import io.petrel.api.store.StoredSubscription;
@@ -39,6 +40,37 @@ public final class NoOpSessionStore implements SessionStore {
 
     @Override
     public CompletionStage<Void> subscriptionRemoved(String clientId, String filter) {
+        return DONE;
+    }
+
+    @Override
+    public CompletionStage<Void> messageQueued(String clientId, long messageId, Message message,
+                                               long arrivalEpochMillis) {
+        return DONE;
+    }
+
+    @Override
+    public CompletionStage<Void> messageSent(String clientId, long messageId, int packetId) {
+        return DONE;
+    }
+
+    @Override
+    public CompletionStage<Void> messageReleased(String clientId, long messageId) {
+        return DONE;
+    }
+
+    @Override
+    public CompletionStage<Void> messageRemoved(String clientId, long messageId) {
+        return DONE;
+    }
+
+    @Override
+    public CompletionStage<Void> inboundQos2Received(String clientId, int packetId) {
+        return DONE;
+    }
+
+    @Override
+    public CompletionStage<Void> inboundQos2Released(String clientId, int packetId) {
         return DONE;
     }
 

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.petrel.api.Message;
 import io.petrel.api.store.SessionStore;
 import io.petrel.api.store.StoredSession;
 import io.petrel.api.store.StoredSubscription;
@@ -135,6 +136,37 @@ class SessionStoreWritesTest {
         @Override
         public CompletionStage<Void> subscriptionRemoved(String clientId, String filter) {
             records.add("unsubscribed " + clientId + " " + filter);
+            return DONE;
+        }
+
+        @Override
+        public CompletionStage<Void> messageQueued(String clientId, long messageId, Message message,
+                                                   long arrivalEpochMillis) {
+            return DONE;
+        }
+
+        @Override
+        public CompletionStage<Void> messageSent(String clientId, long messageId, int packetId) {
+            return DONE;
+        }
+
+        @Override
+        public CompletionStage<Void> messageReleased(String clientId, long messageId) {
+            return DONE;
+        }
+
+        @Override
+        public CompletionStage<Void> messageRemoved(String clientId, long messageId) {
+            return DONE;
+        }
+
+        @Override
+        public CompletionStage<Void> inboundQos2Received(String clientId, int packetId) {
+            return DONE;
+        }
+
+        @Override
+        public CompletionStage<Void> inboundQos2Released(String clientId, int packetId) {
             return DONE;
         }
 

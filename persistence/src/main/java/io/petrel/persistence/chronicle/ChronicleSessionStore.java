@@ -1,6 +1,7 @@
 package io.petrel.persistence.chronicle;
 
 import io.petrel.api.BrokerException;
+import io.petrel.api.Message;
 import io.petrel.api.store.SessionStore;
 import io.petrel.api.store.StoredSession;
 import io.petrel.api.store.StoredSubscription;
@@ -94,6 +95,41 @@ public final class ChronicleSessionStore implements SessionStore {
     }
 
     /** Reads the whole journal on the calling thread. A record that cannot be decoded is skipped with a WARN. */
+    @Override
+    public CompletionStage<Void> messageQueued(String clientId, long messageId, Message message,
+                                               long arrivalEpochMillis) {
+        throw notYetStored();
+    }
+
+    @Override
+    public CompletionStage<Void> messageSent(String clientId, long messageId, int packetId) {
+        throw notYetStored();
+    }
+
+    @Override
+    public CompletionStage<Void> messageReleased(String clientId, long messageId) {
+        throw notYetStored();
+    }
+
+    @Override
+    public CompletionStage<Void> messageRemoved(String clientId, long messageId) {
+        throw notYetStored();
+    }
+
+    @Override
+    public CompletionStage<Void> inboundQos2Received(String clientId, int packetId) {
+        throw notYetStored();
+    }
+
+    @Override
+    public CompletionStage<Void> inboundQos2Released(String clientId, int packetId) {
+        throw notYetStored();
+    }
+
+    private static UnsupportedOperationException notYetStored() {
+        return new UnsupportedOperationException("the Chronicle session store does not keep session messages yet");
+    }
+
     @Override
     public List<StoredSession> load() {
         Map<String, SessionRecords.Replayed> sessions = new LinkedHashMap<>();
