@@ -94,7 +94,6 @@ public final class ChronicleSessionStore implements SessionStore {
         });
     }
 
-    /** Reads the whole journal on the calling thread. A record that cannot be decoded is skipped with a WARN. */
     @Override
     public CompletionStage<Void> messageQueued(String clientId, long messageId, Message message,
                                                long arrivalEpochMillis) {
@@ -130,6 +129,7 @@ public final class ChronicleSessionStore implements SessionStore {
         return new UnsupportedOperationException("the Chronicle session store does not keep session messages yet");
     }
 
+    /** Reads the whole journal on the calling thread. A record that cannot be decoded is skipped with a WARN. */
     @Override
     public List<StoredSession> load() {
         Map<String, SessionRecords.Replayed> sessions = new LinkedHashMap<>();
