@@ -36,7 +36,8 @@ final class AckSequencer {
 
     private final ChannelHandlerContext ctx;
     private final MqttConnectionHandler connection;
-    private final ArrayDeque<PendingAck> pending = new ArrayDeque<>();
+    // Created when the first acknowledgement has to wait, so that most connections never allocate it.
+    private ArrayDeque<PendingAck> pending;
 
     AckSequencer(ChannelHandlerContext ctx, MqttConnectionHandler connection) {
         this.ctx = ctx;
@@ -52,11 +53,14 @@ final class AckSequencer {
     void send(MqttMessage ack, CompletionStage<Void> queued) {
         CompletableFuture<Void> future = queued.toCompletableFuture();
         boolean done = future.isDone();
-        if (done && pending.isEmpty()) {
+        if (done && (pending == null || pending.isEmpty())) {
             write(ack, failureOf(future));
             return;
         }
         PendingAck entry = new PendingAck(ack);
+        if (pending == null) {
+            pending = new ArrayDeque<>();
+        }
         pending.addLast(entry);
         if (done) {
             entry.failure = failureOf(future);

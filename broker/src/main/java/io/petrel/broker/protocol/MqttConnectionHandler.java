@@ -19,9 +19,6 @@ import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttVersion;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -50,6 +47,10 @@ import java.util.concurrent.TimeUnit;
  * protocol violation leaves through {@link #reject}, which counts it, logs it at DEBUG and replies
  * as the client's protocol version requires.
  *
+ * <p>Memory: a connection that completed CONNECT and then stays idle holds no timer and no buffer of
+ * its own. Keepalive is checked by the {@link KeepAliveSweep} of its event loop, and the CONNECT
+ * request is dropped once CONNACK is written; only the facts needed later are kept in fields.
+ *
  * <p>Packets that arrive while the connection waits (for its session in state CONNECTING, for the
  * authenticators and connect interceptors in state ADMITTING, or for an asynchronous hook on a
  * PUBLISH or SUBSCRIBE) are held in arrival order and processed when the wait ends, with reading
@@ -64,14 +65,22 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     private final ProtocolContext context;
     private final CompletableFuture<Void> detached = new CompletableFuture<>();
-    private final ArrayDeque<Object> held = new ArrayDeque<>();
     private final ConnectAdmission admission;
+    // Created when the first packet has to wait, so that most connections never allocate it.
+    private ArrayDeque<Object> held;
 
     private ChannelHandlerContext ctx;
     // Volatile only so that isOpen() may be read from other threads; written on the event loop.
     private volatile State state = State.AWAITING_CONNECT;
     private ScheduledFuture<?> connectTimeout;
+    // The accepted CONNECT until CONNACK is written; null afterwards.
     private ConnectRequest request;
+    private String clientId;
+    private int keepAliveSeconds;
+    private KeepAliveSweep keepAliveSweep;
+    private int keepAliveSlot = -1;
+    private long lastPacketNanos;
+    private boolean packetRead;
     private Session session;
     private Message will;
     private long willDelaySeconds;
@@ -119,8 +128,12 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        packetRead = true;
         if (state == State.CONNECTING || state == State.ADMITTING || hookPending) {
             // Clients may send packets right after CONNECT or PUBLISH; keep them until the wait ends.
+            if (held == null) {
+                held = new ArrayDeque<>(4);
+            }
             held.addLast(msg);
             return;
         }
@@ -135,6 +148,11 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (packetRead) {
+            // One clock read per socket read, not per packet, is enough for a deadline in seconds.
+            packetRead = false;
+            lastPacketNanos = System.nanoTime();
+        }
         ctx.flush();
         ctx.fireChannelReadComplete();
     }
@@ -199,6 +217,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             return;
         }
         request = checked;
+        clientId = checked.clientId();
         requestProblemInformation = checked.requestProblemInformation();
         will = checked.will();
         willDelaySeconds = checked.willDelaySeconds(connect);
@@ -253,7 +272,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     /** Rejects a CONNECT whose enhanced authentication failed (CONNACK 0x87, not authorized). */
     void rejectAuthentication(String reason) {
-        rejectConnect(ConnectRequest.rejected(ProtocolViolation.NOT_AUTHORIZED, 0, reason, request.protocolLevel()));
+        // Enhanced authentication exists only in MQTT 5.0, so the protocol level is 5.
+        rejectConnect(ConnectRequest.rejected(ProtocolViolation.NOT_AUTHORIZED, 0, reason, 5));
     }
 
     @Override
@@ -266,6 +286,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         int inflightLimit = Math.min(context.config().maxInflightMessages(), checked.clientLimits().receiveMaximum());
         state = State.CONNECTING;
         connectTimeout.cancel(false);
+        connectTimeout = null;
         ctx.channel().config().setAutoRead(false);
         context.registry()
                 .connect(checked.clientId(), checked.cleanStart(), checked.sessionExpirySeconds(), inflightLimit, this)
@@ -280,7 +301,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     private void onSessionAttached(ConnectOutcome outcome, Throwable error) {
         if (error != null) {
-            LOG.warn("Connecting client {} failed", request.clientId(), error);
+            LOG.warn("Connecting client {} failed", clientId, error);
             state = State.CLOSED;
             ctx.close();
             releaseHeld();
@@ -303,16 +324,16 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         context.connected().add(ctx.channel());
         admission.connAckSent(client, 0, outcome.sessionPresent());
 
-        int keepAlive = request.keepAliveSeconds();
-        if (keepAlive > 0) {
-            // [MQTT-3.1.2-24]: close after one and a half keepalive periods without a packet.
-            long timeoutMillis = keepAlive * 1500L;
-            ctx.pipeline().addBefore(ctx.name(), "keepalive",
-                    new IdleStateHandler(timeoutMillis, 0, 0, TimeUnit.MILLISECONDS));
+        keepAliveSeconds = request.keepAliveSeconds();
+        if (keepAliveSeconds > 0) {
+            lastPacketNanos = System.nanoTime();
+            keepAliveSweep = KeepAliveSweep.of(ctx.executor());
+            keepAliveSweep.add(this);
         }
 
         LOG.debug("Client {} connected from {} with MQTT level {}, session present {}",
-                request.clientId(), ctx.channel().remoteAddress(), request.protocolLevel(), outcome.sessionPresent());
+                clientId, ctx.channel().remoteAddress(), request.protocolLevel(), outcome.sessionPresent());
+        request = null;
         session.resumeDelivery();
         resumeReading();
     }
@@ -345,10 +366,10 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
      */
     void resumeReading() {
         hookPending = false;
-        while (!held.isEmpty() && state == State.CONNECTED && !hookPending) {
+        while (held != null && !held.isEmpty() && state == State.CONNECTED && !hookPending) {
             channelRead(ctx, held.pollFirst());
         }
-        if (state != State.CONNECTED) {
+        if (state != State.CONNECTED || (held != null && held.isEmpty())) {
             releaseHeld();
         }
         ctx.flush();
@@ -365,14 +386,19 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         for (MqttProperties.MqttProperty<?> property : connAckAuthProperties.listAll()) {
             properties.add(property);
         }
+        connAckAuthProperties = MqttProperties.NO_PROPERTIES;
         return properties;
     }
 
     private void releaseHeld() {
-        Object held;
-        while ((held = this.held.pollFirst()) != null) {
-            ReferenceCountUtil.release(held);
+        if (held == null) {
+            return;
         }
+        Object packet;
+        while ((packet = held.pollFirst()) != null) {
+            ReferenceCountUtil.release(packet);
+        }
+        held = null;
     }
 
     private void onPubRec(int packetId) {
@@ -393,7 +419,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
                     MqttProperties.SESSION_EXPIRY_INTERVAL);
             if (expiry != null) {
                 long seconds = Integer.toUnsignedLong((Integer) expiry.value());
-                if (request.sessionExpirySeconds() == 0 && seconds != 0) {
+                // The session's interval is still the one of CONNECT, which only DISCONNECT changes.
+                if (session.expiryIntervalSeconds() == 0 && seconds != 0) {
                     // [MQTT-3.14.2-2]: an expiry of 0 set on CONNECT cannot be raised on DISCONNECT.
                     reject(ProtocolViolation.PROTOCOL_ERROR,
                             "session expiry interval raised from 0 on DISCONNECT");
@@ -411,14 +438,26 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         ctx.close();
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof IdleStateEvent) {
-            reject(ProtocolViolation.KEEPALIVE_TIMEOUT, "no packet within 1.5 times the keepalive of "
-                    + request.keepAliveSeconds() + " s");
+    /**
+     * Closes the connection if no packet arrived within one and a half keepalive periods
+     * [MQTT-3.1.2-24]. Called by the {@link KeepAliveSweep} of this connection's event loop.
+     */
+    void checkKeepAlive(long nowNanos) {
+        long timeoutNanos = keepAliveSeconds * 1_500_000_000L;
+        if (nowNanos - lastPacketNanos < timeoutNanos || packetRead) {
             return;
         }
-        ctx.fireUserEventTriggered(event);
+        keepAliveSweep.remove(this);
+        reject(ProtocolViolation.KEEPALIVE_TIMEOUT, "no packet within 1.5 times the keepalive of "
+                + keepAliveSeconds + " s");
+    }
+
+    int keepAliveSlot() {
+        return keepAliveSlot;
+    }
+
+    void keepAliveSlot(int slot) {
+        keepAliveSlot = slot;
     }
 
     @Override
@@ -442,13 +481,17 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         state = State.CLOSED;
         if (connectTimeout != null) {
             connectTimeout.cancel(false);
+            connectTimeout = null;
+        }
+        if (keepAliveSweep != null) {
+            keepAliveSweep.remove(this);
         }
         releaseHeld();
         if (session != null) {
             Message pendingWill = serverClosing ? null : will;
             will = null;
             context.registry().disconnected(session, this, pendingWill, willDelaySeconds);
-            LOG.debug("Client {} disconnected", request.clientId());
+            LOG.debug("Client {} disconnected", clientId);
         }
         if (connAckSent) {
             admission.disconnected(client, closeCause);
@@ -617,17 +660,18 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             return MqttProperties.NO_PROPERTIES;
         }
         long withReason = 1L + 4 + packetBytes + 4 + 3 + ByteBufUtil.utf8Bytes(reason);
-        if (withReason > request.clientLimits().maxPacketSize()) {
+        long maxPacketSize = outbound != null ? outbound.maxPacketSize() : Long.MAX_VALUE;
+        if (withReason > maxPacketSize) {
             return MqttProperties.NO_PROPERTIES;
         }
         return Packets.reasonString(reason);
     }
 
     String clientId() {
-        return request.clientId();
+        return clientId;
     }
 
-    /** Returns the accepted CONNECT. */
+    /** Returns the accepted CONNECT until CONNACK is written, null afterwards. */
     ConnectRequest request() {
         return request;
     }
@@ -638,6 +682,6 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     private String clientIdForLog() {
-        return request == null || request.clientId() == null ? "(before CONNECT)" : request.clientId();
+        return clientId == null ? "(before CONNECT)" : clientId;
     }
 }

@@ -37,6 +37,11 @@ final class OutboundWriter {
         this.topicAliases = this.topicAliasMaximum > 0 ? new HashMap<>() : Map.of();
     }
 
+    /** Returns the client's Maximum Packet Size, or {@link Long#MAX_VALUE} when unlimited. */
+    long maxPacketSize() {
+        return maxPacketSize;
+    }
+
     /** Returns true if the PUBLISH fits the client's Maximum Packet Size [MQTT-3.1.2-24]. */
     boolean fits(EncodedPublish publish, Delivery delivery) {
         if (maxPacketSize == Long.MAX_VALUE) {

@@ -1,6 +1,7 @@
 package io.petrel.broker.transport;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -32,6 +33,12 @@ public final class MqttServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttServer.class);
     private static final int ACCEPT_BACKLOG = 4_096;
+    /**
+     * One receive-buffer sizing policy for all connections: it holds only its limits, while the
+     * per-connection state lives in the handle each channel creates. Netty would otherwise create
+     * one policy object per connection.
+     */
+    private static final AdaptiveRecvByteBufAllocator RECEIVE_BUFFER_SIZING = new AdaptiveRecvByteBufAllocator();
 
     private final BrokerConfig config;
     private final ProtocolContext context;
@@ -57,6 +64,7 @@ public final class MqttServer implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_BUFFER_SIZING)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
