@@ -47,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  * protocol violation leaves through {@link #reject}, which counts it, logs it at DEBUG and replies
  * as the client's protocol version requires.
  *
- * <p>Memory: a connection that completed CONNECT and then stays idle holds no timer and no buffer of
+ * <p>Memory: a connection that completed CONNECT and then stays idle has no timer and no buffer of
  * its own. Keepalive is checked by the {@link KeepAliveSweep} of its event loop, and the CONNECT
  * request is dropped once CONNACK is written; only the facts needed later are kept in fields.
  *

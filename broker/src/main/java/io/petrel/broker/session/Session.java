@@ -23,8 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * The state of one MQTT client across its connections: subscriptions, the outbound queue, the
@@ -32,7 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Threads: {@link #deliver} is called by publishers on any thread and only appends to a lock-free
  * inbox. Everything else (the pending queue, the in-flight window, packet identifiers, inbound QoS 2
- * state) belongs to the event loop of the attached connection. While no connection is attached, that
+ * state) belongs to the event loop of the attached connection, and is allocated when first needed,
+ * so that an idle session allocates no empty collections. While no connection is attached, that
  * state is touched only under the {@link SessionRegistry} lock, which also orders the hand-over from
  * one connection's event loop to the next.
  */
@@ -44,13 +44,18 @@ public final class Session implements SharedMember {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
     private static final RateLimitedLogger DROP_LOG = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
     private static final int MAX_WRITES_PER_DRAIN = 512;
+    private static final AtomicIntegerFieldUpdater<Session> QUEUED =
+            AtomicIntegerFieldUpdater.newUpdater(Session.class, "queued");
+    private static final AtomicIntegerFieldUpdater<Session> DRAIN_SCHEDULED =
+            AtomicIntegerFieldUpdater.newUpdater(Session.class, "drainScheduled");
 
     private final String clientId;
     private final int maxQueued;
     private final BrokerMetrics metrics;
     private final Queue<QueuedPublish> inbox = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger queued = new AtomicInteger();
-    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    // Field updaters instead of atomic objects save two objects per session.
+    private volatile int queued;
+    private volatile int drainScheduled;
     private final Map<String, Grant> subscriptions = new ConcurrentHashMap<>();
     private final Runnable drainTask = this::drain;
 
@@ -59,9 +64,9 @@ public final class Session implements SharedMember {
     private volatile boolean ended;
     private volatile long expiryIntervalSeconds;
 
-    private final ArrayDeque<QueuedPublish> pending = new ArrayDeque<>();
-    private final LinkedHashMap<Integer, InflightMessage> inflight = new LinkedHashMap<>();
-    private final IntHashSet inboundQos2 = new IntHashSet();
+    private ArrayDeque<QueuedPublish> pending;
+    private LinkedHashMap<Integer, InflightMessage> inflight;
+    private IntHashSet inboundQos2;
     private Message pendingWill;
     private boolean stored;
     private int nextPacketId = 1;
@@ -152,8 +157,8 @@ public final class Session implements SharedMember {
         if (ended || (delivery.qos() == Qos.AT_MOST_ONCE && connection == null)) {
             return;
         }
-        if (queued.incrementAndGet() > maxQueued) {
-            queued.decrementAndGet();
+        if (QUEUED.incrementAndGet(this) > maxQueued) {
+            QUEUED.decrementAndGet(this);
             metrics.dropped(DropReason.QUEUE_FULL);
             DROP_LOG.warn("Dropped a QoS {} message on '{}' for client {}: its queue holds the maximum of {}"
                             + " messages (session.max_queued_messages)",
@@ -175,16 +180,38 @@ public final class Session implements SharedMember {
         return connection != null;
     }
 
-    /** Schedules a drain on the attached connection's event loop, unless one is already scheduled. */
+    /**
+     * Schedules a drain on the attached connection's event loop, unless one is already scheduled.
+     * Called on an event loop, the drain runs after that loop finished the I/O of its current
+     * iteration: directly behind it on the same loop, or through {@link DeferredDrains} on another
+     * loop, so that one drain and one flush cover every message the iteration routed here.
+     */
     private void signal() {
         SessionConnection current = connection;
-        if (current != null && drainScheduled.compareAndSet(false, true)) {
-            try {
-                current.executor().execute(drainTask);
-            } catch (RejectedExecutionException e) {
-                drainScheduled.set(false);
-                LOG.debug("Event loop of client {} is shutting down; messages stay queued", clientId);
-            }
+        if (current == null || !DRAIN_SCHEDULED.compareAndSet(this, 0, 1)) {
+            return;
+        }
+        DeferredDrains deferred = DeferredDrains.current();
+        if (deferred != null && deferred.owner() != current.executor()) {
+            deferred.add(this);
+            return;
+        }
+        dispatchDrain();
+    }
+
+    /** Hands the scheduled drain to the attached connection's event loop. */
+    void dispatchDrain() {
+        SessionConnection current = connection;
+        if (current == null) {
+            // Detached meanwhile: the next connection drains the queue when it attaches.
+            drainScheduled = 0;
+            return;
+        }
+        try {
+            current.executor().execute(drainTask);
+        } catch (RejectedExecutionException e) {
+            drainScheduled = 0;
+            LOG.debug("Event loop of client {} is shutting down; messages stay queued", clientId);
         }
     }
 
@@ -193,24 +220,27 @@ public final class Session implements SharedMember {
      * flushes once. Runs on the attached connection's event loop.
      */
     public void drain() {
-        drainScheduled.set(false);
+        drainScheduled = 0;
         SessionConnection current = connection;
         if (current == null || !current.executor().inEventLoop()) {
             return;
         }
         QueuedPublish next;
         while ((next = inbox.poll()) != null) {
-            pending.addLast(next);
+            pending().addLast(next);
+        }
+        if (pending == null) {
+            return;
         }
         int writes = 0;
         long now = System.nanoTime();
         while (!pending.isEmpty() && current.isWritable() && writes < MAX_WRITES_PER_DRAIN) {
             QueuedPublish entry = pending.peekFirst();
-            if (entry.qos() > 0 && inflight.size() >= inflightLimit) {
+            if (entry.qos() > 0 && inflightCount() >= inflightLimit) {
                 break;
             }
             pending.pollFirst();
-            queued.decrementAndGet();
+            QUEUED.decrementAndGet(this);
             EncodedPublish publish = entry.publish();
             if (publish.expired(now)) {
                 // MQTT 5.0 message expiry: an expired message is never sent.
@@ -229,7 +259,7 @@ public final class Session implements SharedMember {
             if (entry.qos() > 0) {
                 packetId = allocatePacketId();
                 // The in-flight entry takes over the queue's user reference.
-                inflight.put(packetId, new InflightMessage(publish, entry.delivery(), entry.origin()));
+                inflight().put(packetId, new InflightMessage(publish, entry.delivery(), entry.origin()));
             }
             current.writePublish(publish, entry.delivery(), packetId, false);
             if (entry.qos() == 0) {
@@ -244,6 +274,24 @@ public final class Session implements SharedMember {
         if (writes == MAX_WRITES_PER_DRAIN) {
             signal();
         }
+    }
+
+    private ArrayDeque<QueuedPublish> pending() {
+        if (pending == null) {
+            pending = new ArrayDeque<>();
+        }
+        return pending;
+    }
+
+    private LinkedHashMap<Integer, InflightMessage> inflight() {
+        if (inflight == null) {
+            inflight = new LinkedHashMap<>();
+        }
+        return inflight;
+    }
+
+    private int inflightCount() {
+        return inflight == null ? 0 : inflight.size();
     }
 
     /**
@@ -264,6 +312,11 @@ public final class Session implements SharedMember {
     public void resumeDelivery() {
         SessionConnection current = connection;
         if (current == null) {
+            return;
+        }
+        if (inflight == null) {
+            drain();
+            current.flush();
             return;
         }
         for (Map.Entry<Integer, InflightMessage> entry : inflight.entrySet()) {
@@ -294,17 +347,21 @@ public final class Session implements SharedMember {
         while ((entry = inbox.poll()) != null) {
             discard(entry, true);
         }
-        while ((entry = pending.pollFirst()) != null) {
+        while (pending != null && (entry = pending.pollFirst()) != null) {
             discard(entry, true);
         }
-        for (InflightMessage message : inflight.values()) {
-            if (message.origin() == null || !message.origin().deliverExcept(message.publish(), message.delivery().qos(), this)) {
-                metrics.dropped(DropReason.SESSION_ENDED);
+        if (inflight != null) {
+            for (InflightMessage message : inflight.values()) {
+                if (message.origin() == null
+                        || !message.origin().deliverExcept(message.publish(), message.delivery().qos(), this)) {
+                    metrics.dropped(DropReason.SESSION_ENDED);
+                }
+                message.publish().releaseUser();
             }
-            message.publish().releaseUser();
         }
-        inflight.clear();
-        inboundQos2.clear();
+        pending = null;
+        inflight = null;
+        inboundQos2 = null;
         subscriptions.clear();
     }
 
@@ -313,13 +370,19 @@ public final class Session implements SharedMember {
      * members of their groups. Called when the connection closes, with no connection attached.
      */
     void handOffSharedMessages() {
-        inflight.values().removeIf(message -> {
-            if (message.origin() == null || !message.origin().deliverExcept(message.publish(), message.delivery().qos(), this)) {
-                return false;
-            }
-            message.publish().releaseUser();
-            return true;
-        });
+        if (inflight != null) {
+            inflight.values().removeIf(message -> {
+                if (message.origin() == null
+                        || !message.origin().deliverExcept(message.publish(), message.delivery().qos(), this)) {
+                    return false;
+                }
+                message.publish().releaseUser();
+                return true;
+            });
+        }
+        if (pending == null) {
+            return;
+        }
         pending.removeIf(entry -> {
             if (entry.origin() == null || entry.qos() == 0
                     || !entry.origin().deliverExcept(entry.publish(), entry.delivery().qos(), this)) {
@@ -331,7 +394,7 @@ public final class Session implements SharedMember {
     }
 
     private void discard(QueuedPublish entry, boolean ending) {
-        queued.decrementAndGet();
+        QUEUED.decrementAndGet(this);
         boolean handedOff = ending && entry.qos() > 0 && entry.origin() != null
                 && entry.origin().deliverExcept(entry.publish(), entry.delivery().qos(), this);
         if (ending && entry.qos() > 0 && !handedOff) {
@@ -342,19 +405,21 @@ public final class Session implements SharedMember {
 
     /** Handles PUBACK; returns false if no QoS 1 message was in flight with that identifier. */
     public boolean onPubAck(int packetId) {
-        InflightMessage message = inflight.get(packetId);
+        InflightMessage message = inflight == null ? null : inflight.get(packetId);
         if (message == null || message.qos() != 1) {
             return false;
         }
         inflight.remove(packetId);
         message.publish().releaseUser();
-        drain();
+        // Scheduled rather than run here, so that all acknowledgements of one read free the window
+        // before one drain refills it and flushes once.
+        signal();
         return true;
     }
 
     /** Handles PUBREC; returns false if no QoS 2 message awaited it. The caller replies with PUBREL. */
     public boolean onPubRec(int packetId) {
-        InflightMessage message = inflight.get(packetId);
+        InflightMessage message = inflight == null ? null : inflight.get(packetId);
         if (message == null || message.qos() != 2) {
             return false;
         }
@@ -364,13 +429,15 @@ public final class Session implements SharedMember {
 
     /** Handles PUBCOMP; returns false if no PUBREL was outstanding for that identifier. */
     public boolean onPubComp(int packetId) {
-        InflightMessage message = inflight.get(packetId);
+        InflightMessage message = inflight == null ? null : inflight.get(packetId);
         if (message == null || !message.released()) {
             return false;
         }
         inflight.remove(packetId);
         message.publish().releaseUser();
-        drain();
+        // Scheduled rather than run here, so that all acknowledgements of one read free the window
+        // before one drain refills it and flushes once.
+        signal();
         return true;
     }
 
@@ -379,27 +446,30 @@ public final class Session implements SharedMember {
      * PUBLISH is a resend and must not be routed again.
      */
     public boolean beginInboundQos2(int packetId) {
+        if (inboundQos2 == null) {
+            inboundQos2 = new IntHashSet();
+        }
         return inboundQos2.add(packetId);
     }
 
     /** Forgets an inbound QoS 2 identifier on PUBREL; returns false if it was unknown. */
     public boolean completeInboundQos2(int packetId) {
-        return inboundQos2.remove(packetId);
+        return inboundQos2 != null && inboundQos2.remove(packetId);
     }
 
     /** Returns true if an inbound QoS 2 message with this identifier awaits PUBREL. */
     public boolean hasInboundQos2(int packetId) {
-        return inboundQos2.contains(packetId);
+        return inboundQos2 != null && inboundQos2.contains(packetId);
     }
 
     /** Returns the number of inbound QoS 2 messages awaiting PUBREL. */
     public int inboundQos2Count() {
-        return inboundQos2.size();
+        return inboundQos2 == null ? 0 : inboundQos2.size();
     }
 
     private int allocatePacketId() {
         int candidate = nextPacketId;
-        while (inflight.containsKey(candidate)) {
+        while (inflight != null && inflight.containsKey(candidate)) {
             candidate = candidate == 65_535 ? 1 : candidate + 1;
         }
         nextPacketId = candidate == 65_535 ? 1 : candidate + 1;
