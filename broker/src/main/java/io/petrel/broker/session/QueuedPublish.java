@@ -5,13 +5,44 @@ import io.petrel.broker.routing.Delivery;
 import io.petrel.broker.routing.SharedGroup;
 
 /**
- * A message waiting in a session's queue, holding one user reference on its encodings.
+ * A message waiting in a session's queue, holding one user reference on its encodings. It is also
+ * the link of the session's inbox, so that queuing a message allocates no separate list node.
  *
- * @param publish  the shared message and encodings
- * @param delivery the delivered QoS, retain flag and subscription identifiers
- * @param origin   the shared group the message came through, or null
+ * <p>Threads: the fields are final except {@link #next}, which the publishing thread sets before
+ * it publishes the entry with an atomic update of the inbox, and which the session's owner reads
+ * after taking the entries out with an atomic update.
  */
-record QueuedPublish(EncodedPublish publish, Delivery delivery, SharedGroup origin) {
+final class QueuedPublish {
+
+    private final EncodedPublish publish;
+    private final Delivery delivery;
+    private final SharedGroup origin;
+    QueuedPublish next;
+
+    /**
+     * Creates an entry.
+     *
+     * @param publish  the shared message and encodings
+     * @param delivery the delivered QoS, retain flag and subscription identifiers
+     * @param origin   the shared group the message came through, or null
+     */
+    QueuedPublish(EncodedPublish publish, Delivery delivery, SharedGroup origin) {
+        this.publish = publish;
+        this.delivery = delivery;
+        this.origin = origin;
+    }
+
+    EncodedPublish publish() {
+        return publish;
+    }
+
+    Delivery delivery() {
+        return delivery;
+    }
+
+    SharedGroup origin() {
+        return origin;
+    }
 
     int qos() {
         return delivery.qos().value();

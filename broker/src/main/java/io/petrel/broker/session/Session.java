@@ -18,19 +18,19 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
  * The state of one MQTT client across its connections: subscriptions, the outbound queue, the
  * in-flight window, packet identifiers and the inbound QoS 2 identifiers not yet released.
  *
- * <p>Threads: {@link #deliver} is called by publishers on any thread and only appends to a lock-free
- * inbox. Everything else (the pending queue, the in-flight window, packet identifiers, inbound QoS 2
+ * <p>Threads: {@link #deliver} is called by publishers on any thread and only pushes onto a lock-free
+ * inbox: a stack of entries linked through {@link QueuedPublish#next}, which the consumer takes out
+ * whole with one atomic swap and reverses into arrival order. Everything else (the pending queue, the in-flight window, packet identifiers, inbound QoS 2
  * state) belongs to the event loop of the attached connection, and is allocated when first needed,
  * so that an idle session allocates no empty collections. While no connection is attached, that
  * state is touched only under the {@link SessionRegistry} lock, which also orders the hand-over from
@@ -48,16 +48,20 @@ public final class Session implements SharedMember {
             AtomicIntegerFieldUpdater.newUpdater(Session.class, "queued");
     private static final AtomicIntegerFieldUpdater<Session> DRAIN_SCHEDULED =
             AtomicIntegerFieldUpdater.newUpdater(Session.class, "drainScheduled");
+    private static final AtomicReferenceFieldUpdater<Session, QueuedPublish> INBOX =
+            AtomicReferenceFieldUpdater.newUpdater(Session.class, QueuedPublish.class, "inbox");
 
     private final String clientId;
     private final int maxQueued;
     private final BrokerMetrics metrics;
-    private final Queue<QueuedPublish> inbox = new ConcurrentLinkedQueue<>();
+    // The newest entry pushed by publishers, or null when the inbox is empty.
+    private volatile QueuedPublish inbox;
     // Field updaters instead of atomic objects save two objects per session.
     private volatile int queued;
     private volatile int drainScheduled;
     private final Map<String, Grant> subscriptions = new ConcurrentHashMap<>();
-    private final Runnable drainTask = this::drain;
+    // Created by the first drain request; a race between two publishers only creates it twice.
+    private Runnable drainTask;
 
     private volatile SessionConnection connection;
     private volatile ClientInfo client;
@@ -167,9 +171,16 @@ public final class Session implements SharedMember {
         }
         publish.retainUser();
         QueuedPublish entry = new QueuedPublish(publish, delivery, group);
-        inbox.offer(entry);
-        if (ended && inbox.remove(entry)) {
-            discard(entry, false);
+        QueuedPublish top;
+        do {
+            top = inbox;
+            entry.next = top;
+        } while (!INBOX.compareAndSet(this, top, entry));
+        if (ended) {
+            // end() may have emptied the inbox before this entry arrived: release what is left.
+            for (QueuedPublish left = INBOX.getAndSet(this, null); left != null; left = left.next) {
+                discard(left, false);
+            }
             return;
         }
         signal();
@@ -207,8 +218,13 @@ public final class Session implements SharedMember {
             drainScheduled = 0;
             return;
         }
+        Runnable task = drainTask;
+        if (task == null) {
+            task = this::drain;
+            drainTask = task;
+        }
         try {
-            current.executor().execute(drainTask);
+            current.executor().execute(task);
         } catch (RejectedExecutionException e) {
             drainScheduled = 0;
             LOG.debug("Event loop of client {} is shutting down; messages stay queued", clientId);
@@ -225,10 +241,7 @@ public final class Session implements SharedMember {
         if (current == null || !current.executor().inEventLoop()) {
             return;
         }
-        QueuedPublish next;
-        while ((next = inbox.poll()) != null) {
-            pending().addLast(next);
-        }
+        takeInbox();
         if (pending == null) {
             return;
         }
@@ -273,6 +286,29 @@ public final class Session implements SharedMember {
         }
         if (writes == MAX_WRITES_PER_DRAIN) {
             signal();
+        }
+    }
+
+    /** Moves the inbox into the pending queue in arrival order. */
+    private void takeInbox() {
+        QueuedPublish newest = INBOX.getAndSet(this, null);
+        if (newest == null) {
+            return;
+        }
+        // Reverses the stack, so that messages of each publisher keep their order.
+        QueuedPublish oldest = null;
+        while (newest != null) {
+            QueuedPublish older = newest.next;
+            newest.next = oldest;
+            oldest = newest;
+            newest = older;
+        }
+        ArrayDeque<QueuedPublish> queue = pending();
+        while (oldest != null) {
+            QueuedPublish following = oldest.next;
+            oldest.next = null;
+            queue.addLast(oldest);
+            oldest = following;
         }
     }
 
@@ -344,7 +380,7 @@ public final class Session implements SharedMember {
         ended = true;
         connection = null;
         QueuedPublish entry;
-        while ((entry = inbox.poll()) != null) {
+        for (entry = INBOX.getAndSet(this, null); entry != null; entry = entry.next) {
             discard(entry, true);
         }
         while (pending != null && (entry = pending.pollFirst()) != null) {
