@@ -59,8 +59,8 @@ final class ConnectAdmission {
                 .build();
     }
 
-    /** Returns true if no authenticator and no connect interceptor is installed. */
-    boolean isEmpty() {
+    /** Returns true if no authenticator and no connect interceptor is installed in {@code hooks}. */
+    static boolean noConnectHooks(BrokerHooks hooks) {
         return hooks.authenticators().isEmpty() && hooks.interceptors().connectEmpty();
     }
 
@@ -105,12 +105,12 @@ final class ConnectAdmission {
     }
 
     /** Notifies the interceptors that CONNACK was sent. */
-    void connAckSent(ClientInfo client, int reasonCode, boolean sessionPresent) {
+    static void connAckSent(BrokerHooks hooks, ClientInfo client, int reasonCode, boolean sessionPresent) {
         hooks.interceptors().onConnAck(new ConnAckEvent(client, reasonCode, sessionPresent));
     }
 
     /** Drops the client's cached authorizations and notifies the interceptors that its connection closed. */
-    void disconnected(ClientInfo client, DisconnectEvent.Cause cause) {
+    static void disconnected(BrokerHooks hooks, ClientInfo client, DisconnectEvent.Cause cause) {
         hooks.authorizations().forget(client);
         hooks.interceptors().onDisconnect(new DisconnectEvent(client, cause));
     }
@@ -132,7 +132,7 @@ final class ConnectAdmission {
         MqttProperties properties = mqtt5 ? Packets.reasonString(reason) : MqttProperties.NO_PROPERTIES;
         ctx.writeAndFlush(Packets.connAck(MqttConnectReturnCode.valueOf((byte) wireCode), false, properties))
                 .addListener(ChannelFutureListener.CLOSE);
-        connAckSent(client, code.value(), false);
+        connAckSent(hooks, client, code.value(), false);
     }
 
     // NOTE: no listener adds an SslHandler yet, so this path has not run against a TLS connection.

@@ -65,7 +65,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     private final ProtocolContext context;
     private final CompletableFuture<Void> detached = new CompletableFuture<>();
-    private final ConnectAdmission admission;
+    // Created only when authenticators or connect interceptors are installed.
+    private ConnectAdmission admission;
     // Created when the first packet has to wait, so that most connections never allocate it.
     private ArrayDeque<Object> held;
 
@@ -101,7 +102,6 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     /** Creates the handler of one new connection. */
     public MqttConnectionHandler(ProtocolContext context) {
         this.context = context;
-        this.admission = new ConnectAdmission(this, context.hooks());
     }
 
     @Override
@@ -231,13 +231,13 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         client = ConnectAdmission.clientInfo(ctx, checked, connect.payload().userName());
         String method = checked.authenticationMethod();
         if (method == null) {
-            if (admission.isEmpty()) {
+            if (ConnectAdmission.noConnectHooks(context.hooks())) {
                 beginSession();
                 return;
             }
             state = State.ADMITTING;
             ctx.channel().config().setAutoRead(false);
-            admission.authenticate(connect, client);
+            admission().authenticate(connect, client);
             return;
         }
         EnhancedAuthenticator authenticator = context.authenticators().get(method);
@@ -251,12 +251,19 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         authentication.begin(checked.clientId(), checked.authenticationData(), false);
     }
 
+    private ConnectAdmission admission() {
+        if (admission == null) {
+            admission = new ConnectAdmission(this, context.hooks());
+        }
+        return admission;
+    }
+
     /** Continues a CONNECT after a successful enhanced authentication with the connect interceptors. */
     void authenticated(MqttProperties authProperties) {
         connAckAuthProperties = authProperties;
         state = State.ADMITTING;
         ctx.channel().config().setAutoRead(false);
-        admission.intercept(client);
+        admission().intercept(client);
     }
 
     /** Continues a CONNECT that the authenticators and connect interceptors accepted. */
@@ -322,7 +329,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         state = State.CONNECTED;
         connAckSent = true;
         context.connected().add(ctx.channel());
-        admission.connAckSent(client, 0, outcome.sessionPresent());
+        ConnectAdmission.connAckSent(context.hooks(), client, 0, outcome.sessionPresent());
+        admission = null;
 
         keepAliveSeconds = request.keepAliveSeconds();
         if (keepAliveSeconds > 0) {
@@ -494,7 +502,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             LOG.debug("Client {} disconnected", clientId);
         }
         if (connAckSent) {
-            admission.disconnected(client, closeCause);
+            ConnectAdmission.disconnected(context.hooks(), client, closeCause);
         }
         if (previous != State.CONNECTING) {
             detached.complete(null);
