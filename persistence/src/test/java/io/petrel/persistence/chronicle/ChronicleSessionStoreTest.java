@@ -145,7 +145,8 @@ class ChronicleSessionStoreTest {
     }
 
     private ChronicleSessionStore open() {
-        return ChronicleSessionStore.open(dataDirectory, RollCycles.FAST_DAILY);
+        return ChronicleSessionStore.open(dataDirectory, RollCycles.FAST_DAILY,
+                ChronicleSessionStore.DEFAULT_COMPACTION_MIN_RECORDS);
     }
 
     private Map<String, StoredSession> readAll() {
@@ -168,7 +169,7 @@ class ChronicleSessionStoreTest {
 
     private Path lastJournalFile() throws IOException {
         List<Path> files = new ArrayList<>();
-        Path journal = dataDirectory.resolve(ChronicleSessionStore.DIRECTORY);
+        Path journal = dataDirectory.resolve(ChronicleSessionStore.DIRECTORY).resolve("journal-000001");
         try (Stream<Path> listing = Files.list(journal)) {
             listing.filter(path -> path.getFileName().toString().endsWith(".cq4")).sorted().forEach(files::add);
         }
