@@ -1,5 +1,7 @@
 package io.petrel.persistence.chronicle;
 
+import io.petrel.api.Qos;
+
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,11 +43,13 @@ final class SessionLiveRecords implements LiveRecords {
     /** The live records of one message: its queued record and its last sent and released records. */
     private static final class MessageRecords {
         private final long queued;
+        private final boolean exactlyOnce;
         private long sent = NONE;
         private long released = NONE;
 
-        MessageRecords(long queued) {
+        MessageRecords(long queued, boolean exactlyOnce) {
             this.queued = queued;
+            this.exactlyOnce = exactlyOnce;
         }
 
         int count() {
@@ -100,14 +104,19 @@ final class SessionLiveRecords implements LiveRecords {
                     count--;
                 }
             }
-            default -> trackMessage(type, reader.readLong(), client, index);
+            default -> trackMessage(type, reader, client, index);
         }
     }
 
-    private void trackMessage(int type, long messageId, Client client, long index) {
+    private void trackMessage(int type, RecordReader reader, Client client, long index) {
+        long messageId = reader.readLong();
         if (type == SessionRecords.TYPE_MESSAGE_QUEUED) {
+            // Reads the arrival time, the topic and the QoS, and leaves the rest of the message undecoded.
+            reader.readLong();
+            reader.readString();
+            boolean exactlyOnce = reader.readByte() == Qos.EXACTLY_ONCE.value();
             removeMessage(client, messageId);
-            client.messages.put(messageId, new MessageRecords(index));
+            client.messages.put(messageId, new MessageRecords(index, exactlyOnce));
             client.messageRecords++;
             count++;
             return;
@@ -123,8 +132,11 @@ final class SessionLiveRecords implements LiveRecords {
         int before = message.count();
         if (type == SessionRecords.TYPE_MESSAGE_SENT) {
             message.sent = index;
-        } else {
+        } else if (message.sent != NONE && message.exactlyOnce) {
             message.released = index;
+        } else {
+            // Replay rejects the release of an unsent or QoS 1 message.
+            return;
         }
         client.messageRecords += message.count() - before;
         count += message.count() - before;
