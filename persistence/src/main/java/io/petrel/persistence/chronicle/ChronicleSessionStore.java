@@ -48,7 +48,7 @@ public final class ChronicleSessionStore implements SessionStore {
     /** Name of the store's directory under the data directory. */
     public static final String DIRECTORY = "sessions";
 
-    /** Journal records from which on compaction may run. */
+    /** Minimum number of journal records before compaction may run. */
     static final int DEFAULT_COMPACTION_MIN_RECORDS = 10_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(ChronicleSessionStore.class);

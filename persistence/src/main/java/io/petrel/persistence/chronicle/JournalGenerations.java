@@ -45,8 +45,8 @@ final class JournalGenerations {
 
     /**
      * Returns the number of the current generation, after deleting every other generation. Creates
-     * generation 1, empty and complete, if there is none and the store directory holds no journal of
-     * the layout before generations.
+     * generation 1, empty and complete, if there is none and the store directory contains no journal
+     * of the layout before generations.
      */
     static int openCurrent(Path storeDirectory) {
         List<Integer> numbers = numbers(storeDirectory);

@@ -8,11 +8,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The live records of the session journal, by journal index: for each stored session its last
- * session record, the last subscribed record of each filter, the queued record of each message not
- * removed with the last sent and released records of that message, and the received record of each
- * unreleased incoming QoS 2 packet identifier. Records of ended sessions, unsubscribed and removed
- * ones, and records of clients without a session are dead.
+ * The live records of the session journal, by journal index. The live records of a stored session
+ * are its last session record and the last subscribed record of each filter. For each message not
+ * removed they are its queued record and its last sent and released records, and for each unreleased
+ * incoming QoS 2 packet identifier its received record. Records of ended sessions, unsubscribed
+ * filters, removed messages and released packet identifiers are dead, and so are records of clients
+ * without a session.
  *
  * <p>Memory: a few dozen bytes per live record, and the filter of each subscription; no message
  * payloads.

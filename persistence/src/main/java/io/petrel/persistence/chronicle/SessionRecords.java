@@ -34,7 +34,7 @@ final class SessionRecords {
     static final int TYPE_INBOUND_RECEIVED = 9;
     static final int TYPE_INBOUND_RELEASED = 10;
 
-    /** The largest packet identifier, [MQTT-2.2.1-3] (they are 16-bit and non-zero). */
+    /** The largest packet identifier: MQTT packet identifiers are 16-bit and non-zero. */
     static final int MAX_PACKET_ID = 65_535;
 
     private static final int FLAG_NO_LOCAL = 1;
@@ -186,7 +186,7 @@ final class SessionRecords {
                     session.inboundQos2PacketIds.remove(packetId);
                 }
             }
-            default -> throw new IllegalStateException("unchecked session record type " + type);
+            default -> throw new IllegalStateException("session record type " + type + " passed readType but is not handled");
         }
     }
 
