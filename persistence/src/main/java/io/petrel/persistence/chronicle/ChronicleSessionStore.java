@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -34,8 +35,9 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Threads: the write methods are thread-safe and never block. They put the record in a bounded
  * queue, and the daemon thread {@value #THREAD_NAME} appends the records in the order they were put
- * there; a full queue fails the returned stage at once. {@link #load} reads on the calling thread and
- * must not run while the store compacts, which it does not before the first append.
+ * there; a full queue fails the returned stage at once. {@link #load} reads on the writer thread too,
+ * so it sees the records handed over before it, and compaction cannot switch the journal during
+ * the read.
  */
 public final class ChronicleSessionStore implements SessionStore {
 
@@ -172,9 +174,41 @@ public final class ChronicleSessionStore implements SessionStore {
                 + " of client " + clientId + ": expected 1 to " + SessionRecords.MAX_PACKET_ID));
     }
 
-    /** Reads the whole journal on the calling thread. A record that cannot be decoded is skipped with a WARN. */
+    /**
+     * Reads the whole journal on the writer thread, so that compaction cannot switch the journal
+     * meanwhile, and waits for the result. Appends wait until the read is done. A record that cannot be
+     * decoded is skipped with a WARN.
+     *
+     * @throws BrokerException if the store is closed or the read fails
+     */
     @Override
     public List<StoredSession> load() {
+        CompletableFuture<List<StoredSession>> result = new CompletableFuture<>();
+        try {
+            writer.submit(() -> {
+                try {
+                    result.complete(readJournal());
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            }, () -> result.completeExceptionally(new BrokerException("the session journal " + directory
+                    + " is closed")));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BrokerException("interrupted while reading the session journal " + directory, e);
+        }
+        try {
+            return result.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof BrokerException closed) {
+                throw closed;
+            }
+            throw new BrokerException("failed to read the session journal " + directory, e.getCause());
+        }
+    }
+
+    /** Replays the journal. Writer thread only. */
+    private List<StoredSession> readJournal() {
         Map<String, SessionRecords.Replayed> sessions = new LinkedHashMap<>();
         long[] skipped = new long[1];
         ChronicleQueue queue = writer.queue();
@@ -183,7 +217,7 @@ public final class ChronicleSessionStore implements SessionStore {
                 SessionRecords.apply(record, sessions);
             } catch (RuntimeException e) {
                 skipped[0]++;
-                LOG.warn("Skipped the session record at index {} of {}: {}", Long.toHexString(index), directory,
+                LOG.warn("Skipped the session record at index {} of {}: {}", Long.toHexString(index), queue.file(),
                         e.toString());
             }
         });

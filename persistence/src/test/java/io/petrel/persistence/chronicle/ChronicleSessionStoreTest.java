@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.petrel.api.BrokerException;
 import io.petrel.api.Qos;
 import io.petrel.api.RetainHandling;
 import io.petrel.api.store.StoredSession;
@@ -132,6 +133,16 @@ class ChronicleSessionStoreTest {
         store.close();
 
         StoreThreads.awaitOnly(before);
+    }
+
+    @Test
+    void loadAfterCloseFails() {
+        ChronicleSessionStore store = open();
+        store.close();
+
+        BrokerException failure = assertThrows(BrokerException.class, store::load);
+
+        assertTrue(failure.getMessage().contains("is closed"), failure.getMessage());
     }
 
     @Test

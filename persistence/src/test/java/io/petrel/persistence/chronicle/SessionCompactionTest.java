@@ -133,6 +133,21 @@ class SessionCompactionTest {
     }
 
     @Test
+    void flatFilesDeletedOnceGenerationComplete() throws IOException {
+        Path sessions = unpackFlatFixture();
+        // As after a crash between marking generation 1 complete and deleting the flat files.
+        JournalGenerations.markComplete(sessions.resolve("journal-000001"));
+
+        try (ChronicleSessionStore store = open(RollCycles.FAST_DAILY, 1_000)) {
+            assertEquals(1, store.generation(), "generation");
+            assertEquals(List.of(), store.load(), "sessions of the empty generation 1");
+        }
+
+        assertEquals(List.of(), journalFiles(sessions), "Chronicle files left in " + sessions);
+        assertTrue(Files.exists(sessions.resolve("lock")), "lock file kept");
+    }
+
+    @Test
     void closeDuringCompactionStopsEveryThread() {
         Set<String> before = StoreThreads.liveNames();
         ChronicleSessionStore store = open(RollCycles.FAST_DAILY, 100);
