@@ -15,6 +15,7 @@ import io.petrel.broker.testing.MqttPackets;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
@@ -27,6 +28,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class KeepAliveTest {
 
     private static final int MAX_KEEPALIVE_SECONDS = 30;
+    /** More than the two event loops of the test broker. */
+    private static final int LEAVING_CLIENTS = 4;
 
     @RegisterExtension
     static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config.maxKeepAliveSeconds(MAX_KEEPALIVE_SECONDS));
@@ -45,6 +48,27 @@ class KeepAliveTest {
             assertTrue(open.toMillis() >= 1000, "closed after " + open + ", before the 1 s keepalive ran out");
         }
         awaitIncrease(() -> BROKER.violations("keepalive_timeout"), before);
+    }
+
+    @Test
+    void idleClientClosedAfterEarlierClientLeaves() {
+        // Connections are spread over the event loops in turn. With more leaving clients than loops,
+        // one of them shares the idle client's loop and connected before it.
+        List<RawMqttClient> leaving = new ArrayList<>();
+        for (int i = 0; i < LEAVING_CLIENTS; i++) {
+            ConnectPacket connect = ConnectPacket.mqtt311(BROKER.clientId("leaving" + i)).keepAliveSeconds(1);
+            leaving.add(RawMqttClient.connect(BROKER.port(), connect));
+        }
+        ConnectPacket idleConnect = ConnectPacket.mqtt311(BROKER.clientId("idle-after")).keepAliveSeconds(1);
+
+        try (RawMqttClient idle = RawMqttClient.connect(BROKER.port(), idleConnect)) {
+            // A closed connection leaves the keepalive sweep of its loop, which moves the loop's last
+            // entry into the freed slot. That entry is the idle client's, and the sweep must still find it.
+            leaving.forEach(RawMqttClient::close);
+            List<RawPacket> packets = idle.receiveUntilClosed(Duration.ofSeconds(5));
+
+            assertEquals(List.of(), packets);
+        }
     }
 
     @Test
