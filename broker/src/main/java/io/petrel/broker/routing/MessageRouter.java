@@ -62,14 +62,15 @@ public final class MessageRouter {
      *
      * @param matched        subscribers the message was handed to
      * @param waitingForRoom of those, deliveries that wait for room in a full bounded queue (or, when
-     *                       an open circuit sent them to the dead-letter store, for the store); a
+     *                       an open circuit sent them to the dead-letter store, for the store), or for
+     *                       the session store to write the message queued for a persistent session; a
      *                       network publisher withholds PUBACK (QoS 1) or PUBREC (QoS 2) until
      *                       {@code allQueued} completes
      * @param allQueued      completes when every waiting delivery is queued and, for a message that
      *                       changes retained state, the retained store has written it; at once when
      *                       nothing waits. Fails with the {@code BrokerException} of the first delivery
-     *                       that was refused or timed out, or with the store's failure, the others
-     *                       still completing on their own
+     *                       that was refused or timed out, or with the {@link StoreWriteException} of a
+     *                       failed store write, the others still completing on their own
      */
     public record RouteOutcome(int matched, int waitingForRoom, CompletionStage<Void> allQueued) {
     }
@@ -157,6 +158,10 @@ public final class MessageRouter {
                     queued = gate.deliver(subscriber, publish, delivery, null);
                 } else if (subscriber instanceof BoundedSubscriber bounded) {
                     queued = bounded.offer(publish, delivery);
+                } else if (subscriber instanceof SharedMember member) {
+                    queued = member.deliverShared(publish, delivery, null);
+                } else if (subscriber instanceof SharedGroup sharedGroup) {
+                    queued = sharedGroup.offer(publish, delivery);
                 } else {
                     subscriber.deliver(publish, delivery);
                     continue;
@@ -240,7 +245,7 @@ public final class MessageRouter {
             }
             storeFailureLog.error("Failed to write the retained message of topic '{}' to {}",
                     message.topic(), retainedStore, error);
-            result.completeExceptionally(new RetainedStoreException(message.topic(), error));
+            result.completeExceptionally(StoreWriteException.retained(message.topic(), error));
         });
         return result;
     }
