@@ -4,15 +4,22 @@ import io.petrel.api.Message;
 import io.petrel.api.store.SessionStore;
 import io.petrel.api.store.StoredSession;
 import io.petrel.api.store.StoredSubscription;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A session store that records each write as a line, such as {@code "queued sub 1 a/t 1"}, and
+ * A session store that records each write as a line, such as {@code "queued sub #1 a/t 1"}, and
  * returns fixed sessions from {@link #load}. A message or incoming QoS 2 record completes at once,
  * or as the test completes {@link #queuedWrite} or {@link #inboundWrite}.
+ *
+ * <p>A line names a message by the order in which its identifier first appeared for its client:
+ * {@code #1} is the first. A queued message whose identifier is not above every identifier seen
+ * for its client before is listed in {@link #identifierViolations}.
  */
 final class MessageRecordingStore implements SessionStore {
 
@@ -20,7 +27,9 @@ final class MessageRecordingStore implements SessionStore {
 
     final List<String> records = new CopyOnWriteArrayList<>();
     final List<Message> queuedMessages = new CopyOnWriteArrayList<>();
+    final List<String> identifierViolations = new CopyOnWriteArrayList<>();
     private final List<StoredSession> stored;
+    private final Map<String, List<Long>> identifiers = new HashMap<>();
     volatile CompletableFuture<Void> queuedWrite;
     volatile CompletableFuture<Void> inboundWrite;
 
@@ -65,26 +74,33 @@ final class MessageRecordingStore implements SessionStore {
     public CompletionStage<Void> messageQueued(String clientId, long messageId, Message message,
                                                long arrivalEpochMillis) {
         queuedMessages.add(message);
-        records.add("queued " + clientId + " " + messageId + " " + message.topic() + " " + message.qos().value());
+        synchronized (identifiers) {
+            List<Long> seen = identifiers.getOrDefault(clientId, List.of());
+            if (!seen.isEmpty() && messageId <= seen.stream().mapToLong(Long::longValue).max().getAsLong()) {
+                identifierViolations.add(clientId + " " + messageId);
+            }
+        }
+        records.add("queued " + clientId + " " + name(clientId, messageId) + " " + message.topic() + " "
+                + message.qos().value());
         CompletableFuture<Void> write = queuedWrite;
         return write != null ? write : DONE;
     }
 
     @Override
     public CompletionStage<Void> messageSent(String clientId, long messageId, int packetId) {
-        records.add("sent " + clientId + " " + messageId + " " + packetId);
+        records.add("sent " + clientId + " " + name(clientId, messageId) + " " + packetId);
         return DONE;
     }
 
     @Override
     public CompletionStage<Void> messageReleased(String clientId, long messageId) {
-        records.add("released " + clientId + " " + messageId);
+        records.add("released " + clientId + " " + name(clientId, messageId));
         return DONE;
     }
 
     @Override
     public CompletionStage<Void> messageRemoved(String clientId, long messageId) {
-        records.add("removed " + clientId + " " + messageId);
+        records.add("removed " + clientId + " " + name(clientId, messageId));
         return DONE;
     }
 
@@ -99,6 +115,19 @@ final class MessageRecordingStore implements SessionStore {
     public CompletionStage<Void> inboundQos2Released(String clientId, int packetId) {
         records.add("inbound-released " + clientId + " " + packetId);
         return DONE;
+    }
+
+    /** Returns {@code #n} for the n-th message identifier that appeared for {@code clientId}. */
+    private String name(String clientId, long messageId) {
+        synchronized (identifiers) {
+            List<Long> seen = identifiers.computeIfAbsent(clientId, key -> new ArrayList<>());
+            int index = seen.indexOf(messageId);
+            if (index < 0) {
+                seen.add(messageId);
+                index = seen.size() - 1;
+            }
+            return "#" + (index + 1);
+        }
     }
 
     @Override

@@ -52,9 +52,9 @@ class SessionMessageRecordsTest {
             assertEquals(3, publisher.receive(PUBACK).packetId());
             RawPacket delivered = subscriber.receive(PUBLISH);
             subscriber.send(MqttPackets.puback(delivered.publishPacketId()));
-            await().atMost(Duration.ofSeconds(5)).until(() -> store.records.contains("removed sub 1"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> store.records.contains("removed sub #1"));
 
-            assertEquals(List.of("queued sub 1 r/t 1", "sent sub 1 " + delivered.publishPacketId(), "removed sub 1"),
+            assertEquals(List.of("queued sub #1 r/t 1", "sent sub #1 " + delivered.publishPacketId(), "removed sub #1"),
                     store.messageRecords());
         }
     }
@@ -73,9 +73,9 @@ class SessionMessageRecordsTest {
             subscriber.send(MqttPackets.pubrec(packetId));
             assertEquals(packetId, subscriber.receive(PUBREL).packetId());
             subscriber.send(MqttPackets.pubcomp(packetId));
-            await().atMost(Duration.ofSeconds(5)).until(() -> store.records.contains("removed sub 1"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> store.records.contains("removed sub #1"));
 
-            assertEquals(List.of("queued sub 1 r/t 2", "sent sub 1 " + packetId, "released sub 1", "removed sub 1"),
+            assertEquals(List.of("queued sub #1 r/t 2", "sent sub #1 " + packetId, "released sub #1", "removed sub #1"),
                     store.messageRecords());
         }
     }
@@ -111,7 +111,8 @@ class SessionMessageRecordsTest {
         }
 
         // A clean start ends the session: the store drops its messages with the end record alone.
-        assertEquals(List.of("queued sub 1 o/t 1", "queued sub 2 o/t 1", "ended sub"), store.messageRecords());
+        assertEquals(List.of("queued sub #1 o/t 1", "queued sub #2 o/t 1", "ended sub"), store.messageRecords());
+        assertEquals(List.of(), store.identifierViolations);
     }
 
     @Test
@@ -160,7 +161,7 @@ class SessionMessageRecordsTest {
             assertThrows(AssertionError.class, () -> publisher.receive(NO_ACK_WAIT), "PUBACK before the record");
             store.queuedWrite.complete(null);
             assertEquals(6, publisher.receive(PUBACK).packetId());
-            assertEquals(List.of("queued member 1 s/t 1"), store.messageRecords().subList(0, 1));
+            assertEquals(List.of("queued member #1 s/t 1"), store.messageRecords().subList(0, 1));
         }
     }
 

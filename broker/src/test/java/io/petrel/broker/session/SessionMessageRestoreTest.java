@@ -72,19 +72,36 @@ class SessionMessageRestoreTest {
              RawMqttClient client = connect(broker, "sub")) {
             RawPacket restored = client.receive(PUBLISH);
             client.send(MqttPackets.puback(restored.publishPacketId()));
-            await().atMost(Duration.ofSeconds(5)).until(() -> store.records.contains("removed sub 41"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> store.records.contains("removed sub #1"));
             broker.publish(message("m/new", Qos.AT_LEAST_ONCE));
             RawPacket live = client.receive(PUBLISH);
             client.send(MqttPackets.puback(live.publishPacketId()));
-            await().atMost(Duration.ofSeconds(5)).until(() -> store.records.contains("removed sub 42"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> store.records.contains("removed sub #2"));
 
             assertEquals(List.of(
-                    "sent sub 41 " + restored.publishPacketId(),
-                    "removed sub 41",
-                    "queued sub 42 m/new 1",
-                    "sent sub 42 " + live.publishPacketId(),
-                    "removed sub 42"), store.messageRecords());
+                    "sent sub #1 " + restored.publishPacketId(),
+                    "removed sub #1",
+                    "queued sub #2 m/new 1",
+                    "sent sub #2 " + live.publishPacketId(),
+                    "removed sub #2"), store.messageRecords());
+            assertEquals(List.of(), store.identifierViolations);
         }
+    }
+
+    @Test
+    void identifiersIncreaseAcrossRestart() {
+        long now = System.currentTimeMillis();
+        // The second start finds the session without messages: the first run's message was removed.
+        MessageRecordingStore store = new MessageRecordingStore(List.of(
+                new StoredSession("sub", 600, now, List.of(subscription("m/#")))));
+        for (int run = 0; run < 2; run++) {
+            try (PetrelBroker broker = start(store)) {
+                broker.publish(message("m/" + run, Qos.AT_LEAST_ONCE)).toCompletableFuture().join();
+            }
+        }
+
+        assertEquals(List.of("queued sub #1 m/0 1", "queued sub #2 m/1 1"), store.messageRecords());
+        assertEquals(List.of(), store.identifierViolations);
     }
 
     @Test
@@ -97,9 +114,9 @@ class SessionMessageRestoreTest {
              RawMqttClient client = connect(broker, "sub")) {
             assertEquals(12, client.receive(PUBREL).packetId());
             client.send(MqttPackets.pubcomp(12));
-            await().atMost(Duration.ofSeconds(5)).until(() -> store.records.contains("removed sub 5"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> store.records.contains("removed sub #1"));
 
-            assertEquals(List.of("removed sub 5"), store.messageRecords());
+            assertEquals(List.of("removed sub #1"), store.messageRecords());
         }
     }
 
@@ -119,7 +136,7 @@ class SessionMessageRestoreTest {
             RawPacket received = client.receive(PUBLISH);
 
             assertEquals("m/young", received.topic());
-            assertTrue(store.records.contains("removed sub 1"), "expired message removed: " + store.records);
+            assertTrue(store.records.contains("removed sub #1"), "expired message removed: " + store.records);
         }
     }
 
