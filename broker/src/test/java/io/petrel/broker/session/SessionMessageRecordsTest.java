@@ -96,7 +96,7 @@ class SessionMessageRecordsTest {
     }
 
     @Test
-    void messageIdsContinueWhileOffline() {
+    void offlineMessagesDroppedWithSession() {
         MessageRecordingStore store = new MessageRecordingStore();
         try (PetrelBroker broker = start(store)) {
             try (RawMqttClient subscriber = connect(broker, "sub", false)) {
