@@ -20,6 +20,8 @@ import io.petrel.broker.PetrelBroker;
 import io.petrel.broker.routing.StoreWriteException;
 import io.petrel.broker.testing.BrokerExtension;
 import io.petrel.broker.testing.ConnectPacket;
+import io.petrel.broker.testing.Mqtt5Packets;
+import io.petrel.broker.testing.Mqtt5Properties;
 import io.petrel.broker.testing.MqttPackets;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
@@ -162,6 +164,52 @@ class SessionMessageRecordsTest {
             store.queuedWrite.complete(null);
             assertEquals(6, publisher.receive(PUBACK).packetId());
             assertEquals(List.of("queued member #1 s/t 1"), store.messageRecords().subList(0, 1));
+        }
+    }
+
+    @Test
+    void sharedHandOffMovesRecord() {
+        MessageRecordingStore store = new MessageRecordingStore();
+        try (PetrelBroker broker = start(store)) {
+            try (RawMqttClient other = connect(broker, "other", false)) {
+                other.subscribe(MQTT_3_1_1, 1, "$share/g/h/t");
+                disconnect(other);
+            }
+            try (RawMqttClient member = connect(broker, "member", false)) {
+                member.subscribe(MQTT_3_1_1, 1, "$share/g/h/t");
+                // The online member gets the message and sends no PUBACK.
+                publishLocal(broker, "h/t", "one");
+                member.receive(PUBLISH);
+                disconnect(member);
+            }
+        }
+
+        List<String> records = store.messageRecords();
+        assertEquals("queued member #1 h/t 1", records.get(0));
+        assertTrue(records.get(1).startsWith("sent member #1 "), "sent record: " + records);
+        assertEquals(List.of("queued other #1 h/t 1", "removed member #1"), records.subList(2, 4));
+    }
+
+    @Test
+    void tooLargeMessageRemoved() {
+        MessageRecordingStore store = new MessageRecordingStore();
+        try (PetrelBroker broker = start(store);
+             RawMqttClient subscriber = Mqtt5Packets.connect(broker.port(), Mqtt5Packets.connect("small")
+                     .cleanStart(false).properties(Mqtt5Properties.create().sessionExpiryInterval(60)
+                             .maximumPacketSize(64)))) {
+            Mqtt5Packets.subscribeAndAwait(subscriber, 1, Mqtt5Properties.none(), "big/t", 1);
+            publishLocal(broker, "big/t", "x".repeat(200));
+            publishLocal(broker, "big/t", "fits");
+
+            assertEquals("fits", subscriber.receive(PUBLISH).payload(MQTT_5));
+            List<String> records = store.messageRecords();
+            int queued = records.indexOf("queued small #1 big/t 1");
+            int removed = records.indexOf("removed small #1");
+
+            assertTrue(queued >= 0, "queued record: " + records);
+            assertTrue(removed > queued, "removed record after the queued one: " + records);
+            assertFalse(records.stream().anyMatch(line -> line.startsWith("sent small #1 ")),
+                    "sent record of the dropped message: " + records);
         }
     }
 
