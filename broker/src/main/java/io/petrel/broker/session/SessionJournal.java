@@ -93,15 +93,19 @@ final class SessionJournal {
         }
         StoredSubscription subscription = new StoredSubscription(filter, grant.qos(), grant.noLocal(),
                 grant.retainAsPublished(), grant.retainHandling(), grant.subscriptionId());
-        return write(() -> store.subscriptionAdded(session.clientId(), subscription),
-                "store the subscription to '" + filter + "'", session.clientId());
+        synchronized (session.storeLock()) {
+            return write(() -> store.subscriptionAdded(session.clientId(), subscription),
+                    "store the subscription to '" + filter + "'", session.clientId());
+        }
     }
 
     /** Removes a subscription of a stored session from the store. */
     void unsubscribed(Session session, String filter) {
         if (session.stored()) {
-            write(() -> store.subscriptionRemoved(session.clientId(), filter),
-                    "remove the subscription to '" + filter + "'", session.clientId());
+            synchronized (session.storeLock()) {
+                write(() -> store.subscriptionRemoved(session.clientId(), filter),
+                        "remove the subscription to '" + filter + "'", session.clientId());
+            }
         }
     }
 

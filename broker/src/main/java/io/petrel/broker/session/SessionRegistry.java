@@ -367,7 +367,9 @@ public final class SessionRegistry {
             for (Session session : all) {
                 session.detach();
                 // Closing the broker does not end a stored session, so no end record is written.
-                session.stored(false);
+                synchronized (session.storeLock()) {
+                    session.stored(false);
+                }
                 endLocked(session);
             }
         }
