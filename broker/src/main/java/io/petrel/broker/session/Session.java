@@ -41,10 +41,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>While the session store has a record of the session ({@link #stored()}), its QoS 1 and 2
  * messages and incoming QoS 2 packet identifiers are written to the store through the
  * {@link SessionJournal}, under {@link #storeLock()}. Each stored message gets the next message
- * identifier, and its record is handed to the store before it enters the inbox. The store returns
- * only the messages that were not removed, so after a restart the identifiers cannot continue from
- * the highest one ever used: they start from the session's creation time instead (see
- * {@link #MESSAGE_ID_SEQUENCE_BITS}).
+ * identifier, and its record is handed to the store before it enters the inbox. After a restart the
+ * identifiers continue above the highest one the store returned.
  */
 public final class Session implements SharedMember {
 
@@ -54,14 +52,6 @@ public final class Session implements SharedMember {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
     private static final RateLimitedLogger DROP_LOG = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
     private static final int MAX_WRITES_PER_DRAIN = 512;
-    /**
-     * Bits of a message identifier below the creation time of its session. A session numbers its
-     * messages from its creation time in milliseconds shifted left by these bits, so its identifiers
-     * stay above those of an earlier run of the broker unless that run queued more than 2^20 messages
-     * per millisecond of its run time for the session, or the clock went back between the runs.
-     */
-    private static final int MESSAGE_ID_SEQUENCE_BITS = 20;
-
     private final String clientId;
     private final int maxQueued;
     private final BrokerMetrics metrics;
@@ -93,7 +83,6 @@ public final class Session implements SharedMember {
         this.maxQueued = maxQueued;
         this.metrics = metrics;
         this.journal = journal;
-        this.lastMessageId = System.currentTimeMillis() << MESSAGE_ID_SEQUENCE_BITS;
     }
 
     /** Returns the client identifier. */

@@ -3,6 +3,7 @@ package io.petrel.broker.session;
 import io.petrel.api.Message;
 import io.petrel.api.store.SessionStore;
 import io.petrel.api.store.StoredSession;
+import io.petrel.api.store.StoredSessionMessage;
 import io.petrel.api.store.StoredSubscription;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,7 +20,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <p>A line names a message by the order in which its identifier first appeared for its client:
  * {@code #1} is the first. A queued message whose identifier is not above every identifier seen
- * for its client before is listed in {@link #identifierViolations}.
+ * for its client before, including those of the fixed sessions, is listed in
+ * {@link #identifierViolations}.
  */
 final class MessageRecordingStore implements SessionStore {
 
@@ -39,6 +41,11 @@ final class MessageRecordingStore implements SessionStore {
 
     MessageRecordingStore(List<StoredSession> stored) {
         this.stored = stored;
+        for (StoredSession session : stored) {
+            for (StoredSessionMessage message : session.messages()) {
+                name(session.clientId(), message.messageId());
+            }
+        }
     }
 
     /** Returns the records about messages and incoming QoS 2 identifiers, in the order they were written. */

@@ -89,22 +89,6 @@ class SessionMessageRestoreTest {
     }
 
     @Test
-    void identifiersIncreaseAcrossRestart() {
-        long now = System.currentTimeMillis();
-        // The second start finds the session without messages: the first run's message was removed.
-        MessageRecordingStore store = new MessageRecordingStore(List.of(
-                new StoredSession("sub", 600, now, List.of(subscription("m/#")))));
-        for (int run = 0; run < 2; run++) {
-            try (PetrelBroker broker = start(store)) {
-                broker.publish(message("m/" + run, Qos.AT_LEAST_ONCE)).toCompletableFuture().join();
-            }
-        }
-
-        assertEquals(List.of("queued sub #1 m/0 1", "queued sub #2 m/1 1"), store.messageRecords());
-        assertEquals(List.of(), store.identifierViolations);
-    }
-
-    @Test
     void releasedMessageCompletesWithPubComp() {
         long now = System.currentTimeMillis();
         MessageRecordingStore store = new MessageRecordingStore(List.of(new StoredSession("sub", 600, now,
