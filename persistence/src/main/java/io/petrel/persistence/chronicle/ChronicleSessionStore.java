@@ -3,6 +3,8 @@ package io.petrel.persistence.chronicle;
 import io.petrel.api.BrokerException;
 import io.petrel.api.Message;
 import io.petrel.api.store.SessionStore;
+import io.petrel.api.store.StoreOptions;
+import io.petrel.api.store.StoreWriteStatistics;
 import io.petrel.api.store.StoredSession;
 import io.petrel.api.store.StoredSubscription;
 import net.openhft.chronicle.queue.ChronicleQueue;
@@ -28,7 +30,7 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>NOTE: the journal is not compacted, so it keeps every record, also those of ended sessions.
  */
-public final class ChronicleSessionStore implements SessionStore {
+public final class ChronicleSessionStore implements SessionStore, StoreWriteStatistics {
 
     /** Name of the writer thread. */
     public static final String THREAD_NAME = "petrel-session-store";
@@ -43,11 +45,12 @@ public final class ChronicleSessionStore implements SessionStore {
     private final ChronicleQueue queue;
     private final JournalWriter writer;
 
-    private ChronicleSessionStore(Path directory, DirectoryLock lock, ChronicleQueue queue) {
+    private ChronicleSessionStore(Path directory, DirectoryLock lock, ChronicleQueue queue, StorageGuard guard,
+                                  StoreOptions.Sync sync) {
         this.directory = directory;
         this.lock = lock;
         this.queue = queue;
-        this.writer = new JournalWriter(queue, THREAD_NAME);
+        this.writer = new JournalWriter(queue, THREAD_NAME, guard, sync);
     }
 
     /**
@@ -56,12 +59,27 @@ public final class ChronicleSessionStore implements SessionStore {
      * @throws java.io.UncheckedIOException if another broker uses the directory or it cannot be created
      */
     public static ChronicleSessionStore open(Path dataDirectory) {
+        return open(dataDirectory, StoreOptions.defaults());
+    }
+
+    /**
+     * Opens the store under {@code dataDirectory} with {@code options}, creating it if needed.
+     *
+     * @throws java.io.UncheckedIOException if another broker uses the directory or it cannot be created
+     */
+    public static ChronicleSessionStore open(Path dataDirectory, StoreOptions options) {
         ChronicleSettings.apply();
-        return open(dataDirectory, RollCycleSetting.rollCycle());
+        return open(dataDirectory, RollCycleSetting.rollCycle(), options);
     }
 
     static ChronicleSessionStore open(Path dataDirectory, RollCycle rollCycle) {
-        return LockedJournal.open(dataDirectory, DIRECTORY, rollCycle, ChronicleSessionStore::new);
+        return open(dataDirectory, rollCycle, StoreOptions.defaults());
+    }
+
+    static ChronicleSessionStore open(Path dataDirectory, RollCycle rollCycle, StoreOptions options) {
+        return LockedJournal.open(dataDirectory, DIRECTORY, rollCycle, options.sync(),
+                (directory, lock, queue) -> new ChronicleSessionStore(directory, lock, queue,
+                        StorageGuard.of(dataDirectory, directory, "session", options), options.sync()));
     }
 
     @Override
@@ -71,7 +89,7 @@ public final class ChronicleSessionStore implements SessionStore {
 
     @Override
     public CompletionStage<Void> sessionEnded(String clientId) {
-        return write(SessionRecords.ended(clientId), clientId);
+        return write(writer.appendRemoval(SessionRecords.ended(clientId)), clientId);
     }
 
     @Override
@@ -81,11 +99,15 @@ public final class ChronicleSessionStore implements SessionStore {
 
     @Override
     public CompletionStage<Void> subscriptionRemoved(String clientId, String filter) {
-        return write(SessionRecords.unsubscribed(clientId, filter), clientId);
+        return write(writer.appendRemoval(SessionRecords.unsubscribed(clientId, filter)), clientId);
     }
 
     private CompletionStage<Void> write(byte[] record, String clientId) {
-        return writer.append(record).handle((index, error) -> {
+        return write(writer.append(record), clientId);
+    }
+
+    private CompletionStage<Void> write(CompletionStage<Long> written, String clientId) {
+        return written.handle((index, error) -> {
             if (error != null) {
                 throw new BrokerException("failed to write a session record of client " + clientId + " to "
                         + directory, error);
@@ -150,6 +172,11 @@ public final class ChronicleSessionStore implements SessionStore {
         LOG.info("Read the session journal {}: {} records, {} sessions stored, {} records skipped", directory,
                 records, stored.size(), skipped[0]);
         return stored;
+    }
+
+    @Override
+    public long rejectedWrites() {
+        return writer.rejectedWrites();
     }
 
     /** Writes the records handed over so far, then closes the journal and releases the directory lock. */

@@ -1,5 +1,7 @@
 package io.petrel.persistence.chronicle;
 
+import io.petrel.api.store.StoreOptions;
+import net.openhft.chronicle.bytes.SyncMode;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.RollCycle;
 
@@ -25,13 +27,14 @@ final class LockedJournal {
      *
      * @throws java.io.UncheckedIOException if another broker uses the directory or it cannot be created
      */
-    static <T> T open(Path dataDirectory, String name, RollCycle rollCycle, StoreFactory<T> factory) {
+    static <T> T open(Path dataDirectory, String name, RollCycle rollCycle, StoreOptions.Sync sync,
+                      StoreFactory<T> factory) {
         ChronicleSettings.apply();
         Path directory = dataDirectory.resolve(name).toAbsolutePath();
         DirectoryLock lock = DirectoryLock.acquire(directory);
         ChronicleQueue queue = null;
         try {
-            queue = ChronicleQueue.singleBuilder(directory).rollCycle(rollCycle).build();
+            queue = openQueue(directory, rollCycle, sync);
             return factory.create(directory, lock, queue);
         } catch (RuntimeException e) {
             if (queue != null) {
@@ -40,5 +43,15 @@ final class LockedJournal {
             lock.close();
             throw e;
         }
+    }
+
+    /**
+     * Opens the Chronicle queue in {@code directory}. With {@link StoreOptions.Sync#BATCH} the queue's
+     * mapped files use {@link SyncMode#SYNC}, so that {@code ExcerptAppender.sync()} calls
+     * {@code msync(MS_SYNC)}; with {@link SyncMode#NONE} that call does nothing.
+     */
+    static ChronicleQueue openQueue(Path directory, RollCycle rollCycle, StoreOptions.Sync sync) {
+        SyncMode mode = sync == StoreOptions.Sync.BATCH ? SyncMode.SYNC : SyncMode.NONE;
+        return ChronicleQueue.singleBuilder(directory).rollCycle(rollCycle).syncMode(mode).build();
     }
 }

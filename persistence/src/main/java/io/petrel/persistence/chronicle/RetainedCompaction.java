@@ -1,5 +1,6 @@
 package io.petrel.persistence.chronicle;
 
+import io.petrel.api.store.StoreOptions;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
@@ -8,6 +9,9 @@ import net.openhft.chronicle.wire.DocumentContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -23,6 +27,10 @@ import java.util.concurrent.TimeUnit;
  * copies the records appended meanwhile, marks the new generation complete and switches to it, and
  * the old generation is deleted.
  *
+ * <p>Compaction ignores the size cap, because it is what shrinks the journal, but not the free space
+ * reserve: it starts only if the file system can take a copy of the live records and keep the reserve,
+ * and the copy stops when free space falls to the reserve.
+ *
  * <p>Threads: the tracking state belongs to the writer thread, which calls {@link #appended},
  * {@link #afterBatch} and the final step; {@link #load} runs before the writer starts.
  */
@@ -33,10 +41,13 @@ final class RetainedCompaction implements JournalWriter.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(RetainedCompaction.class);
     private static final long STOP_TIMEOUT_SECONDS = 10;
+    // Records copied between two checks of the free space.
+    private static final int FREE_SPACE_CHECK_RECORDS = 64;
 
     private final Path storeDirectory;
     private final RollCycle rollCycle;
     private final int minRecords;
+    private final StoreOptions.Sync sync;
     private JournalWriter writer;
     private volatile int generation;
     private volatile boolean compacting;
@@ -47,16 +58,14 @@ final class RetainedCompaction implements JournalWriter.Listener {
     private Map<String, Long> liveIndex = new HashMap<>();
     private long records;
 
-    RetainedCompaction(Path storeDirectory, int generation, RollCycle rollCycle, int minRecords) {
+    RetainedCompaction(Path storeDirectory, int generation, RollCycle rollCycle, int minRecords,
+                       StoreOptions.Sync sync) {
         this.storeDirectory = storeDirectory;
+        this.sync = sync;
         this.generation = generation;
         this.rollCycle = rollCycle;
         this.minRecords = minRecords;
         this.nextAttemptRecords = minRecords;
-    }
-
-    static ChronicleQueue openQueue(Path directory, RollCycle rollCycle) {
-        return ChronicleQueue.singleBuilder(directory).rollCycle(rollCycle).build();
     }
 
     /** Reads the journal of the current generation to find its live records. */
@@ -90,34 +99,53 @@ final class RetainedCompaction implements JournalWriter.Listener {
         if (compacting || stopping || records < nextAttemptRecords || liveIndex.size() * 2L >= records) {
             return;
         }
-        compacting = true;
         nextAttemptRecords = records + minRecords;
         ChronicleQueue source = writer.queue();
+        StorageGuard guard = writer.guard();
+        long estimatedCopyBytes = guard.journalBytes() * liveIndex.size() / Math.max(1, records);
+        if (guard.freeBytes() - estimatedCopyBytes < guard.minFreeBytes()) {
+            LOG.warn("Not compacting the retained journal {}: a copy of its live records needs about {} bytes, and "
+                    + "the file system has {} bytes free, of which {} are kept free", source.file(),
+                    estimatedCopyBytes, guard.freeBytes(), guard.minFreeBytes());
+            return;
+        }
+        compacting = true;
         long[] indices = liveIndex.values().stream().mapToLong(Long::longValue).toArray();
         Arrays.sort(indices);
         long snapshotEnd = source.lastIndex();
         int next = generation + 1;
         LOG.info("Compacting the retained journal {}: {} records, {} of them live", source.file(), records,
                 indices.length);
-        Thread thread = new Thread(() -> copy(source, indices, snapshotEnd, next), THREAD_NAME);
+        long minFreeBytes = guard.minFreeBytes();
+        Thread thread = new Thread(() -> copy(source, indices, snapshotEnd, next, minFreeBytes), THREAD_NAME);
         thread.setDaemon(true);
         copier = thread;
         thread.start();
     }
 
     /** Copies the live records into generation {@code next}. Runs on the compaction thread. */
-    private void copy(ChronicleQueue source, long[] indices, long snapshotEnd, int next) {
+    private void copy(ChronicleQueue source, long[] indices, long snapshotEnd, int next, long minFreeBytes) {
         Path target = JournalGenerations.directory(storeDirectory, next);
         ChronicleQueue targetQueue = null;
         try {
             JournalGenerations.delete(target);
-            targetQueue = openQueue(target, rollCycle);
+            targetQueue = LockedJournal.openQueue(target, rollCycle, sync);
+            FileStore fileStore = Files.getFileStore(target);
             Map<String, Long> copied = new HashMap<>();
             try (ExcerptAppender appender = targetQueue.createAppender();
                  ExcerptTailer tailer = source.createTailer()) {
+                int sinceCheck = 0;
                 for (long index : indices) {
                     if (stopping) {
                         return;
+                    }
+                    if (++sinceCheck == FREE_SPACE_CHECK_RECORDS) {
+                        sinceCheck = 0;
+                        if (fileStore.getUsableSpace() < minFreeBytes) {
+                            LOG.warn("Stopped compacting the retained journal {}: its file system has less than "
+                                    + "{} bytes free", source.file(), minFreeBytes);
+                            return;
+                        }
                     }
                     byte[] record = JournalReader.read(tailer, index).orElseThrow(() -> new IllegalStateException(
                             "record " + Long.toHexString(index) + " not found in " + source.file()));
@@ -130,7 +158,7 @@ final class RetainedCompaction implements JournalWriter.Listener {
             targetQueue = null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             LOG.error("Failed to compact the retained journal {} into {}", source.file(), target, e);
         } finally {
             if (targetQueue != null) {
