@@ -180,7 +180,7 @@ public final class PetrelCommand implements Callable<Integer> {
             return;
         }
         Path dataDirectory = Path.of(config.persistenceDir()).toAbsolutePath().normalize();
-        builder.persistence(dataDirectory);
+        builder.persistence(dataDirectory, config.storeOptions());
         LOG.info("Keeping retained messages, persistent sessions and dead letters in the data directory {}",
                 dataDirectory);
     }
