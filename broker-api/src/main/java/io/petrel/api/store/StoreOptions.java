@@ -5,9 +5,9 @@ import java.util.Objects;
 
 /**
  * Limits and durability settings that a {@link StoreProvider} applies to the stores it opens under
- * one data directory. Immutable; {@link #defaults()} keeps today's behaviour: no size cap, a free
- * space reserve of {@value #DEFAULT_MIN_FREE_BYTES} bytes, no forced sync, and dead letters kept
- * until they are removed.
+ * one data directory. Immutable. {@link #defaults()} has no size cap, a free space reserve of
+ * {@value #DEFAULT_MIN_FREE_BYTES} bytes, no forced sync, and keeps dead letters until they are
+ * removed.
  */
 public final class StoreOptions {
 
@@ -24,8 +24,9 @@ public final class StoreOptions {
         NONE,
 
         /**
-         * After each batch of appended records and before their stages complete, the store asks the
-         * operating system to write that batch's pages to the storage device and waits for it.
+         * After each batch of appended records and before their stages complete, the store has the
+         * operating system write that batch's pages to the storage device ({@code msync}) and waits
+         * for it.
          */
         BATCH
     }

@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The bytes that the open stores of one data directory keep in their journals, so that each store
  * can check the directory's size cap against the sum. Each store registers once and publishes its
- * own journal size from its writer thread; any thread may read the sum.
+ * own journal size from its writer thread. Any thread may read the sum.
  */
 final class DataDirectoryUsage {
 

@@ -11,8 +11,8 @@ import java.util.NavigableSet;
 /**
  * Measures the bytes a Chronicle queue has written into its files: for each cycle file, the position
  * of its last excerpt, which covers Chronicle's header and index pages before it. The apparent length
- * of a {@code .cq4} file says little, because Chronicle extends the file in whole blocks (64 MiB by
- * default) that stay sparse until written.
+ * of a {@code .cq4} file is no measure of its use, because Chronicle extends the file in whole
+ * blocks (64 MiB by default) that stay sparse until written.
  *
  * <p>Not thread-safe: the writer thread of the queue owns it. It keeps the sizes of the cycles
  * before the last one, which no longer grow, and measures only the last cycle again.

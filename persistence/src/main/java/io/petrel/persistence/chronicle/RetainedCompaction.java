@@ -29,7 +29,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Compaction ignores the size cap, because it is what shrinks the journal, but not the free space
  * reserve: it starts only if the file system can take a copy of the live records and keep the reserve,
- * and the copy stops when free space falls to the reserve.
+ * and the copy stops when free space falls to the reserve. With {@link StoreOptions.Sync#BATCH} the new
+ * generation is forced to the storage device before it is marked complete and after, so a power loss
+ * cannot leave a complete generation whose records were not written.
  *
  * <p>Threads: the tracking state belongs to the writer thread, which calls {@link #appended},
  * {@link #afterBatch} and the final step; {@link #load} runs before the writer starts.
@@ -188,7 +190,13 @@ final class RetainedCompaction implements JournalWriter.Listener {
                     caughtUp++;
                 }
             }
+            if (sync == StoreOptions.Sync.BATCH) {
+                JournalGenerations.force(targetDirectory);
+            }
             JournalGenerations.markComplete(targetDirectory);
+            if (sync == StoreOptions.Sync.BATCH) {
+                JournalGenerations.force(targetDirectory);
+            }
             writer.switchTo(target);
             switched = true;
             liveIndex = copied;

@@ -121,6 +121,26 @@ class StoreLimitsTest {
         }
     }
 
+    @Test
+    void syncBatchCompactionKeepsLiveRecords() {
+        StoreOptions options = StoreOptions.builder().sync(StoreOptions.Sync.BATCH).build();
+        try (ChronicleRetainedStore store = ChronicleRetainedStore.open(dataDirectory, RollCycles.FAST_DAILY,
+                COMPACTION_MIN_RECORDS, options)) {
+            for (int i = 0; i < 3 * COMPACTION_MIN_RECORDS; i++) {
+                await(store.set(retained("topic/" + (i % 10)), i));
+            }
+
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.generation() > 1);
+        }
+
+        try (ChronicleRetainedStore store = ChronicleRetainedStore.open(dataDirectory)) {
+            int[] count = new int[1];
+            store.forEach(message -> count[0]++);
+
+            assertEquals(10, count[0]);
+        }
+    }
+
     /** Writes distinct topics until a write fails, and returns that failure. */
     static Throwable fillUntilRejected(ChronicleRetainedStore store, String prefix) {
         for (int i = 0; i < MAX_RECORDS; i++) {
