@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -109,8 +110,10 @@ public final class ChronicleSessionStore implements SessionStore, StoreWriteStat
     private CompletionStage<Void> write(CompletionStage<Long> written, String clientId) {
         return written.handle((index, error) -> {
             if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
                 throw new BrokerException("failed to write a session record of client " + clientId + " to "
-                        + directory, error);
+                        + directory + ": " + cause.getMessage(), cause);
             }
             return null;
         });

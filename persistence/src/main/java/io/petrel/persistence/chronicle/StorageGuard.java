@@ -163,7 +163,8 @@ final class StorageGuard {
 
     private String rejectionReason(int recordBytes, boolean removal) {
         if (!writable) {
-            return "the directory " + storeDirectory + " is not writable; fix its permissions";
+            return "the directory " + storeDirectory + " is not writable (a read-only file system or missing "
+                    + "permission); make it writable";
         }
         long free = freeBytes();
         if (free - recordBytes < minFreeBytes) {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import net.openhft.chronicle.queue.RollCycles;
@@ -20,8 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Fills a real, small file system: a 2 MiB tmpfs mounted on a directory the test creates. Runs only
- * where {@code mount -t tmpfs} works (Linux, as root); elsewhere it is skipped with the reason.
+ * Fills a real, small file system: a 2 MiB tmpfs mounted on a directory the test creates, and makes
+ * a store directory read-only with a bind mount. Runs only where {@code mount -t tmpfs} works
+ * (Linux, as root); elsewhere it is skipped with the reason.
  */
 class FullFileSystemTest {
 
@@ -34,6 +36,7 @@ class FullFileSystemTest {
 
     private Path mountPoint;
     private boolean mounted;
+    private Path bindMountPoint;
 
     @BeforeEach
     void mountSmallFileSystem() throws IOException, InterruptedException {
@@ -46,6 +49,10 @@ class FullFileSystemTest {
 
     @AfterEach
     void unmount() throws IOException, InterruptedException {
+        if (bindMountPoint != null) {
+            String output = run(List.of("umount", bindMountPoint.toString()));
+            assertEquals(null, output, "umount " + bindMountPoint);
+        }
         if (mounted) {
             String output = run(List.of("umount", mountPoint.toString()));
             assertEquals(null, output, "umount " + mountPoint);
@@ -87,6 +94,41 @@ class FullFileSystemTest {
             reopened.forEach(message -> count[0]++);
 
             assertEquals(written + 1, count[0]);
+        }
+    }
+
+    @Test
+    void readOnlyDirectoryRejectsWritesUntilWritable() throws Exception {
+        Path dataDirectory = mountPoint.resolve("data");
+        StoreOptions options = StoreOptions.builder().minFreeBytes(0).build();
+        try (ChronicleSessionStore store = ChronicleSessionStore.open(dataDirectory, RollCycles.FAST_DAILY, options)) {
+            store.sessionStored("before", 60, 1).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            Path storeDirectory = dataDirectory.resolve(ChronicleSessionStore.DIRECTORY);
+            String bind = run(List.of("mount", "--bind", storeDirectory.toString(), storeDirectory.toString()));
+            assertEquals(null, bind, "bind mount");
+            bindMountPoint = storeDirectory;
+            String readOnly = run(List.of("mount", "-o", "remount,bind,ro", storeDirectory.toString()));
+            assertEquals(null, readOnly, "remount read-only");
+
+            Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> !StoreLimitsTest.succeeds(store.sessionStored("while-read-only", 60, 1)));
+            Throwable rejection = failureOf(store.sessionStored("read-only", 60, 1));
+
+            assertTrue(String.valueOf(rejection).contains("is not writable"), String.valueOf(rejection));
+
+            String writable = run(List.of("mount", "-o", "remount,bind,rw", storeDirectory.toString()));
+            assertEquals(null, writable, "remount writable");
+            Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> StoreLimitsTest.succeeds(store.sessionStored("after", 60, 1)));
+        }
+    }
+
+    private static Throwable failureOf(CompletionStage<?> stage) throws Exception {
+        try {
+            stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause();
         }
     }
 
