@@ -69,10 +69,11 @@ final class JournalWriter implements AutoCloseable {
     private record Task(Runnable action, Runnable cancel) implements Command {
     }
 
-    private final BlockingQueue<Command> pending = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    /** An appended record whose future completes after the batch is forced to the storage device. */
     private record Written(CompletableFuture<Long> future, long index) {
     }
 
+    private final BlockingQueue<Command> pending = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Listener listener;
     private final StorageGuard guard;
     private final boolean syncEachBatch;

@@ -160,7 +160,8 @@ final class RetainedCompaction implements JournalWriter.Listener {
             targetQueue = null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | InternalError e) {
+            // InternalError: a page of the copy could not be backed because the file system filled up.
             LOG.error("Failed to compact the retained journal {} into {}", source.file(), target, e);
         } finally {
             if (targetQueue != null) {
@@ -205,7 +206,7 @@ final class RetainedCompaction implements JournalWriter.Listener {
             source.close();
             JournalGenerations.delete(JournalGenerations.directory(storeDirectory, next - 1));
             LOG.info("Compacted the retained journal into {}: {} records", targetDirectory, records);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | InternalError e) {
             LOG.error("Failed to switch the retained journal to {}", targetDirectory, e);
             if (!switched) {
                 abandon(target, targetDirectory);

@@ -33,9 +33,11 @@ final class StorageGuard {
 
     /** The configuration key of the size cap, named in rejection messages. */
     static final String MAX_SIZE_KEY = "persistence.max_size";
+    private static final String MAX_SIZE_SETTING = MAX_SIZE_KEY + " (StoreOptions.maxDataBytes)";
 
     /** The configuration key of the free space reserve, named in rejection messages. */
     static final String MIN_FREE_SPACE_KEY = "persistence.min_free_space";
+    private static final String MIN_FREE_SPACE_SETTING = MIN_FREE_SPACE_KEY + " (StoreOptions.minFreeBytes)";
 
     static final long REFRESH_MILLIS = 250;
 
@@ -170,14 +172,14 @@ final class StorageGuard {
         if (free - recordBytes < minFreeBytes) {
             return "the file system of " + dataDirectory + " has " + Math.max(0, free) + " bytes free, and "
                     + MIN_FREE_SPACE_KEY + " keeps " + minFreeBytes + " bytes free; free disk space, or lower "
-                    + MIN_FREE_SPACE_KEY;
+                    + MIN_FREE_SPACE_SETTING;
         }
         if (maxDataBytes > 0 && !removal) {
             long total = usage.totalBytes() + appendedSinceRefresh;
             if (total + recordBytes > maxDataBytes) {
                 return "the data directory " + dataDirectory + " holds " + total + " bytes of journals, and "
                         + MAX_SIZE_KEY + " is " + maxDataBytes + " bytes; remove data (purge dead letters, clear "
-                        + "retained messages) or raise " + MAX_SIZE_KEY;
+                        + "retained messages) or raise " + MAX_SIZE_SETTING;
             }
         }
         return null;
