@@ -34,7 +34,7 @@ import org.openjdk.jmh.annotations.TearDown;
  *
  * <pre>
  * ./mvnw -q -DskipTests package -pl benchmarks -am
- * java -jar benchmarks/target/benchmarks.jar RetainedStoreSyncBenchmark -f 1 -wi 3 -i 5
+ * java -jar benchmarks/target/benchmarks.jar RetainedStoreSyncBenchmark -f 1 -wi 2 -w 2s -i 3 -r 3s
  * </pre>
  */
 @State(Scope.Thread)
