@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  * {@code docs/persistence.md}.
  *
  * <p>When more than half of at least {@value #DEFAULT_COMPACTION_MIN_RECORDS} records are replaced or
- * cleared ones, {@link RetainedCompaction} copies the live records into the next journal generation
+ * cleared ones, {@link JournalCompaction} copies the live records into the next journal generation
  * (see {@link JournalGenerations}) on its own thread while appends go on, and the writer switches to
  * it.
  *
@@ -36,6 +36,9 @@ public final class ChronicleRetainedStore implements RetainedStore, StoreWriteSt
 
     /** Name of the writer thread. */
     public static final String THREAD_NAME = "petrel-retained-store";
+
+    /** Name of the thread that copies the live records when the journal is compacted. */
+    public static final String COMPACTION_THREAD_NAME = "petrel-retained-compaction";
 
     /** Name of the store's directory under the data directory. */
     public static final String DIRECTORY = "retained";
@@ -52,15 +55,15 @@ public final class ChronicleRetainedStore implements RetainedStore, StoreWriteSt
     private final Path directory;
     private final DirectoryLock lock;
     private final JournalWriter writer;
-    private final RetainedCompaction compaction;
+    private final JournalCompaction compaction;
 
     private ChronicleRetainedStore(Path dataDirectory, Path directory, DirectoryLock lock, int generation,
                                    ChronicleQueue queue, RollCycle rollCycle, int compactionMinRecords,
                                    StoreOptions options) {
         this.directory = directory;
         this.lock = lock;
-        this.compaction = new RetainedCompaction(directory, generation, rollCycle, compactionMinRecords,
-                options.sync());
+        this.compaction = new JournalCompaction("retained", COMPACTION_THREAD_NAME, directory, generation, rollCycle,
+                compactionMinRecords, RetainedLiveRecords::new, options.sync());
         compaction.load(queue);
         StorageGuard guard = StorageGuard.of(dataDirectory, directory, "retained", options);
         this.writer = new JournalWriter(queue, THREAD_NAME, compaction, guard, options.sync());
@@ -94,23 +97,9 @@ public final class ChronicleRetainedStore implements RetainedStore, StoreWriteSt
 
     static ChronicleRetainedStore open(Path dataDirectory, RollCycle rollCycle, int compactionMinRecords,
                                        StoreOptions options) {
-        ChronicleSettings.apply();
-        Path directory = dataDirectory.resolve(DIRECTORY).toAbsolutePath();
-        DirectoryLock lock = DirectoryLock.acquire(directory);
-        ChronicleQueue queue = null;
-        try {
-            int generation = JournalGenerations.openCurrent(directory);
-            queue = LockedJournal.openQueue(JournalGenerations.directory(directory, generation), rollCycle,
-                    options.sync());
-            return new ChronicleRetainedStore(dataDirectory, directory, lock, generation, queue, rollCycle,
-                    compactionMinRecords, options);
-        } catch (RuntimeException e) {
-            if (queue != null) {
-                queue.close();
-            }
-            lock.close();
-            throw e;
-        }
+        return LockedJournal.openGenerations(dataDirectory, DIRECTORY, rollCycle, options.sync(),
+                (directory, lock, generation, queue) -> new ChronicleRetainedStore(dataDirectory, directory, lock,
+                        generation, queue, rollCycle, compactionMinRecords, options));
     }
 
     /** Reads the whole journal on the calling thread and visits the message of each retained topic. */

@@ -101,7 +101,8 @@ class FullFileSystemTest {
     void readOnlyDirectoryRejectsWritesUntilWritable() throws Exception {
         Path dataDirectory = mountPoint.resolve("data");
         StoreOptions options = StoreOptions.builder().minFreeBytes(0).build();
-        try (ChronicleSessionStore store = ChronicleSessionStore.open(dataDirectory, RollCycles.FAST_DAILY, options)) {
+        try (ChronicleSessionStore store = ChronicleSessionStore.open(dataDirectory, RollCycles.FAST_DAILY,
+                ChronicleSessionStore.DEFAULT_COMPACTION_MIN_RECORDS, options)) {
             store.sessionStored("before", 60, 1).toCompletableFuture().get(10, TimeUnit.SECONDS);
             Path storeDirectory = dataDirectory.resolve(ChronicleSessionStore.DIRECTORY);
             String bind = run(List.of("mount", "--bind", storeDirectory.toString(), storeDirectory.toString()));

@@ -84,7 +84,7 @@ class StoreLimitsTest {
         try (ChronicleRetainedStore retained = ChronicleRetainedStore.open(dataDirectory, RollCycles.FAST_DAILY,
                 ChronicleRetainedStore.DEFAULT_COMPACTION_MIN_RECORDS, options);
              ChronicleSessionStore sessions = ChronicleSessionStore.open(dataDirectory, RollCycles.FAST_DAILY,
-                     options)) {
+                     ChronicleSessionStore.DEFAULT_COMPACTION_MIN_RECORDS, options)) {
             fillUntilRejected(retained, "topic/");
 
             Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))

@@ -13,19 +13,17 @@ import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * Compaction of the retained journal. It tracks, for each retained topic, the journal index of the
- * record that set it. When more than half of at least {@code minRecords} records are dead (replaced
- * or cleared), it copies the live records into the next journal generation on the daemon thread
- * {@value #THREAD_NAME}, while the writer goes on appending to the current one. The writer then
- * copies the records appended meanwhile, marks the new generation complete and switches to it, and
- * the old generation is deleted.
+ * Compaction of a journal kept in generations (see {@link JournalGenerations}). It tracks the live
+ * records with a {@link LiveRecords}. When more than half of at least {@code minRecords} records are
+ * dead, it copies the live records into the next generation on a daemon thread of its own, while the
+ * writer goes on appending to the current one. The writer then copies the records appended
+ * meanwhile, marks the new generation complete and switches to it, and the old generation is
+ * deleted.
  *
  * <p>Compaction ignores the size cap, because it is what shrinks the journal, but not the free space
  * reserve: it starts only if the file system can take a copy of the live records and keep the reserve,
@@ -36,20 +34,20 @@ import java.util.concurrent.TimeUnit;
  * <p>Threads: the tracking state belongs to the writer thread, which calls {@link #appended},
  * {@link #afterBatch} and the final step; {@link #load} runs before the writer starts.
  */
-final class RetainedCompaction implements JournalWriter.Listener {
+final class JournalCompaction implements JournalWriter.Listener {
 
-    /** Name of the thread that copies the live records. */
-    static final String THREAD_NAME = "petrel-retained-compaction";
-
-    private static final Logger LOG = LoggerFactory.getLogger(RetainedCompaction.class);
+    private static final Logger LOG = LoggerFactory.getLogger(JournalCompaction.class);
     private static final long STOP_TIMEOUT_SECONDS = 10;
     // Records copied between two checks of the free space.
     private static final int FREE_SPACE_CHECK_RECORDS = 64;
 
+    private final String journalName;
+    private final String threadName;
     private final Path storeDirectory;
     private final RollCycle rollCycle;
     private final int minRecords;
     private final StoreOptions.Sync sync;
+    private final Supplier<LiveRecords> emptyLiveRecords;
     private JournalWriter writer;
     private volatile int generation;
     private volatile boolean compacting;
@@ -57,17 +55,30 @@ final class RetainedCompaction implements JournalWriter.Listener {
     private volatile Thread copier;
     private volatile long nextAttemptRecords;
     // Owned by the writer thread once it runs.
-    private Map<String, Long> liveIndex = new HashMap<>();
+    private LiveRecords live;
     private long records;
 
-    RetainedCompaction(Path storeDirectory, int generation, RollCycle rollCycle, int minRecords,
-                       StoreOptions.Sync sync) {
-        this.storeDirectory = storeDirectory;
+    /**
+     * Creates the compaction of the journal in {@code storeDirectory}, now at {@code generation}.
+     *
+     * @param journalName      what the log lines call the journal, such as {@code retained}
+     * @param threadName       name of the thread that copies the live records
+     * @param emptyLiveRecords creates an empty live set, once per generation
+     * @param sync             the sync mode of the store, which the new generation's queue gets too
+     */
+    JournalCompaction(String journalName, String threadName, Path storeDirectory, int generation,
+                      RollCycle rollCycle, int minRecords, Supplier<LiveRecords> emptyLiveRecords,
+                      StoreOptions.Sync sync) {
+        this.journalName = journalName;
         this.sync = sync;
+        this.threadName = threadName;
+        this.storeDirectory = storeDirectory;
         this.generation = generation;
         this.rollCycle = rollCycle;
         this.minRecords = minRecords;
         this.nextAttemptRecords = minRecords;
+        this.emptyLiveRecords = emptyLiveRecords;
+        this.live = emptyLiveRecords.get();
     }
 
     /** Reads the journal of the current generation to find its live records. */
@@ -75,7 +86,7 @@ final class RetainedCompaction implements JournalWriter.Listener {
         JournalReader.readAll(queue, (index, record) -> {
             records++;
             try {
-                track(liveIndex, record, index);
+                live.track(record, index);
             } catch (RuntimeException e) {
                 // A damaged record counts as dead; the store logs it when it reads the journal.
             }
@@ -93,33 +104,32 @@ final class RetainedCompaction implements JournalWriter.Listener {
     @Override
     public void appended(byte[] record, long index) {
         records++;
-        track(liveIndex, record, index);
+        live.track(record, index);
     }
 
     @Override
     public void afterBatch() {
-        if (compacting || stopping || records < nextAttemptRecords || liveIndex.size() * 2L >= records) {
+        if (compacting || stopping || records < nextAttemptRecords || live.count() * 2L >= records) {
             return;
         }
         nextAttemptRecords = records + minRecords;
         ChronicleQueue source = writer.queue();
         StorageGuard guard = writer.guard();
-        long estimatedCopyBytes = guard.journalBytes() * liveIndex.size() / Math.max(1, records);
+        long estimatedCopyBytes = guard.journalBytes() * live.count() / Math.max(1, records);
         if (guard.freeBytes() - estimatedCopyBytes < guard.minFreeBytes()) {
-            LOG.warn("Not compacting the retained journal {}: a copy of its live records needs about {} bytes, and "
-                    + "the file system has {} bytes free, of which {} are kept free", source.file(),
+            LOG.warn("Not compacting the {} journal {}: a copy of its live records needs about {} bytes, and the "
+                    + "file system has {} bytes free, of which {} are kept free", journalName, source.file(),
                     estimatedCopyBytes, guard.freeBytes(), guard.minFreeBytes());
             return;
         }
         compacting = true;
-        long[] indices = liveIndex.values().stream().mapToLong(Long::longValue).toArray();
-        Arrays.sort(indices);
+        long[] indices = live.copyOrder();
         long snapshotEnd = source.lastIndex();
         int next = generation + 1;
-        LOG.info("Compacting the retained journal {}: {} records, {} of them live", source.file(), records,
+        LOG.info("Compacting the {} journal {}: {} records, {} of them live", journalName, source.file(), records,
                 indices.length);
         long minFreeBytes = guard.minFreeBytes();
-        Thread thread = new Thread(() -> copy(source, indices, snapshotEnd, next, minFreeBytes), THREAD_NAME);
+        Thread thread = new Thread(() -> copy(source, indices, snapshotEnd, next, minFreeBytes), threadName);
         thread.setDaemon(true);
         copier = thread;
         thread.start();
@@ -133,7 +143,7 @@ final class RetainedCompaction implements JournalWriter.Listener {
             JournalGenerations.delete(target);
             targetQueue = LockedJournal.openQueue(target, rollCycle, sync);
             FileStore fileStore = Files.getFileStore(target);
-            Map<String, Long> copied = new HashMap<>();
+            LiveRecords copied = emptyLiveRecords.get();
             try (ExcerptAppender appender = targetQueue.createAppender();
                  ExcerptTailer tailer = source.createTailer()) {
                 int sinceCheck = 0;
@@ -144,14 +154,14 @@ final class RetainedCompaction implements JournalWriter.Listener {
                     if (++sinceCheck == FREE_SPACE_CHECK_RECORDS) {
                         sinceCheck = 0;
                         if (fileStore.getUsableSpace() < minFreeBytes) {
-                            LOG.warn("Stopped compacting the retained journal {}: its file system has less than "
-                                    + "{} bytes free", source.file(), minFreeBytes);
+                            LOG.warn("Stopped compacting the {} journal {}: its file system has less than {} bytes "
+                                    + "free", journalName, source.file(), minFreeBytes);
                             return;
                         }
                     }
                     byte[] record = JournalReader.read(tailer, index).orElseThrow(() -> new IllegalStateException(
                             "record " + Long.toHexString(index) + " not found in " + source.file()));
-                    copied.put(ChronicleRetainedStore.topicOf(record), append(appender, record));
+                    copied.track(record, append(appender, record));
                 }
             }
             ChronicleQueue copy = targetQueue;
@@ -162,7 +172,7 @@ final class RetainedCompaction implements JournalWriter.Listener {
             Thread.currentThread().interrupt();
         } catch (IOException | RuntimeException | InternalError e) {
             // InternalError: a page of the copy could not be backed because the file system filled up.
-            LOG.error("Failed to compact the retained journal {} into {}", source.file(), target, e);
+            LOG.error("Failed to compact the {} journal {} into {}", journalName, source.file(), target, e);
         } finally {
             if (targetQueue != null) {
                 abandon(targetQueue, target);
@@ -175,7 +185,7 @@ final class RetainedCompaction implements JournalWriter.Listener {
      * the writer to it. Runs on the writer thread, so no record is appended meanwhile.
      */
     private void finish(ChronicleQueue source, ChronicleQueue target, Path targetDirectory, int next,
-                        Map<String, Long> copied, long snapshotEnd, long copiedRecords) {
+                        LiveRecords copied, long snapshotEnd, long copiedRecords) {
         boolean switched = false;
         try {
             long caughtUp = 0;
@@ -187,7 +197,7 @@ final class RetainedCompaction implements JournalWriter.Listener {
                 }
                 for (Optional<byte[]> record = JournalReader.next(tailer); record.isPresent();
                      record = JournalReader.next(tailer)) {
-                    track(copied, record.get(), append(appender, record.get()));
+                    copied.track(record.get(), append(appender, record.get()));
                     caughtUp++;
                 }
             }
@@ -200,14 +210,14 @@ final class RetainedCompaction implements JournalWriter.Listener {
             }
             writer.switchTo(target);
             switched = true;
-            liveIndex = copied;
+            live = copied;
             records = copiedRecords + caughtUp;
             generation = next;
             source.close();
-            JournalGenerations.delete(JournalGenerations.directory(storeDirectory, next - 1));
-            LOG.info("Compacted the retained journal into {}: {} records", targetDirectory, records);
+            JournalGenerations.delete(storeDirectory, next - 1);
+            LOG.info("Compacted the {} journal into {}: {} records", journalName, targetDirectory, records);
         } catch (RuntimeException | InternalError e) {
-            LOG.error("Failed to switch the retained journal to {}", targetDirectory, e);
+            LOG.error("Failed to switch the {} journal to {}", journalName, targetDirectory, e);
             if (!switched) {
                 abandon(target, targetDirectory);
             }
@@ -246,14 +256,5 @@ final class RetainedCompaction implements JournalWriter.Listener {
             document.wire().bytes().write(record);
         }
         return appender.lastIndexAppended();
-    }
-
-    private static void track(Map<String, Long> live, byte[] record, long index) {
-        String topic = ChronicleRetainedStore.topicOf(record);
-        if (ChronicleRetainedStore.isClear(record)) {
-            live.remove(topic);
-        } else {
-            live.put(topic, index);
-        }
     }
 }
