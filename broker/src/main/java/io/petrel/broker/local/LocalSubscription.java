@@ -342,7 +342,9 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
      */
     private CircuitState settle(Delivery delivery, Throwable failure) {
         delivery.attempts++;
-        Instant now = context.clock().instant();
+        // Only a failure records an Instant, so a successful delivery allocates none.
+        Instant failedAt = failure == null ? null : context.clock().instant();
+        long nowMillis = failedAt == null ? context.clock().millis() : failedAt.toEpochMilli();
         boolean unprocessable = failure instanceof UnprocessableMessageException;
         boolean exhausted = failure != null && delivery.attempts >= retryPolicy.maxAttempts();
         boolean finished = failure == null || unprocessable || exhausted || !active.get();
@@ -353,14 +355,14 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
         } else {
             failed.increment();
             metrics.handlerError();
-            delivery.recordFailure(failure, now);
+            delivery.recordFailure(failure, failedAt);
             handlerErrorLog.warn("Handler of the in-process subscription '{}' failed on topic '{}' (attempt {} of {})",
                     filter, delivery.message.topic(), delivery.attempts, retryPolicy.maxAttempts(), failure);
         }
 
         CircuitState transition;
         synchronized (lock) {
-            transition = breaker.record(failure, delivery.probe, now.toEpochMilli());
+            transition = breaker.record(failure, delivery.probe, nowMillis);
             delivery.probe = false;
             if (finished) {
                 inProgress = inProgress - 1;

@@ -75,6 +75,14 @@ public final class MessageRouter {
      *                       still completing on their own
      */
     public record RouteOutcome(int matched, int waitingForRoom, CompletionStage<Void> allQueued) {
+
+        /**
+         * Returns true if nothing was left pending. {@code allQueued} is then a shared completed stage
+         * whose {@code complete} methods throw {@link UnsupportedOperationException}.
+         */
+        public boolean settled() {
+            return allQueued == NOTHING_PENDING;
+        }
     }
 
     /** The origin of messages published through the in-process API. */
