@@ -146,9 +146,10 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
             return;
         }
         onClose.accept(this);
-        queue.clear();
+        queue.clearWaiting();
         List<Delivery> abandoned;
         synchronized (lock) {
+            queue.drain();
             abandoned = new ArrayList<>(parked);
             parked.clear();
             if (probeTimer != null) {
