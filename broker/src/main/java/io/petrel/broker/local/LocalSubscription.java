@@ -172,7 +172,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
             return;
         }
         if (routed.onSubscribe()) {
-            queue.offerBeyondCapacity(new Delivery(messageFor(publish.message(), routed)));
+            queue.offerBeyondCapacity(new Delivery(messageFor(publish.message(), routed), this));
             signal();
             return;
         }
@@ -185,7 +185,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
             return SETTLED;
         }
         Qos qos = routed.qos();
-        Delivery delivery = new Delivery(messageFor(publish.message(), routed));
+        Delivery delivery = new Delivery(messageFor(publish.message(), routed), this);
         if (queue.offer(delivery)) {
             signal();
             return SETTLED;
@@ -290,7 +290,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
      */
     private boolean submit(Delivery delivery) {
         try {
-            executor.execute(() -> runFrom(delivery));
+            executor.execute(delivery);
             return true;
         } catch (RejectedExecutionException e) {
             handlerErrorLog.warn("The executor of the in-process subscription '{}' rejected a handler task; "
@@ -301,7 +301,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
     }
 
     /** Runs {@code first} and then, on the same thread, the deliveries that may follow it. */
-    private void runFrom(Delivery first) {
+    void runFrom(Delivery first) {
         Delivery delivery = first;
         int handled = 0;
         while (delivery != null) {
