@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * {@code docs/persistence.md}.
  *
  * <p>When more than half of at least {@value #DEFAULT_COMPACTION_MIN_RECORDS} records are replaced or
- * cleared ones, {@link RetainedCompaction} copies the live records into the next journal generation
+ * cleared ones, {@link JournalCompaction} copies the live records into the next journal generation
  * (see {@link JournalGenerations}) on its own thread while appends go on, and the writer switches to
  * it.
  *
@@ -34,6 +34,9 @@ public final class ChronicleRetainedStore implements RetainedStore {
 
     /** Name of the writer thread. */
     public static final String THREAD_NAME = "petrel-retained-store";
+
+    /** Name of the thread that copies the live records when the journal is compacted. */
+    public static final String COMPACTION_THREAD_NAME = "petrel-retained-compaction";
 
     /** Name of the store's directory under the data directory. */
     public static final String DIRECTORY = "retained";
@@ -50,13 +53,14 @@ public final class ChronicleRetainedStore implements RetainedStore {
     private final Path directory;
     private final DirectoryLock lock;
     private final JournalWriter writer;
-    private final RetainedCompaction compaction;
+    private final JournalCompaction compaction;
 
     private ChronicleRetainedStore(Path directory, DirectoryLock lock, int generation, ChronicleQueue queue,
                                    RollCycle rollCycle, int compactionMinRecords) {
         this.directory = directory;
         this.lock = lock;
-        this.compaction = new RetainedCompaction(directory, generation, rollCycle, compactionMinRecords);
+        this.compaction = new JournalCompaction("retained", COMPACTION_THREAD_NAME, directory, generation, rollCycle,
+                compactionMinRecords, RetainedLiveRecords::new);
         compaction.load(queue);
         this.writer = new JournalWriter(queue, THREAD_NAME, compaction);
         compaction.attach(writer);
@@ -74,21 +78,9 @@ public final class ChronicleRetainedStore implements RetainedStore {
     }
 
     static ChronicleRetainedStore open(Path dataDirectory, RollCycle rollCycle, int compactionMinRecords) {
-        ChronicleSettings.apply();
-        Path directory = dataDirectory.resolve(DIRECTORY).toAbsolutePath();
-        DirectoryLock lock = DirectoryLock.acquire(directory);
-        ChronicleQueue queue = null;
-        try {
-            int generation = JournalGenerations.openCurrent(directory);
-            queue = RetainedCompaction.openQueue(JournalGenerations.directory(directory, generation), rollCycle);
-            return new ChronicleRetainedStore(directory, lock, generation, queue, rollCycle, compactionMinRecords);
-        } catch (RuntimeException e) {
-            if (queue != null) {
-                queue.close();
-            }
-            lock.close();
-            throw e;
-        }
+        return LockedJournal.openGenerations(dataDirectory, DIRECTORY, rollCycle,
+                (directory, lock, generation, queue) -> new ChronicleRetainedStore(directory, lock, generation, queue,
+                        rollCycle, compactionMinRecords));
     }
 
     /** Reads the whole journal on the calling thread and visits the message of each retained topic. */

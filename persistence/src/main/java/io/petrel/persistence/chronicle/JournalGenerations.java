@@ -15,6 +15,11 @@ import java.util.stream.Stream;
  * switches to it, so after a crash the highest complete generation is the current one: a higher,
  * incomplete one is an interrupted compaction, and lower ones were already replaced.
  *
+ * <p>Generation 0 is the store directory itself: a journal written before generations existed keeps
+ * its Chronicle files ({@code *.cq4}, {@code *.cq4t}) directly in the store directory. It is the
+ * current generation while no numbered generation is complete, and its files are deleted once one
+ * is.
+ *
  * <p>Not thread-safe: one store uses it, from one thread at a time.
  */
 final class JournalGenerations {
@@ -27,14 +32,21 @@ final class JournalGenerations {
     private JournalGenerations() {
     }
 
-    /** Returns the directory of generation {@code number} under {@code storeDirectory}. */
+    /**
+     * Returns the directory of generation {@code number} under {@code storeDirectory}: the store
+     * directory itself for generation 0.
+     */
     static Path directory(Path storeDirectory, int number) {
+        if (number == 0) {
+            return storeDirectory;
+        }
         return storeDirectory.resolve(String.format("%s%06d", PREFIX, number));
     }
 
     /**
      * Returns the number of the current generation, after deleting every other generation. Creates
-     * generation 1, empty and complete, if there is none.
+     * generation 1, empty and complete, if there is none and the store directory contains no journal
+     * of the layout before generations.
      */
     static int openCurrent(Path storeDirectory) {
         List<Integer> numbers = numbers(storeDirectory);
@@ -49,11 +61,30 @@ final class JournalGenerations {
                 delete(directory(storeDirectory, number));
             }
         }
-        if (current == 0) {
+        boolean flatJournal = !chronicleFiles(storeDirectory).isEmpty();
+        if (current == 0 && !flatJournal) {
             current = 1;
             markComplete(directory(storeDirectory, current));
+        } else if (current > 0 && flatJournal) {
+            delete(storeDirectory, 0);
         }
         return current;
+    }
+
+    /** Deletes generation {@code number}; of generation 0, only the Chronicle files. */
+    static void delete(Path storeDirectory, int number) {
+        if (number != 0) {
+            delete(directory(storeDirectory, number));
+            return;
+        }
+        try {
+            for (Path file : chronicleFiles(storeDirectory)) {
+                Files.delete(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the old journal files in " + storeDirectory + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     /** Creates the marker file that makes a generation complete, and its directory if needed. */
@@ -82,11 +113,23 @@ final class JournalGenerations {
         }
     }
 
+    private static List<Path> chronicleFiles(Path storeDirectory) {
+        try (Stream<Path> entries = Files.list(storeDirectory)) {
+            return entries.filter(Files::isRegularFile)
+                    .filter(path -> path.getFileName().toString().endsWith(".cq4")
+                            || path.getFileName().toString().endsWith(".cq4t"))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + storeDirectory + ": " + e.getMessage(), e);
+        }
+    }
+
     private static List<Integer> numbers(Path storeDirectory) {
         try (Stream<Path> entries = Files.list(storeDirectory)) {
             return entries.map(path -> path.getFileName().toString())
                     .filter(name -> name.startsWith(PREFIX) && name.substring(PREFIX.length()).matches("\\d{6}"))
                     .map(name -> Integer.parseInt(name.substring(PREFIX.length())))
+                    .filter(number -> number > 0)
                     .sorted()
                     .toList();
         } catch (IOException e) {

@@ -9,34 +9,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * Compaction of the retained journal. It tracks, for each retained topic, the journal index of the
- * record that set it. When more than half of at least {@code minRecords} records are dead (replaced
- * or cleared), it copies the live records into the next journal generation on the daemon thread
- * {@value #THREAD_NAME}, while the writer goes on appending to the current one. The writer then
- * copies the records appended meanwhile, marks the new generation complete and switches to it, and
- * the old generation is deleted.
+ * Compaction of a journal kept in generations (see {@link JournalGenerations}). It tracks the live
+ * records with a {@link LiveRecords}. When more than half of at least {@code minRecords} records are
+ * dead, it copies the live records into the next generation on a daemon thread of its own, while the
+ * writer goes on appending to the current one. The writer then copies the records appended
+ * meanwhile, marks the new generation complete and switches to it, and the old generation is
+ * deleted.
  *
  * <p>Threads: the tracking state belongs to the writer thread, which calls {@link #appended},
  * {@link #afterBatch} and the final step; {@link #load} runs before the writer starts.
  */
-final class RetainedCompaction implements JournalWriter.Listener {
+final class JournalCompaction implements JournalWriter.Listener {
 
-    /** Name of the thread that copies the live records. */
-    static final String THREAD_NAME = "petrel-retained-compaction";
-
-    private static final Logger LOG = LoggerFactory.getLogger(RetainedCompaction.class);
+    private static final Logger LOG = LoggerFactory.getLogger(JournalCompaction.class);
     private static final long STOP_TIMEOUT_SECONDS = 10;
 
+    private final String journalName;
+    private final String threadName;
     private final Path storeDirectory;
     private final RollCycle rollCycle;
     private final int minRecords;
+    private final Supplier<LiveRecords> emptyLiveRecords;
     private JournalWriter writer;
     private volatile int generation;
     private volatile boolean compacting;
@@ -44,15 +42,27 @@ final class RetainedCompaction implements JournalWriter.Listener {
     private volatile Thread copier;
     private volatile long nextAttemptRecords;
     // Owned by the writer thread once it runs.
-    private Map<String, Long> liveIndex = new HashMap<>();
+    private LiveRecords live;
     private long records;
 
-    RetainedCompaction(Path storeDirectory, int generation, RollCycle rollCycle, int minRecords) {
+    /**
+     * Creates the compaction of the journal in {@code storeDirectory}, now at {@code generation}.
+     *
+     * @param journalName      what the log lines call the journal, such as {@code retained}
+     * @param threadName       name of the thread that copies the live records
+     * @param emptyLiveRecords creates an empty live set, once per generation
+     */
+    JournalCompaction(String journalName, String threadName, Path storeDirectory, int generation,
+                      RollCycle rollCycle, int minRecords, Supplier<LiveRecords> emptyLiveRecords) {
+        this.journalName = journalName;
+        this.threadName = threadName;
         this.storeDirectory = storeDirectory;
         this.generation = generation;
         this.rollCycle = rollCycle;
         this.minRecords = minRecords;
         this.nextAttemptRecords = minRecords;
+        this.emptyLiveRecords = emptyLiveRecords;
+        this.live = emptyLiveRecords.get();
     }
 
     static ChronicleQueue openQueue(Path directory, RollCycle rollCycle) {
@@ -64,7 +74,7 @@ final class RetainedCompaction implements JournalWriter.Listener {
         JournalReader.readAll(queue, (index, record) -> {
             records++;
             try {
-                track(liveIndex, record, index);
+                live.track(record, index);
             } catch (RuntimeException e) {
                 // A damaged record counts as dead; the store logs it when it reads the journal.
             }
@@ -82,24 +92,23 @@ final class RetainedCompaction implements JournalWriter.Listener {
     @Override
     public void appended(byte[] record, long index) {
         records++;
-        track(liveIndex, record, index);
+        live.track(record, index);
     }
 
     @Override
     public void afterBatch() {
-        if (compacting || stopping || records < nextAttemptRecords || liveIndex.size() * 2L >= records) {
+        if (compacting || stopping || records < nextAttemptRecords || live.count() * 2L >= records) {
             return;
         }
         compacting = true;
         nextAttemptRecords = records + minRecords;
         ChronicleQueue source = writer.queue();
-        long[] indices = liveIndex.values().stream().mapToLong(Long::longValue).toArray();
-        Arrays.sort(indices);
+        long[] indices = live.copyOrder();
         long snapshotEnd = source.lastIndex();
         int next = generation + 1;
-        LOG.info("Compacting the retained journal {}: {} records, {} of them live", source.file(), records,
+        LOG.info("Compacting the {} journal {}: {} records, {} of them live", journalName, source.file(), records,
                 indices.length);
-        Thread thread = new Thread(() -> copy(source, indices, snapshotEnd, next), THREAD_NAME);
+        Thread thread = new Thread(() -> copy(source, indices, snapshotEnd, next), threadName);
         thread.setDaemon(true);
         copier = thread;
         thread.start();
@@ -112,7 +121,7 @@ final class RetainedCompaction implements JournalWriter.Listener {
         try {
             JournalGenerations.delete(target);
             targetQueue = openQueue(target, rollCycle);
-            Map<String, Long> copied = new HashMap<>();
+            LiveRecords copied = emptyLiveRecords.get();
             try (ExcerptAppender appender = targetQueue.createAppender();
                  ExcerptTailer tailer = source.createTailer()) {
                 for (long index : indices) {
@@ -121,7 +130,7 @@ final class RetainedCompaction implements JournalWriter.Listener {
                     }
                     byte[] record = JournalReader.read(tailer, index).orElseThrow(() -> new IllegalStateException(
                             "record " + Long.toHexString(index) + " not found in " + source.file()));
-                    copied.put(ChronicleRetainedStore.topicOf(record), append(appender, record));
+                    copied.track(record, append(appender, record));
                 }
             }
             ChronicleQueue copy = targetQueue;
@@ -131,7 +140,7 @@ final class RetainedCompaction implements JournalWriter.Listener {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            LOG.error("Failed to compact the retained journal {} into {}", source.file(), target, e);
+            LOG.error("Failed to compact the {} journal {} into {}", journalName, source.file(), target, e);
         } finally {
             if (targetQueue != null) {
                 abandon(targetQueue, target);
@@ -144,7 +153,7 @@ final class RetainedCompaction implements JournalWriter.Listener {
      * the writer to it. Runs on the writer thread, so no record is appended meanwhile.
      */
     private void finish(ChronicleQueue source, ChronicleQueue target, Path targetDirectory, int next,
-                        Map<String, Long> copied, long snapshotEnd, long copiedRecords) {
+                        LiveRecords copied, long snapshotEnd, long copiedRecords) {
         boolean switched = false;
         try {
             long caughtUp = 0;
@@ -156,21 +165,21 @@ final class RetainedCompaction implements JournalWriter.Listener {
                 }
                 for (Optional<byte[]> record = JournalReader.next(tailer); record.isPresent();
                      record = JournalReader.next(tailer)) {
-                    track(copied, record.get(), append(appender, record.get()));
+                    copied.track(record.get(), append(appender, record.get()));
                     caughtUp++;
                 }
             }
             JournalGenerations.markComplete(targetDirectory);
             writer.switchTo(target);
             switched = true;
-            liveIndex = copied;
+            live = copied;
             records = copiedRecords + caughtUp;
             generation = next;
             source.close();
-            JournalGenerations.delete(JournalGenerations.directory(storeDirectory, next - 1));
-            LOG.info("Compacted the retained journal into {}: {} records", targetDirectory, records);
+            JournalGenerations.delete(storeDirectory, next - 1);
+            LOG.info("Compacted the {} journal into {}: {} records", journalName, targetDirectory, records);
         } catch (RuntimeException e) {
-            LOG.error("Failed to switch the retained journal to {}", targetDirectory, e);
+            LOG.error("Failed to switch the {} journal to {}", journalName, targetDirectory, e);
             if (!switched) {
                 abandon(target, targetDirectory);
             }
@@ -209,14 +218,5 @@ final class RetainedCompaction implements JournalWriter.Listener {
             document.wire().bytes().write(record);
         }
         return appender.lastIndexAppended();
-    }
-
-    private static void track(Map<String, Long> live, byte[] record, long index) {
-        String topic = ChronicleRetainedStore.topicOf(record);
-        if (ChronicleRetainedStore.isClear(record)) {
-            live.remove(topic);
-        } else {
-            live.put(topic, index);
-        }
     }
 }
