@@ -76,6 +76,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The Petrel broker: an MQTT 3.1, 3.1.1 and 5.0 server over TCP that the hosting application also
@@ -115,6 +116,8 @@ public final class PetrelBroker implements Broker {
     private final BrokerMetrics metrics;
     private final SubscriptionTrie<Subscriber, Grant> trie = new SubscriptionTrie<>();
     private final BrokerHooks hooks;
+    /** {@link #routeLocal} as a function, made once instead of once per publish. */
+    private final Function<Message, CompletionStage<Void>> localRoute = this::routeLocal;
     private final List<Plugins> plugins;
     private final MessageRouter router;
     private final SharedSubscriptions shared;
@@ -355,12 +358,15 @@ public final class PetrelBroker implements Broker {
             return CompletableFuture.failedFuture(notRunning());
         }
         metrics.receivedFromLocal();
-        return hooks.inProcess().publish(message, this::routeLocal);
+        return hooks.inProcess().publish(message, localRoute);
     }
 
     /** Routes an in-process message; the stage completes once every bounded subscriber queue took it. */
     private CompletionStage<Void> routeLocal(Message message) {
         MessageRouter.RouteOutcome outcome = router.routeWithBackpressure(message, MessageRouter.LOCAL_PUBLISHER);
+        if (outcome.settled()) {
+            return outcome.allQueued(); // shared and completed, and a caller cannot complete it again
+        }
         CompletableFuture<Void> queued = outcome.allQueued().toCompletableFuture();
         if (queued.isDone()) {
             // A fresh future: the router's stage is either new or an immutable completed one.
