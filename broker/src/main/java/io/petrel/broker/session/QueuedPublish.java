@@ -17,19 +17,22 @@ final class QueuedPublish {
     private final EncodedPublish publish;
     private final Delivery delivery;
     private final SharedGroup origin;
+    private final long messageId;
     QueuedPublish next;
 
     /**
      * Creates an entry.
      *
-     * @param publish  the shared message and encodings
-     * @param delivery the delivered QoS, retain flag and subscription identifiers
-     * @param origin   the shared group the message came through, or null
+     * @param publish   the shared message and encodings
+     * @param delivery  the delivered QoS, retain flag and subscription identifiers
+     * @param origin    the shared group the message came through, or null
+     * @param messageId the identifier of the message in the session store, or 0 if it is not stored
      */
-    QueuedPublish(EncodedPublish publish, Delivery delivery, SharedGroup origin) {
+    QueuedPublish(EncodedPublish publish, Delivery delivery, SharedGroup origin, long messageId) {
         this.publish = publish;
         this.delivery = delivery;
         this.origin = origin;
+        this.messageId = messageId;
     }
 
     EncodedPublish publish() {
@@ -42,6 +45,10 @@ final class QueuedPublish {
 
     SharedGroup origin() {
         return origin;
+    }
+
+    long messageId() {
+        return messageId;
     }
 
     int qos() {

@@ -8,6 +8,7 @@ import io.petrel.broker.observability.BrokerMetrics.DropReason;
 import io.petrel.broker.observability.RateLimitedLogger;
 import io.petrel.broker.protocol.EncodedPublish;
 import io.petrel.broker.routing.Delivery;
+import io.petrel.broker.routing.DeliveryGate;
 import io.petrel.broker.routing.Grant;
 import io.petrel.broker.routing.SharedGroup;
 import io.petrel.broker.routing.SharedMember;
@@ -18,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -30,11 +32,18 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  *
  * <p>Threads: {@link #deliver} is called by publishers on any thread and only pushes onto a lock-free
  * inbox: a stack of entries linked through {@link QueuedPublish#next}, which the consumer takes out
- * whole with one atomic swap and reverses into arrival order. Everything else (the pending queue, the in-flight window, packet identifiers, inbound QoS 2
- * state) belongs to the event loop of the attached connection, and is allocated when first needed,
- * so that an idle session allocates no empty collections. While no connection is attached, that
+ * whole with one atomic swap and reverses into arrival order. Everything else (the pending queue,
+ * the in-flight window, packet identifiers, inbound QoS 2 state) belongs to the event loop of the
+ * attached connection, and is allocated when first needed, so that an idle session allocates no
+ * empty collections. While no connection is attached, that
  * state is touched only under the {@link SessionRegistry} lock, which also orders the hand-over from
  * one connection's event loop to the next.
+ *
+ * <p>While the session store has a record of the session ({@link #stored()}), its QoS 1 and 2
+ * messages and incoming QoS 2 packet identifiers are written to the store through the
+ * {@link SessionJournal}, under {@link #storeLock()}. Each stored message gets the next message
+ * identifier, and its record is handed to the store before it enters the inbox. After a restart the
+ * identifiers continue above the highest one the store returned.
  */
 public final class Session implements SharedMember {
 
@@ -54,6 +63,8 @@ public final class Session implements SharedMember {
     private final String clientId;
     private final int maxQueued;
     private final BrokerMetrics metrics;
+    private final SessionJournal journal;
+    private final Object storeLock = new Object();
     // The newest entry pushed by publishers, or null when the inbox is empty.
     private volatile QueuedPublish inbox;
     // Field updaters instead of atomic objects save two objects per session.
@@ -67,20 +78,22 @@ public final class Session implements SharedMember {
     private volatile ClientInfo client;
     private volatile boolean ended;
     private volatile long expiryIntervalSeconds;
+    private volatile boolean stored;
 
     private ArrayDeque<QueuedPublish> pending;
     private LinkedHashMap<Integer, InflightMessage> inflight;
     private IntHashSet inboundQos2;
     private Message pendingWill;
-    private boolean stored;
+    private long lastMessageId;
     private int nextPacketId = 1;
     private int inflightLimit = 1;
     private long generation;
 
-    Session(String clientId, int maxQueued, BrokerMetrics metrics) {
+    Session(String clientId, int maxQueued, BrokerMetrics metrics, SessionJournal journal) {
         this.clientId = clientId;
         this.maxQueued = maxQueued;
         this.metrics = metrics;
+        this.journal = journal;
     }
 
     /** Returns the client identifier. */
@@ -125,13 +138,21 @@ public final class Session implements SharedMember {
         this.pendingWill = will;
     }
 
-    /** Returns true if the session store has a record of this session; accessed under the registry lock. */
+    /**
+     * Returns true if the session store has a record of this session. Readable from any thread; it
+     * changes only under {@link #storeLock()}.
+     */
     boolean stored() {
         return stored;
     }
 
     void stored(boolean stored) {
         this.stored = stored;
+    }
+
+    /** Returns the lock that orders this session's records in the session store. */
+    Object storeLock() {
+        return storeLock;
     }
 
     /** Returns true once the session has ended; an ended session accepts no messages. */
@@ -156,10 +177,15 @@ public final class Session implements SharedMember {
         deliverShared(publish, delivery, null);
     }
 
+    /**
+     * Queues a message like {@link #deliver}. A QoS 1 or 2 message for a stored session is handed to
+     * the session store first, and the returned stage completes once the store wrote it. The message
+     * enters the queue even if that write fails.
+     */
     @Override
-    public void deliverShared(EncodedPublish publish, Delivery delivery, SharedGroup group) {
+    public CompletableFuture<Void> deliverShared(EncodedPublish publish, Delivery delivery, SharedGroup group) {
         if (ended || (delivery.qos() == Qos.AT_MOST_ONCE && connection == null)) {
-            return;
+            return DeliveryGate.SETTLED;
         }
         if (QUEUED.incrementAndGet(this) > maxQueued) {
             QUEUED.decrementAndGet(this);
@@ -167,23 +193,64 @@ public final class Session implements SharedMember {
             DROP_LOG.warn("Dropped a QoS {} message on '{}' for client {}: its queue holds the maximum of {}"
                             + " messages (session.max_queued_messages)",
                     delivery.qos().value(), publish.message().topic(), clientId, maxQueued);
-            return;
+            return DeliveryGate.SETTLED;
         }
         publish.retainUser();
-        QueuedPublish entry = new QueuedPublish(publish, delivery, group);
+        if (stored && delivery.qos() != Qos.AT_MOST_ONCE) {
+            return enqueueStored(publish, delivery, group);
+        }
+        enqueue(new QueuedPublish(publish, delivery, group, 0));
+        return DeliveryGate.SETTLED;
+    }
+
+    /**
+     * Numbers the message, hands its record to the session store and queues it, all under the store
+     * lock, so that the store receives the messages of this session in message identifier order and
+     * before any later record of them.
+     */
+    private CompletableFuture<Void> enqueueStored(EncodedPublish publish, Delivery delivery, SharedGroup group) {
+        CompletableFuture<Void> written = DeliveryGate.SETTLED;
+        QueuedPublish entry;
+        synchronized (storeLock) {
+            if (stored) {
+                long messageId = ++lastMessageId;
+                entry = new QueuedPublish(publish, delivery, group, messageId);
+                written = journal.messageQueued(this, messageId, publish, delivery);
+            } else {
+                entry = new QueuedPublish(publish, delivery, group, 0);
+            }
+            push(entry);
+        }
+        if (ended) {
+            releaseInbox();
+            return written;
+        }
+        signal();
+        return written;
+    }
+
+    private void enqueue(QueuedPublish entry) {
+        push(entry);
+        if (ended) {
+            releaseInbox();
+            return;
+        }
+        signal();
+    }
+
+    private void push(QueuedPublish entry) {
         QueuedPublish top;
         do {
             top = inbox;
             entry.next = top;
         } while (!INBOX.compareAndSet(this, top, entry));
-        if (ended) {
-            // end() may have emptied the inbox before this entry arrived: release what is left.
-            for (QueuedPublish left = INBOX.getAndSet(this, null); left != null; left = left.next) {
-                discard(left, false);
-            }
-            return;
+    }
+
+    /** Releases what entered the inbox after {@link #end()} emptied it. */
+    private void releaseInbox() {
+        for (QueuedPublish left = INBOX.getAndSet(this, null); left != null; left = left.next) {
+            discard(left, false);
         }
-        signal();
     }
 
     @Override
@@ -258,6 +325,7 @@ public final class Session implements SharedMember {
             if (publish.expired(now)) {
                 // MQTT 5.0 message expiry: an expired message is never sent.
                 metrics.dropped(DropReason.EXPIRED);
+                journal.messageRemoved(this, entry.messageId());
                 publish.releaseUser();
                 continue;
             }
@@ -265,6 +333,7 @@ public final class Session implements SharedMember {
                 metrics.dropped(DropReason.TOO_LARGE_FOR_CLIENT);
                 DROP_LOG.warn("Dropped a message on '{}' for client {}: it exceeds the client's Maximum Packet Size",
                         publish.message().topic(), clientId);
+                journal.messageRemoved(this, entry.messageId());
                 publish.releaseUser();
                 continue;
             }
@@ -272,7 +341,9 @@ public final class Session implements SharedMember {
             if (entry.qos() > 0) {
                 packetId = allocatePacketId();
                 // The in-flight entry takes over the queue's user reference.
-                inflight().put(packetId, new InflightMessage(publish, entry.delivery(), entry.origin()));
+                inflight().put(packetId, new InflightMessage(publish, entry.delivery(), entry.origin(),
+                        entry.messageId()));
+                journal.messageSent(this, entry.messageId(), packetId);
             }
             current.writePublish(publish, entry.delivery(), packetId, false);
             if (entry.qos() == 0) {
@@ -412,6 +483,7 @@ public final class Session implements SharedMember {
                         || !message.origin().deliverExcept(message.publish(), message.delivery().qos(), this)) {
                     return false;
                 }
+                journal.messageRemoved(this, message.messageId());
                 message.publish().releaseUser();
                 return true;
             });
@@ -424,6 +496,7 @@ public final class Session implements SharedMember {
                     || !entry.origin().deliverExcept(entry.publish(), entry.delivery().qos(), this)) {
                 return false;
             }
+            journal.messageRemoved(this, entry.messageId());
             discard(entry, false);
             return true;
         });
@@ -446,6 +519,7 @@ public final class Session implements SharedMember {
             return false;
         }
         inflight.remove(packetId);
+        journal.messageRemoved(this, message.messageId());
         message.publish().releaseUser();
         // Scheduled rather than run here, so that all acknowledgements of one read free the window
         // before one drain refills it and flushes once.
@@ -459,7 +533,10 @@ public final class Session implements SharedMember {
         if (message == null || message.qos() != 2) {
             return false;
         }
-        message.markReleased();
+        if (!message.released()) {
+            message.markReleased();
+            journal.messageReleased(this, message.messageId());
+        }
         return true;
     }
 
@@ -470,6 +547,7 @@ public final class Session implements SharedMember {
             return false;
         }
         inflight.remove(packetId);
+        journal.messageRemoved(this, message.messageId());
         message.publish().releaseUser();
         // Scheduled rather than run here, so that all acknowledgements of one read free the window
         // before one drain refills it and flushes once.
@@ -478,19 +556,32 @@ public final class Session implements SharedMember {
     }
 
     /**
-     * Records an inbound QoS 2 packet identifier. Returns false if it is already recorded: the
-     * PUBLISH is a resend and must not be routed again.
+     * Records an inbound QoS 2 packet identifier, so that a resent PUBLISH with it is not routed
+     * again, and hands it to the session store if the session is stored.
+     *
+     * @return a stage that completes once the store wrote the identifier, or fails with a
+     *         {@link io.petrel.broker.routing.StoreWriteException}; already complete when nothing is
+     *         written
      */
-    public boolean beginInboundQos2(int packetId) {
+    public CompletableFuture<Void> beginInboundQos2(int packetId) {
         if (inboundQos2 == null) {
             inboundQos2 = new IntHashSet();
         }
-        return inboundQos2.add(packetId);
+        if (!inboundQos2.add(packetId) || !stored) {
+            return DeliveryGate.SETTLED;
+        }
+        synchronized (storeLock) {
+            return stored ? journal.inboundQos2Received(this, packetId) : DeliveryGate.SETTLED;
+        }
     }
 
     /** Forgets an inbound QoS 2 identifier on PUBREL; returns false if it was unknown. */
     public boolean completeInboundQos2(int packetId) {
-        return inboundQos2 != null && inboundQos2.remove(packetId);
+        if (inboundQos2 == null || !inboundQos2.remove(packetId)) {
+            return false;
+        }
+        journal.inboundQos2Released(this, packetId);
+        return true;
     }
 
     /** Returns true if an inbound QoS 2 message with this identifier awaits PUBREL. */
@@ -501,6 +592,36 @@ public final class Session implements SharedMember {
     /** Returns the number of inbound QoS 2 messages awaiting PUBREL. */
     public int inboundQos2Count() {
         return inboundQos2 == null ? 0 : inboundQos2.size();
+    }
+
+    /**
+     * Puts a message from the session store back: an unsent one at the end of the queue, a sent one
+     * into the in-flight window with its packet identifier. Call in message identifier order, before
+     * the broker accepts connections.
+     *
+     * @param packetId the packet identifier it was sent with, or 0 if it was not sent
+     * @param released true if PUBREC arrived for it, so that only PUBREL is sent again
+     */
+    void restoreMessage(long messageId, EncodedPublish publish, Delivery delivery, int packetId, boolean released) {
+        lastMessageId = Math.max(lastMessageId, messageId);
+        if (packetId == 0 || (inflight != null && inflight.containsKey(packetId))) {
+            QUEUED.incrementAndGet(this);
+            pending().addLast(new QueuedPublish(publish, delivery, null, messageId));
+            return;
+        }
+        InflightMessage message = new InflightMessage(publish, delivery, null, messageId);
+        if (released) {
+            message.markReleased();
+        }
+        inflight().put(packetId, message);
+    }
+
+    /** Puts back an inbound QoS 2 packet identifier from the session store. */
+    void restoreInboundQos2(int packetId) {
+        if (inboundQos2 == null) {
+            inboundQos2 = new IntHashSet();
+        }
+        inboundQos2.add(packetId);
     }
 
     private int allocatePacketId() {

@@ -6,6 +6,8 @@ import io.petrel.api.DeadLetterPage;
 import io.petrel.api.DeadLetterQuery;
 import io.petrel.api.Message;
 import io.petrel.api.store.DeadLetterStore;
+import io.petrel.api.store.StoreOptions;
+import io.petrel.api.store.StoreWriteStatistics;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.RollCycle;
 import org.slf4j.Logger;
@@ -43,7 +45,7 @@ import java.util.concurrent.TimeoutException;
  * <p>NOTE: letters are kept until removed; there is no retention by age or size yet, and the journal
  * is never compacted.
  */
-public final class ChronicleDeadLetterStore implements DeadLetterStore {
+public final class ChronicleDeadLetterStore implements DeadLetterStore, StoreWriteStatistics {
 
     /** Name of the writer thread. */
     public static final String THREAD_NAME = "petrel-dead-letter-store";
@@ -76,12 +78,13 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
     private final Map<String, Long> sequenceById = new HashMap<>();
     private long nextSequence;
 
-    private ChronicleDeadLetterStore(Path directory, DirectoryLock lock, ChronicleQueue queue) {
+    private ChronicleDeadLetterStore(Path directory, DirectoryLock lock, ChronicleQueue queue, StorageGuard guard,
+                                     StoreOptions.Sync sync) {
         this.directory = directory;
         this.lock = lock;
         this.queue = queue;
         load();
-        this.writer = new JournalWriter(queue, THREAD_NAME);
+        this.writer = new JournalWriter(queue, THREAD_NAME, guard, sync);
     }
 
     /**
@@ -90,12 +93,33 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
      * @throws java.io.UncheckedIOException if another broker uses the directory or it cannot be created
      */
     public static ChronicleDeadLetterStore open(Path dataDirectory) {
+        return open(dataDirectory, StoreOptions.defaults());
+    }
+
+    /**
+     * Opens the store under {@code dataDirectory} with {@code options}, creating it if needed, and
+     * reads its index.
+     *
+     * @throws java.io.UncheckedIOException if another broker uses the directory or it cannot be created
+     */
+    public static ChronicleDeadLetterStore open(Path dataDirectory, StoreOptions options) {
         ChronicleSettings.apply();
-        return open(dataDirectory, RollCycleSetting.rollCycle());
+        return open(dataDirectory, RollCycleSetting.rollCycle(), options);
     }
 
     static ChronicleDeadLetterStore open(Path dataDirectory, RollCycle rollCycle) {
-        return LockedJournal.open(dataDirectory, DIRECTORY, rollCycle, ChronicleDeadLetterStore::new);
+        return open(dataDirectory, rollCycle, StoreOptions.defaults());
+    }
+
+    static ChronicleDeadLetterStore open(Path dataDirectory, RollCycle rollCycle, StoreOptions options) {
+        return LockedJournal.open(dataDirectory, DIRECTORY, rollCycle, options.sync(),
+                (directory, lock, queue) -> new ChronicleDeadLetterStore(directory, lock, queue,
+                        StorageGuard.of(dataDirectory, directory, "dead-letter", options), options.sync()));
+    }
+
+    @Override
+    public long rejectedWrites() {
+        return writer.rejectedWrites();
     }
 
     private void load() {
@@ -243,7 +267,7 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
             }
             bySequence.remove(sequence);
             // Handed over under the monitor, so a later letter with the same id follows the removal.
-            removal = writer.append(DeadLetterRecords.removal(id));
+            removal = writer.appendRemoval(DeadLetterRecords.removal(id));
         }
         awaitRemovals(List.of(removal));
         return true;
@@ -259,7 +283,7 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
                 if (query.matches(entry.summary)) {
                     entries.remove();
                     sequenceById.remove(entry.summary.id());
-                    removals.add(writer.append(DeadLetterRecords.removal(entry.summary.id())));
+                    removals.add(writer.appendRemoval(DeadLetterRecords.removal(entry.summary.id())));
                 }
             }
         }

@@ -2,6 +2,8 @@ package io.petrel.persistence.chronicle;
 
 import io.petrel.api.Message;
 import io.petrel.api.store.RetainedStore;
+import io.petrel.api.store.StoreOptions;
+import io.petrel.api.store.StoreWriteStatistics;
 import io.petrel.api.store.StoredRetainedMessage;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.RollCycle;
@@ -30,7 +32,7 @@ import java.util.function.Consumer;
  * the journal's memory-mapped file. {@link #forEach} reads on the calling thread and must not run
  * while the store compacts, which it does not before the first append.
  */
-public final class ChronicleRetainedStore implements RetainedStore {
+public final class ChronicleRetainedStore implements RetainedStore, StoreWriteStatistics {
 
     /** Name of the writer thread. */
     public static final String THREAD_NAME = "petrel-retained-store";
@@ -55,14 +57,16 @@ public final class ChronicleRetainedStore implements RetainedStore {
     private final JournalWriter writer;
     private final JournalCompaction compaction;
 
-    private ChronicleRetainedStore(Path directory, DirectoryLock lock, int generation, ChronicleQueue queue,
-                                   RollCycle rollCycle, int compactionMinRecords) {
+    private ChronicleRetainedStore(Path dataDirectory, Path directory, DirectoryLock lock, int generation,
+                                   ChronicleQueue queue, RollCycle rollCycle, int compactionMinRecords,
+                                   StoreOptions options) {
         this.directory = directory;
         this.lock = lock;
         this.compaction = new JournalCompaction("retained", COMPACTION_THREAD_NAME, directory, generation, rollCycle,
-                compactionMinRecords, RetainedLiveRecords::new);
+                compactionMinRecords, RetainedLiveRecords::new, options.sync());
         compaction.load(queue);
-        this.writer = new JournalWriter(queue, THREAD_NAME, compaction);
+        StorageGuard guard = StorageGuard.of(dataDirectory, directory, "retained", options);
+        this.writer = new JournalWriter(queue, THREAD_NAME, compaction, guard, options.sync());
         compaction.attach(writer);
     }
 
@@ -73,14 +77,29 @@ public final class ChronicleRetainedStore implements RetainedStore {
      * @throws java.io.UncheckedIOException if another broker uses the directory or it cannot be created
      */
     public static ChronicleRetainedStore open(Path dataDirectory) {
+        return open(dataDirectory, StoreOptions.defaults());
+    }
+
+    /**
+     * Opens the store under {@code dataDirectory} with {@code options}, creating it if needed, with the
+     * roll cycle that {@link RollCycleSetting} selects.
+     *
+     * @throws java.io.UncheckedIOException if another broker uses the directory or it cannot be created
+     */
+    public static ChronicleRetainedStore open(Path dataDirectory, StoreOptions options) {
         ChronicleSettings.apply();
-        return open(dataDirectory, RollCycleSetting.rollCycle(), DEFAULT_COMPACTION_MIN_RECORDS);
+        return open(dataDirectory, RollCycleSetting.rollCycle(), DEFAULT_COMPACTION_MIN_RECORDS, options);
     }
 
     static ChronicleRetainedStore open(Path dataDirectory, RollCycle rollCycle, int compactionMinRecords) {
-        return LockedJournal.openGenerations(dataDirectory, DIRECTORY, rollCycle,
-                (directory, lock, generation, queue) -> new ChronicleRetainedStore(directory, lock, generation, queue,
-                        rollCycle, compactionMinRecords));
+        return open(dataDirectory, rollCycle, compactionMinRecords, StoreOptions.defaults());
+    }
+
+    static ChronicleRetainedStore open(Path dataDirectory, RollCycle rollCycle, int compactionMinRecords,
+                                       StoreOptions options) {
+        return LockedJournal.openGenerations(dataDirectory, DIRECTORY, rollCycle, options.sync(),
+                (directory, lock, generation, queue) -> new ChronicleRetainedStore(dataDirectory, directory, lock,
+                        generation, queue, rollCycle, compactionMinRecords, options));
     }
 
     /** Reads the whole journal on the calling thread and visits the message of each retained topic. */
@@ -159,7 +178,12 @@ public final class ChronicleRetainedStore implements RetainedStore {
     public CompletionStage<Void> clear(String topic) {
         byte[] record = new RecordWriter().writeByte(FORMAT_VERSION).writeByte(TYPE_CLEAR).writeString(topic)
                 .toByteArray();
-        return writer.append(record).thenApply(index -> null);
+        return writer.appendRemoval(record).thenApply(index -> null);
+    }
+
+    @Override
+    public long rejectedWrites() {
+        return writer.rejectedWrites();
     }
 
     /** Returns the number of the journal generation in use, which compaction increments. */

@@ -4,6 +4,8 @@ import io.petrel.api.BrokerException;
 import io.petrel.api.Message;
 import io.petrel.api.Qos;
 import io.petrel.api.store.SessionStore;
+import io.petrel.api.store.StoreOptions;
+import io.petrel.api.store.StoreWriteStatistics;
 import io.petrel.api.store.StoredSession;
 import io.petrel.api.store.StoredSubscription;
 import net.openhft.chronicle.queue.ChronicleQueue;
@@ -39,7 +41,7 @@ import java.util.concurrent.CompletionStage;
  * so it sees the records handed over before it, and compaction cannot switch the journal during
  * the read.
  */
-public final class ChronicleSessionStore implements SessionStore {
+public final class ChronicleSessionStore implements SessionStore, StoreWriteStatistics {
 
     /** Name of the writer thread. */
     public static final String THREAD_NAME = "petrel-session-store";
@@ -60,14 +62,16 @@ public final class ChronicleSessionStore implements SessionStore {
     private final JournalWriter writer;
     private final JournalCompaction compaction;
 
-    private ChronicleSessionStore(Path directory, DirectoryLock lock, int generation, ChronicleQueue queue,
-                                  RollCycle rollCycle, int compactionMinRecords) {
+    private ChronicleSessionStore(Path dataDirectory, Path directory, DirectoryLock lock, int generation,
+                                  ChronicleQueue queue, RollCycle rollCycle, int compactionMinRecords,
+                                  StoreOptions options) {
         this.directory = directory;
         this.lock = lock;
         this.compaction = new JournalCompaction("session", COMPACTION_THREAD_NAME, directory, generation, rollCycle,
-                compactionMinRecords, SessionLiveRecords::new);
+                compactionMinRecords, SessionLiveRecords::new, options.sync());
         compaction.load(queue);
-        this.writer = new JournalWriter(queue, THREAD_NAME, compaction);
+        StorageGuard guard = StorageGuard.of(dataDirectory, directory, "session", options);
+        this.writer = new JournalWriter(queue, THREAD_NAME, compaction, guard, options.sync());
         compaction.attach(writer);
     }
 
@@ -77,14 +81,28 @@ public final class ChronicleSessionStore implements SessionStore {
      * @throws java.io.UncheckedIOException if another broker uses the directory or it cannot be created
      */
     public static ChronicleSessionStore open(Path dataDirectory) {
+        return open(dataDirectory, StoreOptions.defaults());
+    }
+
+    /**
+     * Opens the store under {@code dataDirectory} with {@code options}, creating it if needed.
+     *
+     * @throws java.io.UncheckedIOException if another broker uses the directory or it cannot be created
+     */
+    public static ChronicleSessionStore open(Path dataDirectory, StoreOptions options) {
         ChronicleSettings.apply();
-        return open(dataDirectory, RollCycleSetting.rollCycle(), DEFAULT_COMPACTION_MIN_RECORDS);
+        return open(dataDirectory, RollCycleSetting.rollCycle(), DEFAULT_COMPACTION_MIN_RECORDS, options);
     }
 
     static ChronicleSessionStore open(Path dataDirectory, RollCycle rollCycle, int compactionMinRecords) {
-        return LockedJournal.openGenerations(dataDirectory, DIRECTORY, rollCycle,
-                (directory, lock, generation, queue) -> new ChronicleSessionStore(directory, lock, generation, queue,
-                        rollCycle, compactionMinRecords));
+        return open(dataDirectory, rollCycle, compactionMinRecords, StoreOptions.defaults());
+    }
+
+    static ChronicleSessionStore open(Path dataDirectory, RollCycle rollCycle, int compactionMinRecords,
+                                      StoreOptions options) {
+        return LockedJournal.openGenerations(dataDirectory, DIRECTORY, rollCycle, options.sync(),
+                (directory, lock, generation, queue) -> new ChronicleSessionStore(dataDirectory, directory, lock,
+                        generation, queue, rollCycle, compactionMinRecords, options));
     }
 
     @Override
@@ -94,7 +112,7 @@ public final class ChronicleSessionStore implements SessionStore {
 
     @Override
     public CompletionStage<Void> sessionEnded(String clientId) {
-        return write(SessionRecords.ended(clientId), clientId);
+        return write(writer.appendRemoval(SessionRecords.ended(clientId)), clientId);
     }
 
     @Override
@@ -104,14 +122,20 @@ public final class ChronicleSessionStore implements SessionStore {
 
     @Override
     public CompletionStage<Void> subscriptionRemoved(String clientId, String filter) {
-        return write(SessionRecords.unsubscribed(clientId, filter), clientId);
+        return write(writer.appendRemoval(SessionRecords.unsubscribed(clientId, filter)), clientId);
     }
 
     private CompletionStage<Void> write(byte[] record, String clientId) {
-        return writer.append(record).handle((index, error) -> {
+        return write(writer.append(record), clientId);
+    }
+
+    private CompletionStage<Void> write(CompletionStage<Long> written, String clientId) {
+        return written.handle((index, error) -> {
             if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
                 throw new BrokerException("failed to write a session record of client " + clientId + " to "
-                        + directory, error);
+                        + directory + ": " + cause.getMessage(), cause);
             }
             return null;
         });
@@ -144,7 +168,7 @@ public final class ChronicleSessionStore implements SessionStore {
 
     @Override
     public CompletionStage<Void> messageRemoved(String clientId, long messageId) {
-        return write(SessionRecords.messageRemoved(clientId, messageId), clientId);
+        return write(writer.appendRemoval(SessionRecords.messageRemoved(clientId, messageId)), clientId);
     }
 
     /** Fails the stage with {@link IllegalArgumentException} for a packet identifier outside 1 to 65535. */
@@ -162,7 +186,7 @@ public final class ChronicleSessionStore implements SessionStore {
         if (!validPacketId(packetId)) {
             return invalidPacketId(clientId, packetId);
         }
-        return write(SessionRecords.inboundReleased(clientId, packetId), clientId);
+        return write(writer.appendRemoval(SessionRecords.inboundReleased(clientId, packetId)), clientId);
     }
 
     private static boolean validPacketId(int packetId) {
@@ -228,6 +252,11 @@ public final class ChronicleSessionStore implements SessionStore {
         LOG.info("Read the session journal {}: {} records, {} sessions stored, {} records skipped", queue.file(),
                 records, stored.size(), skipped[0]);
         return stored;
+    }
+
+    @Override
+    public long rejectedWrites() {
+        return writer.rejectedWrites();
     }
 
     /** Returns the number of the journal generation in use, which compaction increments. */

@@ -1,5 +1,6 @@
 package io.petrel.persistence.chronicle;
 
+import io.petrel.api.store.StoreOptions;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
@@ -8,6 +9,9 @@ import net.openhft.chronicle.wire.DocumentContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +25,12 @@ import java.util.function.Supplier;
  * meanwhile, marks the new generation complete and switches to it, and the old generation is
  * deleted.
  *
+ * <p>Compaction ignores the size cap, because it is what shrinks the journal, but not the free space
+ * reserve: it starts only if the file system can take a copy of the live records and keep the reserve,
+ * and the copy stops when free space falls to the reserve. With {@link StoreOptions.Sync#BATCH} the new
+ * generation is forced to the storage device before it is marked complete and after, so a power loss
+ * cannot leave a complete generation whose records were not written.
+ *
  * <p>Threads: the tracking state belongs to the writer thread, which calls {@link #appended},
  * {@link #afterBatch} and the final step; {@link #load} runs before the writer starts.
  */
@@ -28,12 +38,15 @@ final class JournalCompaction implements JournalWriter.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(JournalCompaction.class);
     private static final long STOP_TIMEOUT_SECONDS = 10;
+    // Records copied between two checks of the free space.
+    private static final int FREE_SPACE_CHECK_RECORDS = 64;
 
     private final String journalName;
     private final String threadName;
     private final Path storeDirectory;
     private final RollCycle rollCycle;
     private final int minRecords;
+    private final StoreOptions.Sync sync;
     private final Supplier<LiveRecords> emptyLiveRecords;
     private JournalWriter writer;
     private volatile int generation;
@@ -51,10 +64,13 @@ final class JournalCompaction implements JournalWriter.Listener {
      * @param journalName      what the log lines call the journal, such as {@code retained}
      * @param threadName       name of the thread that copies the live records
      * @param emptyLiveRecords creates an empty live set, once per generation
+     * @param sync             the sync mode of the store, which the new generation's queue gets too
      */
     JournalCompaction(String journalName, String threadName, Path storeDirectory, int generation,
-                      RollCycle rollCycle, int minRecords, Supplier<LiveRecords> emptyLiveRecords) {
+                      RollCycle rollCycle, int minRecords, Supplier<LiveRecords> emptyLiveRecords,
+                      StoreOptions.Sync sync) {
         this.journalName = journalName;
+        this.sync = sync;
         this.threadName = threadName;
         this.storeDirectory = storeDirectory;
         this.generation = generation;
@@ -63,10 +79,6 @@ final class JournalCompaction implements JournalWriter.Listener {
         this.nextAttemptRecords = minRecords;
         this.emptyLiveRecords = emptyLiveRecords;
         this.live = emptyLiveRecords.get();
-    }
-
-    static ChronicleQueue openQueue(Path directory, RollCycle rollCycle) {
-        return ChronicleQueue.singleBuilder(directory).rollCycle(rollCycle).build();
     }
 
     /** Reads the journal of the current generation to find its live records. */
@@ -100,33 +112,52 @@ final class JournalCompaction implements JournalWriter.Listener {
         if (compacting || stopping || records < nextAttemptRecords || live.count() * 2L >= records) {
             return;
         }
-        compacting = true;
         nextAttemptRecords = records + minRecords;
         ChronicleQueue source = writer.queue();
+        StorageGuard guard = writer.guard();
+        long estimatedCopyBytes = guard.journalBytes() * live.count() / Math.max(1, records);
+        if (guard.freeBytes() - estimatedCopyBytes < guard.minFreeBytes()) {
+            LOG.warn("Not compacting the {} journal {}: a copy of its live records needs about {} bytes, and the "
+                    + "file system has {} bytes free, of which {} are kept free", journalName, source.file(),
+                    estimatedCopyBytes, guard.freeBytes(), guard.minFreeBytes());
+            return;
+        }
+        compacting = true;
         long[] indices = live.copyOrder();
         long snapshotEnd = source.lastIndex();
         int next = generation + 1;
         LOG.info("Compacting the {} journal {}: {} records, {} of them live", journalName, source.file(), records,
                 indices.length);
-        Thread thread = new Thread(() -> copy(source, indices, snapshotEnd, next), threadName);
+        long minFreeBytes = guard.minFreeBytes();
+        Thread thread = new Thread(() -> copy(source, indices, snapshotEnd, next, minFreeBytes), threadName);
         thread.setDaemon(true);
         copier = thread;
         thread.start();
     }
 
     /** Copies the live records into generation {@code next}. Runs on the compaction thread. */
-    private void copy(ChronicleQueue source, long[] indices, long snapshotEnd, int next) {
+    private void copy(ChronicleQueue source, long[] indices, long snapshotEnd, int next, long minFreeBytes) {
         Path target = JournalGenerations.directory(storeDirectory, next);
         ChronicleQueue targetQueue = null;
         try {
             JournalGenerations.delete(target);
-            targetQueue = openQueue(target, rollCycle);
+            targetQueue = LockedJournal.openQueue(target, rollCycle, sync);
+            FileStore fileStore = Files.getFileStore(target);
             LiveRecords copied = emptyLiveRecords.get();
             try (ExcerptAppender appender = targetQueue.createAppender();
                  ExcerptTailer tailer = source.createTailer()) {
+                int sinceCheck = 0;
                 for (long index : indices) {
                     if (stopping) {
                         return;
+                    }
+                    if (++sinceCheck == FREE_SPACE_CHECK_RECORDS) {
+                        sinceCheck = 0;
+                        if (fileStore.getUsableSpace() < minFreeBytes) {
+                            LOG.warn("Stopped compacting the {} journal {}: its file system has less than {} bytes "
+                                    + "free", journalName, source.file(), minFreeBytes);
+                            return;
+                        }
                     }
                     byte[] record = JournalReader.read(tailer, index).orElseThrow(() -> new IllegalStateException(
                             "record " + Long.toHexString(index) + " not found in " + source.file()));
@@ -139,7 +170,8 @@ final class JournalCompaction implements JournalWriter.Listener {
             targetQueue = null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException | InternalError e) {
+            // InternalError: a page of the copy could not be backed because the file system filled up.
             LOG.error("Failed to compact the {} journal {} into {}", journalName, source.file(), target, e);
         } finally {
             if (targetQueue != null) {
@@ -169,7 +201,13 @@ final class JournalCompaction implements JournalWriter.Listener {
                     caughtUp++;
                 }
             }
+            if (sync == StoreOptions.Sync.BATCH) {
+                JournalGenerations.force(targetDirectory);
+            }
             JournalGenerations.markComplete(targetDirectory);
+            if (sync == StoreOptions.Sync.BATCH) {
+                JournalGenerations.force(targetDirectory);
+            }
             writer.switchTo(target);
             switched = true;
             live = copied;
@@ -178,7 +216,7 @@ final class JournalCompaction implements JournalWriter.Listener {
             source.close();
             JournalGenerations.delete(storeDirectory, next - 1);
             LOG.info("Compacted the {} journal into {}: {} records", journalName, targetDirectory, records);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | InternalError e) {
             LOG.error("Failed to switch the {} journal to {}", journalName, targetDirectory, e);
             if (!switched) {
                 abandon(target, targetDirectory);

@@ -2,8 +2,10 @@ package io.petrel.persistence.chronicle;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -96,6 +98,29 @@ final class JournalGenerations {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot mark the journal " + generation + " complete: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Forces every file of a generation, its pages written through memory mappings included, the
+     * generation directory and the store directory that lists it to the storage device ({@code fsync}).
+     */
+    static void force(Path generation) {
+        try (Stream<Path> files = Files.list(generation)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                forceOne(file);
+            }
+            forceOne(generation);
+            forceOne(generation.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot force the journal " + generation + " to the storage device: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void forceOne(Path path) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            channel.force(true);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.petrel.persistence.chronicle;
 
+import io.petrel.api.store.StoreOptions;
+import net.openhft.chronicle.bytes.SyncMode;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.RollCycle;
 
@@ -32,8 +34,9 @@ final class LockedJournal {
      *
      * @throws java.io.UncheckedIOException if another broker uses the directory or it cannot be created
      */
-    static <T> T open(Path dataDirectory, String name, RollCycle rollCycle, StoreFactory<T> factory) {
-        return openGeneration(dataDirectory, name, rollCycle, false,
+    static <T> T open(Path dataDirectory, String name, RollCycle rollCycle, StoreOptions.Sync sync,
+                      StoreFactory<T> factory) {
+        return openGeneration(dataDirectory, name, rollCycle, sync, false,
                 (directory, lock, generation, queue) -> factory.create(directory, lock, queue));
     }
 
@@ -43,20 +46,20 @@ final class LockedJournal {
      *
      * @throws java.io.UncheckedIOException if another broker uses the directory or it cannot be created
      */
-    static <T> T openGenerations(Path dataDirectory, String name, RollCycle rollCycle,
+    static <T> T openGenerations(Path dataDirectory, String name, RollCycle rollCycle, StoreOptions.Sync sync,
                                  GenerationStoreFactory<T> factory) {
-        return openGeneration(dataDirectory, name, rollCycle, true, factory);
+        return openGeneration(dataDirectory, name, rollCycle, sync, true, factory);
     }
 
-    private static <T> T openGeneration(Path dataDirectory, String name, RollCycle rollCycle, boolean generations,
-                                        GenerationStoreFactory<T> factory) {
+    private static <T> T openGeneration(Path dataDirectory, String name, RollCycle rollCycle, StoreOptions.Sync sync,
+                                        boolean generations, GenerationStoreFactory<T> factory) {
         ChronicleSettings.apply();
         Path directory = dataDirectory.resolve(name).toAbsolutePath();
         DirectoryLock lock = DirectoryLock.acquire(directory);
         ChronicleQueue queue = null;
         try {
             int generation = generations ? JournalGenerations.openCurrent(directory) : 0;
-            queue = JournalCompaction.openQueue(JournalGenerations.directory(directory, generation), rollCycle);
+            queue = openQueue(JournalGenerations.directory(directory, generation), rollCycle, sync);
             return factory.create(directory, lock, generation, queue);
         } catch (RuntimeException e) {
             if (queue != null) {
@@ -65,5 +68,15 @@ final class LockedJournal {
             lock.close();
             throw e;
         }
+    }
+
+    /**
+     * Opens the Chronicle queue in {@code directory}. With {@link StoreOptions.Sync#BATCH} the queue's
+     * mapped files use {@link SyncMode#SYNC}, so that {@code ExcerptAppender.sync()} calls
+     * {@code msync(MS_SYNC)}; with {@link SyncMode#NONE} that call does nothing.
+     */
+    static ChronicleQueue openQueue(Path directory, RollCycle rollCycle, StoreOptions.Sync sync) {
+        SyncMode mode = sync == StoreOptions.Sync.BATCH ? SyncMode.SYNC : SyncMode.NONE;
+        return ChronicleQueue.singleBuilder(directory).rollCycle(rollCycle).syncMode(mode).build();
     }
 }
