@@ -28,6 +28,7 @@ final class ClientConnection extends ByteToMessageDecoder {
 
     private final String clientId;
     private final int keepAliveSeconds;
+    private final boolean cleanSession;
     private final ConnectionListener listener;
     private final CompletableFuture<ClientConnection> connected = new CompletableFuture<>();
     private final CompletableFuture<Void> subscribed = new CompletableFuture<>();
@@ -35,9 +36,10 @@ final class ClientConnection extends ByteToMessageDecoder {
     private ByteBuf pendingAcks;
     private ScheduledFuture<?> pinger;
 
-    private ClientConnection(String clientId, int keepAliveSeconds, ConnectionListener listener) {
+    private ClientConnection(String clientId, int keepAliveSeconds, boolean cleanSession, ConnectionListener listener) {
         this.clientId = clientId;
         this.keepAliveSeconds = keepAliveSeconds;
+        this.cleanSession = cleanSession;
         this.listener = listener;
     }
 
@@ -47,9 +49,9 @@ final class ClientConnection extends ByteToMessageDecoder {
      * arrives within {@code timeoutMillis}.
      */
     static CompletableFuture<ClientConnection> open(Bootstrap bootstrap, InetSocketAddress address, String clientId,
-                                                    int keepAliveSeconds, ConnectionListener listener,
-                                                    long timeoutMillis) {
-        ClientConnection connection = new ClientConnection(clientId, keepAliveSeconds, listener);
+                                                    int keepAliveSeconds, boolean cleanSession,
+                                                    ConnectionListener listener, long timeoutMillis) {
+        ClientConnection connection = new ClientConnection(clientId, keepAliveSeconds, cleanSession, listener);
         ChannelFuture connect = bootstrap.clone().handler(connection).connect(address);
         connection.channel = connect.channel();
         connect.addListener(future -> {
@@ -110,7 +112,7 @@ final class ClientConnection extends ByteToMessageDecoder {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         ByteBuf packet = ctx.alloc().buffer();
-        Packets.connect(packet, clientId, keepAliveSeconds);
+        Packets.connect(packet, clientId, keepAliveSeconds, cleanSession);
         ctx.writeAndFlush(packet);
         super.channelActive(ctx);
     }

@@ -42,9 +42,11 @@ final class Connector {
      * Opens {@code count} connections, the i-th with client id {@code clientIds.apply(i)} and listener
      * {@code listeners.apply(i)}; {@code opened} keeps their order and contains {@code null} for
      * a failed one. Stops early when the deadline passes.
+     *
+     * @param cleanSession false to connect with clean session 0, so that the broker keeps the sessions
      */
-    Result open(int count, IntFunction<String> clientIds, IntFunction<ConnectionListener> listeners, Deadline deadline)
-            throws InterruptedException {
+    Result open(int count, IntFunction<String> clientIds, IntFunction<ConnectionListener> listeners, boolean cleanSession,
+                Deadline deadline) throws InterruptedException {
         List<ClientConnection> opened = new ArrayList<>(count);
         int failed = 0;
         Throwable firstFailure = null;
@@ -56,7 +58,7 @@ final class Connector {
             List<CompletableFuture<ClientConnection>> batch = new ArrayList<>(end - start);
             for (int i = start; i < end; i++) {
                 batch.add(ClientConnection.open(bootstrap, address, clientIds.apply(i), keepAliveSeconds,
-                        listeners.apply(i), timeoutMillis));
+                        cleanSession, listeners.apply(i), timeoutMillis));
             }
             for (CompletableFuture<ClientConnection> future : batch) {
                 try {

@@ -41,7 +41,7 @@ final class IdleRun {
         long cpuBefore = pid >= 0 ? procStats.cpuMicros(pid) : -1;
         long startNanos = System.nanoTime();
         Connector.Result result = connector.open(options.connections(), i -> "load-" + runId + "-idle-" + i,
-                i -> ConnectionListener.IGNORE, deadline);
+                i -> ConnectionListener.IGNORE, true, deadline);
         double connectSeconds = (System.nanoTime() - startNanos) / 1e9;
         long cpuAfterConnect = pid >= 0 ? procStats.cpuMicros(pid) : -1;
 

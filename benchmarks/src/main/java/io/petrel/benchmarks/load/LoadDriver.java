@@ -117,6 +117,17 @@ public final class LoadDriver implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int keepAliveSeconds;
 
+    @Option(names = "--retain",
+            description = "Publish with the retain flag, so that every message also replaces the retained message "
+                    + "of its topic.")
+    boolean retain;
+
+    @Option(names = "--persistent-subscribers",
+            description = "Connect subscribers with clean session 0, so that the broker keeps their sessions "
+                    + "(and, with persistence, stores each QoS 1 message for them). The sessions stay in the "
+                    + "broker after the run.")
+    boolean persistentSubscribers;
+
     @Option(names = "--max-seconds", defaultValue = "60",
             description = "Wall-time limit of the run in seconds; the run stops and reports when it passes "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -239,7 +250,7 @@ public final class LoadDriver implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "invalid --host '" + host + "': the name does not resolve");
         }
         return new LoadOptions(address, parsedScenario, clients, qos, payloadBytes, messages, warmupMessages, rate, window, maxInflight,
-                connections, connectBatch, holdSeconds, keepAliveSeconds, maxSeconds, drainSeconds,
+                connections, connectBatch, holdSeconds, keepAliveSeconds, retain, persistentSubscribers, maxSeconds, drainSeconds,
                 connectTimeoutMillis, threads, brokerPid == null ? OptionalLong.empty() : OptionalLong.of(brokerPid),
                 label);
     }

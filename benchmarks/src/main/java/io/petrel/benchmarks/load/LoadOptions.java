@@ -29,6 +29,8 @@ record LoadOptions(
         int connectBatch,
         int holdSeconds,
         int keepAliveSeconds,
+        boolean retain,
+        boolean persistentSubscribers,
         int maxSeconds,
         int drainSeconds,
         int connectTimeoutMillis,

@@ -62,7 +62,7 @@ final class MessagingRun {
                 case FAN_OUT -> prefix + "/out";
                 default -> prefix + "/p2p/" + i;
             };
-            publishers[i] = new Publisher(i, topic, options.qos(), options.payloadBytes(), options.window(),
+            publishers[i] = new Publisher(i, topic, options.qos(), options.retain(), options.payloadBytes(), options.window(),
                     subscribersPerMessage, options.maxInflight());
         }
         subscribers = new Subscriber[subscriberCount];
@@ -123,7 +123,7 @@ final class MessagingRun {
 
     private void connect() throws IOException, InterruptedException {
         Connector.Result subscriberConnections = connector.open(subscribers.length,
-                i -> "load-" + runId + "-sub-" + i, i -> subscribers[i], deadline);
+                i -> "load-" + runId + "-sub-" + i, i -> subscribers[i], !options.persistentSubscribers(), deadline);
         collect(subscriberConnections, "subscriber");
         for (int i = 0; i < subscribers.length; i++) {
             ClientConnection connection = subscriberConnections.opened().get(i);
@@ -136,7 +136,7 @@ final class MessagingRun {
             }
         }
         Connector.Result publisherConnections = connector.open(publishers.length,
-                i -> "load-" + runId + "-pub-" + i, i -> publishers[i], deadline);
+                i -> "load-" + runId + "-pub-" + i, i -> publishers[i], true, deadline);
         collect(publisherConnections, "publisher");
         for (int i = 0; i < publishers.length; i++) {
             publishers[i].attach(publisherConnections.opened().get(i));
@@ -268,6 +268,8 @@ final class MessagingRun {
                 .add("label", "label", options.label())
                 .add("scenario", "scenario", options.scenario().optionValue())
                 .add("qos", "QoS", options.qos())
+                .add("retain", "retain flag on every publish", options.retain())
+                .add("persistent_subscribers", "subscribers with clean session 0", options.persistentSubscribers())
                 .add("publishers", "publishers", publishers.length)
                 .add("subscribers", "subscribers", subscribers.length)
                 .add("payload_bytes", "payload (bytes)", options.payloadBytes())

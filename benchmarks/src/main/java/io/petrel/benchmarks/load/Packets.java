@@ -26,15 +26,18 @@ final class Packets {
     private Packets() {
     }
 
-    /** Appends a CONNECT with a clean session, no will and no credentials. */
-    static void connect(ByteBuf out, String clientId, int keepAliveSeconds) {
+    /**
+     * Appends a CONNECT without will and credentials; {@code cleanSession} false makes the broker keep
+     * the session, with its subscriptions and queued messages, after the connection closes.
+     */
+    static void connect(ByteBuf out, String clientId, int keepAliveSeconds, boolean cleanSession) {
         byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
         int remaining = 2 + PROTOCOL_NAME.length + 1 + 1 + 2 + 2 + id.length;
         out.writeByte(CONNECT << 4);
         writeRemainingLength(out, remaining);
         out.writeShort(PROTOCOL_NAME.length).writeBytes(PROTOCOL_NAME);
         out.writeByte(PROTOCOL_LEVEL_3_1_1);
-        out.writeByte(CLEAN_SESSION);
+        out.writeByte(cleanSession ? CLEAN_SESSION : 0);
         out.writeShort(keepAliveSeconds);
         out.writeShort(id.length).writeBytes(id);
     }
@@ -56,8 +59,8 @@ final class Packets {
     }
 
     /** Appends the fixed and variable header of a PUBLISH; the caller appends {@code payloadBytes} bytes. */
-    static void publishHeader(ByteBuf out, byte[] topic, int qos, int packetId, int payloadBytes) {
-        out.writeByte(PUBLISH << 4 | qos << 1);
+    static void publishHeader(ByteBuf out, byte[] topic, int qos, boolean retain, int packetId, int payloadBytes) {
+        out.writeByte(PUBLISH << 4 | qos << 1 | (retain ? 1 : 0));
         writeRemainingLength(out, publishRemainingLength(topic, qos, payloadBytes));
         out.writeShort(topic.length).writeBytes(topic);
         if (qos > 0) {

@@ -35,6 +35,7 @@ final class Publisher implements ConnectionListener {
     private final int id;
     private final byte[] topic;
     private final int qos;
+    private final boolean retain;
     private final int payloadBytes;
     private final int packetBytes;
     private final long window;
@@ -67,10 +68,12 @@ final class Publisher implements ConnectionListener {
      * @param window                messages sent and not yet delivered before sending pauses; 0 for no limit
      * @param subscribersPerMessage deliveries each message makes, for the window
      */
-    Publisher(int id, String topic, int qos, int payloadBytes, long window, int subscribersPerMessage, int maxInflight) {
+    Publisher(int id, String topic, int qos, boolean retain, int payloadBytes, long window, int subscribersPerMessage,
+              int maxInflight) {
         this.id = id;
         this.topic = topic.getBytes(StandardCharsets.UTF_8);
         this.qos = qos;
+        this.retain = retain;
         this.payloadBytes = payloadBytes;
         this.packetBytes = Packets.publishSize(this.topic, qos, payloadBytes);
         this.window = window;
@@ -220,7 +223,7 @@ final class Publisher implements ConnectionListener {
                 batch = channel.alloc().buffer((int) Math.max(packetBytes, Math.min(MAX_BATCH_BYTES, left * packetBytes)));
             }
             int packetId = qos > 0 ? takePacketId() : 0;
-            Packets.publishHeader(batch, topic, qos, packetId, payloadBytes);
+            Packets.publishHeader(batch, topic, qos, retain, packetId, payloadBytes);
             Payloads.write(batch, payloadBytes, id, next, sentAt, flags);
             next++;
             sentNow++;

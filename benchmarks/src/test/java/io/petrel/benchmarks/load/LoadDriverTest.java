@@ -1,5 +1,6 @@
 package io.petrel.benchmarks.load;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,6 +9,7 @@ import io.petrel.broker.PetrelBroker;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,6 +52,21 @@ class LoadDriverTest {
         assertEquals("0", report.value("reordered"));
         assertEquals("0", report.value("unacked"));
         assertNotEquals(LoadReport.NOT_MEASURED, report.value("p99_us"));
+    }
+
+    @Test
+    void retainAndPersistentSubscribersReachTheBroker() throws Exception {
+        long retainedBefore = broker.status().retainedMessages();
+        int sessionsBefore = broker.status().sessions();
+
+        LoadReport report = run("--scenario", "p2p", "--clients", "2", "--qos", "1", "--messages", "400",
+                "--warmup-messages", "0", "--retain", "--persistent-subscribers");
+
+        assertEquals("complete", report.value("outcome"));
+        assertEquals("400", report.value("delivered"));
+        assertEquals(retainedBefore + 2, broker.status().retainedMessages(), "one retained message per topic");
+        // The two subscriber sessions outlive their connections; the clean publisher sessions end.
+        await().atMost(Duration.ofSeconds(10)).until(() -> broker.status().sessions() == sessionsBefore + 2);
     }
 
     @Test
