@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -54,6 +55,41 @@ final class JournalGenerations {
             markComplete(directory(storeDirectory, current));
         }
         return current;
+    }
+
+    /**
+     * Moves the Chronicle files of a journal kept directly in {@code storeDirectory}, the layout of a
+     * journal from before it had generations, into generation 1 and marks that complete. Does
+     * nothing if there are no such files. A move cut short by a crash goes on at the next call,
+     * because generation 1 is marked complete only after the last file moved. Call it before
+     * {@link #openCurrent}, which would delete the unmarked generation 1 of such a move.
+     */
+    static void adoptUngenerated(Path storeDirectory) {
+        List<Path> files;
+        try (Stream<Path> entries = Files.list(storeDirectory)) {
+            files = entries.filter(Files::isRegularFile)
+                    .filter(path -> path.getFileName().toString().endsWith(".cq4")
+                            || path.getFileName().toString().endsWith(".cq4t"))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + storeDirectory + ": " + e.getMessage(), e);
+        }
+        Path first = directory(storeDirectory, 1);
+        // Compaction never writes generation 1, so an unmarked one is a move cut short after its last file.
+        boolean moveCutShort = Files.isDirectory(first) && !Files.exists(first.resolve(COMPLETE));
+        if (files.isEmpty() && !moveCutShort) {
+            return;
+        }
+        try {
+            Files.createDirectories(first);
+            for (Path file : files) {
+                Files.move(file, first.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move the journal files of " + storeDirectory + " into " + first
+                    + ": " + e.getMessage(), e);
+        }
+        markComplete(first);
     }
 
     /** Creates the marker file that makes a generation complete, and its directory if needed. */

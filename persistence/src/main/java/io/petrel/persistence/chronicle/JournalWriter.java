@@ -36,11 +36,15 @@ final class JournalWriter implements AutoCloseable {
 
         /** Called on the writer thread after each pass over a batch of commands. */
         void afterBatch();
+
+        /** Called on the writer thread each time no command arrived for {@value JournalWriter#POLL_MILLIS} ms. */
+        default void idle() {
+        }
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(JournalWriter.class);
     private static final int BATCH_SIZE = 256;
-    private static final long POLL_MILLIS = 100;
+    static final long POLL_MILLIS = 100;
     private static final long CLOSE_TIMEOUT_SECONDS = 10;
     private static final Listener NO_LISTENER = new Listener() {
         @Override
@@ -145,6 +149,7 @@ final class JournalWriter implements AutoCloseable {
             while (running || !pending.isEmpty()) {
                 Command first = pending.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
                 if (first == null) {
+                    idle();
                     continue;
                 }
                 batch.add(first);
@@ -169,6 +174,14 @@ final class JournalWriter implements AutoCloseable {
             listener.afterBatch();
         } catch (RuntimeException e) {
             LOG.error("Failed to run the batch hook of the journal {}", queue.file(), e);
+        }
+    }
+
+    private void idle() {
+        try {
+            listener.idle();
+        } catch (RuntimeException e) {
+            LOG.error("Failed to run the idle hook of the journal {}", queue.file(), e);
         }
     }
 

@@ -1,222 +1,88 @@
 package io.petrel.persistence.chronicle;
 
 import net.openhft.chronicle.queue.ChronicleQueue;
-import net.openhft.chronicle.queue.ExcerptAppender;
-import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
-import net.openhft.chronicle.wire.DocumentContext;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Compaction of the retained journal. It tracks, for each retained topic, the journal index of the
- * record that set it. When more than half of at least {@code minRecords} records are dead (replaced
- * or cleared), it copies the live records into the next journal generation on the daemon thread
- * {@value #THREAD_NAME}, while the writer goes on appending to the current one. The writer then
- * copies the records appended meanwhile, marks the new generation complete and switches to it, and
- * the old generation is deleted.
+ * record that set it, so the other records are dead (replaced or cleared), and lets
+ * {@link JournalCompaction} copy the live ones into the next generation on the daemon thread
+ * {@value #THREAD_NAME}.
  *
  * <p>Threads: the tracking state belongs to the writer thread, which calls {@link #appended},
- * {@link #afterBatch} and the final step; {@link #load} runs before the writer starts.
+ * {@link #afterBatch} and the switch; {@link #load} runs before the writer starts.
  */
-final class RetainedCompaction implements JournalWriter.Listener {
+final class RetainedCompaction implements JournalWriter.Listener, JournalCompaction.Switch {
 
     /** Name of the thread that copies the live records. */
     static final String THREAD_NAME = "petrel-retained-compaction";
 
-    private static final Logger LOG = LoggerFactory.getLogger(RetainedCompaction.class);
-    private static final long STOP_TIMEOUT_SECONDS = 10;
-
-    private final Path storeDirectory;
-    private final RollCycle rollCycle;
-    private final int minRecords;
-    private JournalWriter writer;
-    private volatile int generation;
-    private volatile boolean compacting;
-    private volatile boolean stopping;
-    private volatile Thread copier;
-    private volatile long nextAttemptRecords;
+    private final JournalCompaction compaction;
     // Owned by the writer thread once it runs.
-    private Map<String, Long> liveIndex = new HashMap<>();
-    private long records;
+    private final Map<String, Long> liveIndex = new HashMap<>();
 
     RetainedCompaction(Path storeDirectory, int generation, RollCycle rollCycle, int minRecords) {
-        this.storeDirectory = storeDirectory;
-        this.generation = generation;
-        this.rollCycle = rollCycle;
-        this.minRecords = minRecords;
-        this.nextAttemptRecords = minRecords;
+        this.compaction = new JournalCompaction("retained", THREAD_NAME, storeDirectory, generation, rollCycle,
+                minRecords, this);
     }
 
     static ChronicleQueue openQueue(Path directory, RollCycle rollCycle) {
-        return ChronicleQueue.singleBuilder(directory).rollCycle(rollCycle).build();
+        return JournalCompaction.openQueue(directory, rollCycle);
     }
 
     /** Reads the journal of the current generation to find its live records. */
     void load(ChronicleQueue queue) {
-        JournalReader.readAll(queue, (index, record) -> {
-            records++;
+        long records = JournalReader.readAll(queue, (index, record) -> {
             try {
-                track(liveIndex, record, index);
+                track(record, index);
             } catch (RuntimeException e) {
                 // A damaged record counts as dead; the store logs it when it reads the journal.
             }
         });
+        compaction.recordsLoaded(records);
     }
 
     void attach(JournalWriter journalWriter) {
-        this.writer = journalWriter;
+        compaction.attach(journalWriter);
     }
 
     int generation() {
-        return generation;
+        return compaction.generation();
     }
 
     @Override
     public void appended(byte[] record, long index) {
-        records++;
-        track(liveIndex, record, index);
+        compaction.recordAppended();
+        track(record, index);
     }
 
     @Override
     public void afterBatch() {
-        if (compacting || stopping || records < nextAttemptRecords || liveIndex.size() * 2L >= records) {
-            return;
-        }
-        compacting = true;
-        nextAttemptRecords = records + minRecords;
-        ChronicleQueue source = writer.queue();
-        long[] indices = liveIndex.values().stream().mapToLong(Long::longValue).toArray();
-        Arrays.sort(indices);
-        long snapshotEnd = source.lastIndex();
-        int next = generation + 1;
-        LOG.info("Compacting the retained journal {}: {} records, {} of them live", source.file(), records,
-                indices.length);
-        Thread thread = new Thread(() -> copy(source, indices, snapshotEnd, next), THREAD_NAME);
-        thread.setDaemon(true);
-        copier = thread;
-        thread.start();
+        compaction.maybeStart(liveIndex.size(),
+                () -> liveIndex.values().stream().mapToLong(Long::longValue).toArray());
     }
 
-    /** Copies the live records into generation {@code next}. Runs on the compaction thread. */
-    private void copy(ChronicleQueue source, long[] indices, long snapshotEnd, int next) {
-        Path target = JournalGenerations.directory(storeDirectory, next);
-        ChronicleQueue targetQueue = null;
-        try {
-            JournalGenerations.delete(target);
-            targetQueue = openQueue(target, rollCycle);
-            Map<String, Long> copied = new HashMap<>();
-            try (ExcerptAppender appender = targetQueue.createAppender();
-                 ExcerptTailer tailer = source.createTailer()) {
-                for (long index : indices) {
-                    if (stopping) {
-                        return;
-                    }
-                    byte[] record = JournalReader.read(tailer, index).orElseThrow(() -> new IllegalStateException(
-                            "record " + Long.toHexString(index) + " not found in " + source.file()));
-                    copied.put(ChronicleRetainedStore.topicOf(record), append(appender, record));
-                }
-            }
-            ChronicleQueue copy = targetQueue;
-            writer.submit(() -> finish(source, copy, target, next, copied, snapshotEnd, indices.length),
-                    () -> abandon(copy, target));
-            targetQueue = null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.error("Failed to compact the retained journal {} into {}", source.file(), target, e);
-        } finally {
-            if (targetQueue != null) {
-                abandon(targetQueue, target);
-            }
-        }
-    }
-
-    /**
-     * Copies the records appended since the snapshot, marks the new generation complete and switches
-     * the writer to it. Runs on the writer thread, so no record is appended meanwhile.
-     */
-    private void finish(ChronicleQueue source, ChronicleQueue target, Path targetDirectory, int next,
-                        Map<String, Long> copied, long snapshotEnd, long copiedRecords) {
-        boolean switched = false;
-        try {
-            long caughtUp = 0;
-            try (ExcerptAppender appender = target.createAppender();
-                 ExcerptTailer tailer = source.createTailer()) {
-                if (snapshotEnd >= 0) {
-                    // Positions the tailer after the last record of the snapshot.
-                    JournalReader.read(tailer, snapshotEnd);
-                }
-                for (Optional<byte[]> record = JournalReader.next(tailer); record.isPresent();
-                     record = JournalReader.next(tailer)) {
-                    track(copied, record.get(), append(appender, record.get()));
-                    caughtUp++;
-                }
-            }
-            JournalGenerations.markComplete(targetDirectory);
-            writer.switchTo(target);
-            switched = true;
-            liveIndex = copied;
-            records = copiedRecords + caughtUp;
-            generation = next;
-            source.close();
-            JournalGenerations.delete(JournalGenerations.directory(storeDirectory, next - 1));
-            LOG.info("Compacted the retained journal into {}: {} records", targetDirectory, records);
-        } catch (RuntimeException e) {
-            LOG.error("Failed to switch the retained journal to {}", targetDirectory, e);
-            if (!switched) {
-                abandon(target, targetDirectory);
-            }
-        } finally {
-            compacting = false;
-        }
-    }
-
-    private void abandon(ChronicleQueue queue, Path directory) {
-        try {
-            queue.close();
-            JournalGenerations.delete(directory);
-        } catch (RuntimeException e) {
-            LOG.warn("Failed to delete the unfinished journal {}; the next start deletes it", directory, e);
-        } finally {
-            compacting = false;
-        }
+    @Override
+    public void switchGeneration(JournalCompaction.Relocation relocation, Runnable switchJournal) {
+        switchJournal.run();
+        liveIndex.replaceAll((topic, index) -> relocation.newIndex(index));
     }
 
     /** Stops a running copy and waits for its thread. */
     void stop() {
-        stopping = true;
-        Thread thread = copier;
-        if (thread == null) {
-            return;
-        }
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(STOP_TIMEOUT_SECONDS));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        compaction.stop();
     }
 
-    private static long append(ExcerptAppender appender, byte[] record) {
-        try (DocumentContext document = appender.writingDocument()) {
-            document.wire().bytes().write(record);
-        }
-        return appender.lastIndexAppended();
-    }
-
-    private static void track(Map<String, Long> live, byte[] record, long index) {
+    private void track(byte[] record, long index) {
         String topic = ChronicleRetainedStore.topicOf(record);
         if (ChronicleRetainedStore.isClear(record)) {
-            live.remove(topic);
+            liveIndex.remove(topic);
         } else {
-            live.put(topic, index);
+            liveIndex.put(topic, index);
         }
     }
 }

@@ -119,5 +119,9 @@ class UpgradeFixtureTest {
             assertEquals("io.petrel.api.BrokerException", third.exceptionClass());
             assertEquals("", third.exceptionMessage(), "absent exception message read as empty");
         }
+        Path deadLetters = dataDirectory.resolve("dead-letters");
+        assertTrue(Files.exists(deadLetters.resolve("journal-000001").resolve(JournalGenerations.COMPLETE)),
+                "journal moved into a complete first generation");
+        assertFalse(Files.exists(deadLetters.resolve("metadata.cq4t")), "no Chronicle file left in " + deadLetters);
     }
 }
