@@ -52,7 +52,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * scan. The daemon thread {@value #THREAD_NAME} writes the records; {@link #remove} and
  * {@link #purge} wait until their removal records are written. Reads of the journal share a read
  * lock that the switch to a compacted generation takes for writing. A cursor is the append sequence
- * number of the last letter of a page; sequence numbers are assigned again, in journal order, when
+ * number of the last letter of a page. Sequence numbers are assigned again, in journal order, when
  * the store is opened.
  */
 public final class ChronicleDeadLetterStore implements DeadLetterStore {

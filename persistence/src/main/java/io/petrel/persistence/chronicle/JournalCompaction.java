@@ -40,7 +40,7 @@ final class JournalCompaction {
         void switchGeneration(Relocation relocation, Runnable switchJournal);
     }
 
-    /** Where each copied record went: its index in the old generation and in the new one. */
+    /** The index in the new generation of each copied record, by its index in the old one. */
     static final class Relocation {
 
         private long[] oldIndices = new long[16];

@@ -13,7 +13,7 @@ import net.openhft.chronicle.queue.RollCycles;
 /**
  * Writes the journals under {@code src/test/resources/upgrade/} that {@link UpgradeFixtureTest}
  * opens: a retained journal and a dead-letter journal in record format version 1, with the content
- * that {@link UpgradeFixtureTest} expects. The README next to the journals says how to run it.
+ * that {@link UpgradeFixtureTest} expects. The README next to the journals describes how to run it.
  */
 final class UpgradeFixtureWriter {
 
