@@ -14,7 +14,6 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.IdentityHashMap;
@@ -78,26 +77,20 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
 
     private final Path directory;
     private final DirectoryLock lock;
-    private final DeadLetterRetention retention;
-    private final Clock clock;
-    private final long ageCheckIntervalNanos;
     private final DeadLetterIndex index = new DeadLetterIndex();
     // Records handed to the writer, by identity, until it wrote them. Guarded by the monitor.
     private final Map<byte[], Entry> pendingRecords = new IdentityHashMap<>();
     private final ReadWriteLock journalLock = new ReentrantReadWriteLock();
     private final JournalCompaction compaction;
     private final JournalWriter writer;
-    private volatile long droppedCount;
-    // Owned by the writer thread.
-    private long lastAgeCheckNanos = System.nanoTime();
+    private final DeadLetterRetentionCheck retentionCheck;
 
     private ChronicleDeadLetterStore(Path directory, DirectoryLock lock, int generation, ChronicleQueue queue,
                                      Options options) {
         this.directory = directory;
         this.lock = lock;
-        this.retention = options.retention();
-        this.clock = options.clock();
-        this.ageCheckIntervalNanos = options.ageCheckInterval().toNanos();
+        this.retentionCheck = new DeadLetterRetentionCheck(options.retention(), options.clock(),
+                options.ageCheckInterval(), this, index, directory, this::writeRemovalNow);
         this.compaction = new JournalCompaction("dead-letter", COMPACTION_THREAD_NAME, directory, generation,
                 options.rollCycle(), options.compactionMinRecords(), this::switchGeneration);
         load(queue);
@@ -341,7 +334,7 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
     /** Returns how many letters the retention dropped since the store was opened. */
     @Override
     public long droppedCount() {
-        return droppedCount;
+        return retentionCheck.droppedCount();
     }
 
     /** Returns the number of the journal generation in use, which compaction increments. */
@@ -351,14 +344,14 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
 
     /** Runs the retention check on the writer thread and waits for it, so open returns without expired letters. */
     private void enforceRetentionAtOpen() {
-        if (retention.equals(DeadLetterRetention.keepForever())) {
+        if (retentionCheck.keepsEverything()) {
             return;
         }
         CompletableFuture<Void> checked = new CompletableFuture<>();
         try {
             writer.submit(() -> {
                 try {
-                    enforceRetention(true);
+                    retentionCheck.run(true);
                 } finally {
                     checked.complete(null);
                 }
@@ -372,55 +365,10 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
         }
     }
 
-    /**
-     * Drops the letters that the retention does not keep and writes their removal records. Writer
-     * thread only: a removal record written here follows its letter's record, because only written
-     * letters are dropped, and precedes any later letter with the same id, which waits in the
-     * writer's queue.
-     */
-    private void enforceRetention(boolean checkAge) {
-        Optional<Duration> maxAge = retention.maxAge();
-        List<Entry> expired = List.of();
-        List<Entry> oversize = List.of();
-        Instant cutoff = null;
-        synchronized (this) {
-            if (checkAge && maxAge.isPresent()) {
-                cutoff = clock.instant().minus(maxAge.get());
-                expired = index.removeFailedBefore(cutoff);
-            }
-            if (retention.maxBytes().isPresent() && index.totalBytes() > retention.maxBytes().getAsLong()) {
-                oversize = index.removeOldestBeyond(retention.maxBytes().getAsLong());
-            }
-        }
-        if (!expired.isEmpty()) {
-            writeRemovals(expired);
-            LOG.info("Dropped {} dead letters from {} whose last failure is older than the maximum age {} "
-                    + "(before {})", expired.size(), directory, maxAge.get(), cutoff);
-        }
-        if (!oversize.isEmpty()) {
-            writeRemovals(oversize);
-            LOG.info("Dropped the {} oldest dead letters from {} to keep the stored letters within the maximum "
-                    + "size of {} bytes", oversize.size(), directory, retention.maxBytes().getAsLong());
-        }
-    }
-
-    private void writeRemovals(List<Entry> dropped) {
-        int failed = 0;
-        RuntimeException firstFailure = null;
-        for (Entry entry : dropped) {
-            try {
-                writer.appendNow(DeadLetterRecords.removal(entry.id()));
-                compaction.recordAppended();
-            } catch (RuntimeException e) {
-                failed++;
-                firstFailure = firstFailure == null ? e : firstFailure;
-            }
-        }
-        droppedCount += dropped.size();
-        if (failed > 0) {
-            LOG.error("Failed to write the removal records of {} dropped dead letters to {}; they return after "
-                    + "a restart", failed, directory, firstFailure);
-        }
+    /** Appends the removal record of a dropped letter at once. Writer thread only. */
+    private void writeRemovalNow(String id) {
+        writer.appendNow(DeadLetterRecords.removal(id));
+        compaction.recordAppended();
     }
 
     /** Moves the entries to the compacted generation while no journal read runs. Writer thread. */
@@ -507,12 +455,9 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
         }
 
         private void maintain() {
-            long now = System.nanoTime();
-            boolean checkAge = now - lastAgeCheckNanos >= ageCheckIntervalNanos;
-            if (checkAge) {
-                lastAgeCheckNanos = now;
+            if (!retentionCheck.keepsEverything()) {
+                retentionCheck.run(false);
             }
-            enforceRetention(checkAge);
             long live;
             synchronized (ChronicleDeadLetterStore.this) {
                 live = index.size();
