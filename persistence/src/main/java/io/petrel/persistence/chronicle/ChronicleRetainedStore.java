@@ -5,12 +5,8 @@ import io.petrel.api.store.RetainedStore;
 import io.petrel.api.store.StoredRetainedMessage;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.RollCycle;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
@@ -27,8 +23,9 @@ import java.util.function.Consumer;
  *
  * <p>Threads: {@link #set} and {@link #clear} are thread-safe and only enqueue the record. The daemon
  * thread {@value #THREAD_NAME} appends the records and completes their stages once each record is in
- * the journal's memory-mapped file. {@link #forEach} reads on the calling thread and must not run
- * while the store compacts, which it does not before the first append.
+ * the journal's memory-mapped file. {@link #forEach} takes the live records' indices from the writer
+ * thread, then reads on the calling thread, and must not run while the store compacts, which it does
+ * not before the first append.
  */
 public final class ChronicleRetainedStore implements RetainedStore {
 
@@ -44,8 +41,6 @@ public final class ChronicleRetainedStore implements RetainedStore {
     static final int FORMAT_VERSION = 1;
     static final int TYPE_SET = 1;
     static final int TYPE_CLEAR = 2;
-
-    private static final Logger LOG = LoggerFactory.getLogger(ChronicleRetainedStore.class);
 
     private final Path directory;
     private final DirectoryLock lock;
@@ -91,37 +86,42 @@ public final class ChronicleRetainedStore implements RetainedStore {
         }
     }
 
-    /** Reads the whole journal on the calling thread and visits the message of each retained topic. */
+    /**
+     * Reads the journal on the calling thread and visits the message of each retained topic, in the
+     * order their set records were appended. Only the live records, which the writer thread tracks,
+     * are decoded; replaced and cleared ones are skipped by their journal index.
+     *
+     * @throws IllegalStateException if the store is closed
+     */
     @Override
     public void forEach(Consumer<StoredRetainedMessage> visitor) {
-        ChronicleQueue queue = writer.queue();
-        Map<String, StoredRetainedMessage> live = new LinkedHashMap<>();
-        long[] skipped = new long[1];
-        long records = JournalReader.readAll(queue, (index, record) -> {
-            try {
-                apply(record, live);
-            } catch (RuntimeException e) {
-                skipped[0]++;
-                LOG.warn("Skipped the retained record at index {} of {}: {}", Long.toHexString(index), queue.file(),
-                        e.toString());
+        RetainedCompaction.LiveRecords live;
+        try {
+            live = compaction.liveRecords(writer);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the retained journal " + directory, e);
+        }
+        long[] indices = live.indices();
+        int[] next = new int[1];
+        JournalReader.readAll(live.queue(), (index, record) -> {
+            while (next[0] < indices.length && indices[next[0]] < index) {
+                next[0]++;
             }
+            if (next[0] == indices.length || indices[next[0]] != index) {
+                return;
+            }
+            next[0]++;
+            visitor.accept(decodeSet(record));
         });
-        LOG.debug("Read {} records of {}: {} retained topics, {} records skipped", records, queue.file(),
-                live.size(), skipped[0]);
-        live.values().forEach(visitor);
     }
 
-    private static void apply(byte[] record, Map<String, StoredRetainedMessage> live) {
+    /** Decodes a set record, which the open already read without error. */
+    private static StoredRetainedMessage decodeSet(byte[] record) {
         RecordReader reader = new RecordReader(record);
-        int type = readHeader(reader);
-        if (type == TYPE_SET) {
-            long arrivalEpochMillis = reader.readLong();
-            Message message = reader.readMessage();
-            live.remove(message.topic());
-            live.put(message.topic(), new StoredRetainedMessage(message, arrivalEpochMillis));
-        } else {
-            live.remove(reader.readString());
-        }
+        readHeader(reader);
+        long arrivalEpochMillis = reader.readLong();
+        return new StoredRetainedMessage(reader.readMessage(), arrivalEpochMillis);
     }
 
     /**
