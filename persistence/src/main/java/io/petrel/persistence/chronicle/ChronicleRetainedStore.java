@@ -89,7 +89,7 @@ public final class ChronicleRetainedStore implements RetainedStore {
     /**
      * Reads the journal on the calling thread and visits the message of each retained topic, in the
      * order their set records were appended. Only the live records, which the writer thread tracks,
-     * are decoded; replaced and cleared ones are skipped by their journal index.
+     * are decoded. Replaced and cleared ones are skipped by their journal index.
      *
      * @throws IllegalStateException if the store is closed
      */

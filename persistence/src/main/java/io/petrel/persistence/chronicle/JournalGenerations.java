@@ -75,7 +75,8 @@ final class JournalGenerations {
             throw new UncheckedIOException("cannot list " + storeDirectory + ": " + e.getMessage(), e);
         }
         Path first = directory(storeDirectory, 1);
-        // Compaction never writes generation 1, so an unmarked one is a move cut short after its last file.
+        // Compaction never writes generation 1, so an unmarked one is a move cut short after its last
+        // file, or an empty generation whose marker was not created yet.
         boolean moveCutShort = Files.isDirectory(first) && !Files.exists(first.resolve(COMPLETE));
         if (files.isEmpty() && !moveCutShort) {
             return;
