@@ -89,6 +89,22 @@ class UpgradeFixtureTest {
     }
 
     @Test
+    void deadLetterMoveCutShortFinishesAtOpen() throws IOException {
+        Path deadLetters = dataDirectory.resolve("dead-letters");
+        Path first = deadLetters.resolve("journal-000001");
+        Files.createDirectories(first);
+        // A crash after the first file moved: metadata in generation 1, the cycle file still outside.
+        Files.move(deadLetters.resolve("metadata.cq4t"), first.resolve("metadata.cq4t"));
+
+        try (ChronicleDeadLetterStore store = ChronicleDeadLetterStore.open(dataDirectory, RollCycles.FAST_DAILY)) {
+            List<String> ids = store.list(DeadLetterQuery.all(), null, 10).letters().stream().map(DeadLetter::id)
+                    .toList();
+            assertEquals(List.of("letter-1", "letter-3"), ids);
+        }
+        assertTrue(Files.exists(first.resolve(JournalGenerations.COMPLETE)), "generation 1 marked complete");
+    }
+
+    @Test
     void deadLetterFixtureRestoresStoredLetters() {
         try (ChronicleDeadLetterStore store = ChronicleDeadLetterStore.open(dataDirectory, RollCycles.FAST_DAILY)) {
             List<String> ids = store.list(DeadLetterQuery.all(), null, 10).letters().stream().map(DeadLetter::id)
