@@ -126,9 +126,9 @@ public final class PetrelBroker implements Broker {
     private final DeadLetterStore deadLetterStore;
     private final RetainedMessages retainedMessages = new RetainedMessages();
     /**
-     * The common fork-join pool behind a wrapper. CompletableFuture (seen with Java 17) replaces the
-     * pool itself with a new thread per task when the pool's parallelism is 1, as on a 2-core machine.
-     * The wrapper keeps the pool's worker threads.
+     * The common fork-join pool behind a wrapper. On Java 17, CompletableFuture replaces the pool
+     * itself with a new thread per task when the pool's parallelism is 1, as on a 2-core machine, and
+     * Java 25 does not. The wrapper keeps the pool's worker threads on both.
      */
     private static final Executor COMMON_POOL = task -> ForkJoinPool.commonPool().execute(task);
 
