@@ -1,7 +1,10 @@
 package io.petrel.broker;
 
+import io.petrel.api.store.StoreOptions;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -42,6 +45,11 @@ public final class BrokerConfig {
     public static final String AUTHORIZATION_CACHE_EXPIRY_SECONDS = "hooks.authorization_cache_expiry_seconds";
     public static final String PERSISTENCE_ENABLED = "persistence.enabled";
     public static final String PERSISTENCE_DIR = "persistence.dir";
+    public static final String PERSISTENCE_MAX_SIZE = "persistence.max_size";
+    public static final String PERSISTENCE_MIN_FREE_SPACE = "persistence.min_free_space";
+    public static final String PERSISTENCE_SYNC = "persistence.sync";
+    public static final String DEAD_LETTERS_MAX_AGE = "persistence.dead_letters.max_age";
+    public static final String DEAD_LETTERS_MAX_SIZE = "persistence.dead_letters.max_size";
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 1883;
@@ -84,6 +92,7 @@ public final class BrokerConfig {
     private final int authorizationCacheExpirySeconds;
     private final boolean persistenceEnabled;
     private final String persistenceDir;
+    private final StoreOptions storeOptions;
 
     private BrokerConfig(Builder builder) {
         this.host = builder.host;
@@ -112,6 +121,7 @@ public final class BrokerConfig {
         this.authorizationCacheExpirySeconds = builder.authorizationCacheExpirySeconds;
         this.persistenceEnabled = builder.persistenceEnabled;
         this.persistenceDir = builder.persistenceDir;
+        this.storeOptions = builder.storeOptions.build();
     }
 
     /** Returns a builder holding the defaults. */
@@ -152,7 +162,12 @@ public final class BrokerConfig {
                 .authorizationCacheSize(authorizationCacheSize)
                 .authorizationCacheExpirySeconds(authorizationCacheExpirySeconds)
                 .persistenceEnabled(persistenceEnabled)
-                .persistenceDir(persistenceDir);
+                .persistenceDir(persistenceDir)
+                .persistenceMaxSizeBytes(storeOptions.maxDataBytes())
+                .persistenceMinFreeSpaceBytes(storeOptions.minFreeBytes())
+                .persistenceSync(storeOptions.sync())
+                .deadLettersMaxAge(storeOptions.deadLetterMaxAge())
+                .deadLettersMaxSizeBytes(storeOptions.deadLetterMaxBytes());
     }
 
     /** Returns the address the TCP listener binds to. */
@@ -310,6 +325,15 @@ public final class BrokerConfig {
         return persistenceDir;
     }
 
+    /**
+     * Returns the limits, sync mode and dead-letter retention that the launcher passes to the stores
+     * under {@link #persistenceDir()}: {@value #PERSISTENCE_MAX_SIZE}, {@value #PERSISTENCE_MIN_FREE_SPACE},
+     * {@value #PERSISTENCE_SYNC}, {@value #DEAD_LETTERS_MAX_AGE} and {@value #DEAD_LETTERS_MAX_SIZE}.
+     */
+    public StoreOptions storeOptions() {
+        return storeOptions;
+    }
+
     @Override
     public String toString() {
         return LISTENER_HOST + '=' + host
@@ -337,7 +361,12 @@ public final class BrokerConfig {
                 + ", " + AUTHORIZATION_CACHE_SIZE + '=' + authorizationCacheSize
                 + ", " + AUTHORIZATION_CACHE_EXPIRY_SECONDS + '=' + authorizationCacheExpirySeconds
                 + ", " + PERSISTENCE_ENABLED + '=' + persistenceEnabled
-                + ", " + PERSISTENCE_DIR + "='" + persistenceDir + '\'';
+                + ", " + PERSISTENCE_DIR + "='" + persistenceDir + '\''
+                + ", " + PERSISTENCE_MAX_SIZE + '=' + storeOptions.maxDataBytes()
+                + ", " + PERSISTENCE_MIN_FREE_SPACE + '=' + storeOptions.minFreeBytes()
+                + ", " + PERSISTENCE_SYNC + '=' + storeOptions.sync().name().toLowerCase(Locale.ROOT)
+                + ", " + DEAD_LETTERS_MAX_AGE + '=' + storeOptions.deadLetterMaxAge()
+                + ", " + DEAD_LETTERS_MAX_SIZE + '=' + storeOptions.deadLetterMaxBytes();
     }
 
     /** Builder of {@link BrokerConfig}; each setter validates its value. Not thread-safe. */
@@ -369,6 +398,7 @@ public final class BrokerConfig {
         private int authorizationCacheExpirySeconds = DEFAULT_AUTHORIZATION_CACHE_EXPIRY_SECONDS;
         private boolean persistenceEnabled = true;
         private String persistenceDir = DEFAULT_PERSISTENCE_DIR;
+        private final StoreOptions.Builder storeOptions = StoreOptions.builder();
 
         private Builder() {
         }
@@ -559,9 +589,79 @@ public final class BrokerConfig {
             return this;
         }
 
+        /**
+         * Sets the cap on the bytes of journals under the data directory; 0 means no cap. Above it the
+         * stores reject new records. Default: 0.
+         */
+        public Builder persistenceMaxSizeBytes(long bytes) {
+            storeOptions.maxDataBytes(checkNotNegative(PERSISTENCE_MAX_SIZE, bytes));
+            return this;
+        }
+
+        /**
+         * Sets the free space in bytes that the stores leave on the file system of the data directory.
+         * Default: {@value StoreOptions#DEFAULT_MIN_FREE_BYTES} (64 MiB).
+         */
+        public Builder persistenceMinFreeSpaceBytes(long bytes) {
+            storeOptions.minFreeBytes(checkNotNegative(PERSISTENCE_MIN_FREE_SPACE, bytes));
+            return this;
+        }
+
+        /** Sets when the stores force appended records to the storage device. Default: none. */
+        public Builder persistenceSync(StoreOptions.Sync sync) {
+            storeOptions.sync(Objects.requireNonNull(sync, PERSISTENCE_SYNC));
+            return this;
+        }
+
+        /**
+         * Sets the sync mode from its name, {@code none} or {@code batch}.
+         *
+         * @throws IllegalArgumentException naming the key, the value and the allowed names
+         */
+        public Builder persistenceSync(String name) {
+            Objects.requireNonNull(name, PERSISTENCE_SYNC);
+            for (StoreOptions.Sync sync : StoreOptions.Sync.values()) {
+                if (sync.name().toLowerCase(Locale.ROOT).equals(name)) {
+                    return persistenceSync(sync);
+                }
+            }
+            String displayedValue = name.isEmpty() ? "''" : name;
+            throw new IllegalArgumentException("invalid " + PERSISTENCE_SYNC + " = " + displayedValue
+                    + ": expected none or batch");
+        }
+
+        /**
+         * Sets the age after which dead letters are removed; null or zero keeps them until they are
+         * replayed or purged. Default: null.
+         */
+        public Builder deadLettersMaxAge(Duration age) {
+            if (age != null && age.isNegative()) {
+                throw new IllegalArgumentException("invalid " + DEAD_LETTERS_MAX_AGE + " = " + age
+                        + ": expected a duration of 0 or more");
+            }
+            storeOptions.deadLetterMaxAge(age);
+            return this;
+        }
+
+        /**
+         * Sets the bytes of dead letters kept, above which the oldest are removed; 0 means no limit.
+         * Default: 0.
+         */
+        public Builder deadLettersMaxSizeBytes(long bytes) {
+            storeOptions.deadLetterMaxBytes(checkNotNegative(DEAD_LETTERS_MAX_SIZE, bytes));
+            return this;
+        }
+
         /** Builds the configuration. */
         public BrokerConfig build() {
             return new BrokerConfig(this);
+        }
+
+        private static long checkNotNegative(String key, long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("invalid " + key + " = " + bytes + ": expected 0 or more bytes");
+            }
+            return bytes;
         }
 
         private static int checkRange(String key, int value, int min, int max) {

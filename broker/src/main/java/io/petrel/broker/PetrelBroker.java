@@ -27,6 +27,7 @@ import io.petrel.api.store.DeadLetterStore;
 import io.petrel.api.store.RetainedStore;
 import io.petrel.api.store.SessionStore;
 import io.petrel.api.store.StoredSession;
+import io.petrel.api.store.StoreOptions;
 import io.petrel.api.store.StoreProvider;
 import io.petrel.broker.hooks.BrokerHooks;
 import io.petrel.broker.hooks.PluginLoader;
@@ -77,6 +78,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The Petrel broker: an MQTT 3.1, 3.1.1 and 5.0 server over TCP that the hosting application also
@@ -116,6 +118,8 @@ public final class PetrelBroker implements Broker {
     private final BrokerMetrics metrics;
     private final SubscriptionTrie<Subscriber, Grant> trie = new SubscriptionTrie<>();
     private final BrokerHooks hooks;
+    /** {@link #routeLocal} as a function, made once instead of once per publish. */
+    private final Function<Message, CompletionStage<Void>> localRoute = this::routeLocal;
     private final List<Plugins> plugins;
     private final MessageRouter router;
     private final SharedSubscriptions shared;
@@ -166,6 +170,9 @@ public final class PetrelBroker implements Broker {
         this.deadLetterWriter = new DeadLetterWriter(deadLetterStore, metrics, hooks.interceptors()::onDeadLetter);
         this.deadLetters = new BrokerDeadLetters(deadLetterStore, this::publish);
         this.metrics.bindLocalMeters(this::subscriptionsInState, this::localQueued, deadLetterStore);
+        this.metrics.bindStoreWrites("retained", retainedStore);
+        this.metrics.bindStoreWrites("sessions", sessionStore);
+        this.metrics.bindStoreWrites("dead_letters", deadLetterStore);
     }
 
     /** Returns a builder with the default configuration: a listener on 127.0.0.1:1883. */
@@ -360,12 +367,15 @@ public final class PetrelBroker implements Broker {
             return CompletableFuture.failedFuture(notRunning());
         }
         metrics.receivedFromLocal();
-        return hooks.inProcess().publish(message, this::routeLocal);
+        return hooks.inProcess().publish(message, localRoute);
     }
 
     /** Routes an in-process message; the stage completes once every bounded subscriber queue took it. */
     private CompletionStage<Void> routeLocal(Message message) {
         MessageRouter.RouteOutcome outcome = router.routeWithBackpressure(message, MessageRouter.LOCAL_PUBLISHER);
+        if (outcome.settled()) {
+            return outcome.allQueued(); // shared and completed, and a caller cannot complete it again
+        }
         CompletableFuture<Void> queued = outcome.allQueued().toCompletableFuture();
         if (queued.isDone()) {
             // A fresh future: the router's stage is either new or an immutable completed one.
@@ -660,19 +670,31 @@ public final class PetrelBroker implements Broker {
          * @throws BrokerException if no provider is on the class path or a store cannot be opened
          */
         public Builder persistence(Path dataDirectory) {
+            return persistence(dataDirectory, StoreOptions.defaults());
+        }
+
+        /**
+         * Opens the stores as {@link #persistence(Path)} does, with {@code options}: the size cap of
+         * the data directory, the free space the stores leave, the sync mode and dead-letter
+         * retention.
+         *
+         * @throws BrokerException if no provider is on the class path or a store cannot be opened
+         */
+        public Builder persistence(Path dataDirectory, StoreOptions options) {
             Objects.requireNonNull(dataDirectory, "dataDirectory");
+            Objects.requireNonNull(options, "options");
             StoreProvider provider = findStoreProvider().orElseThrow(() -> new BrokerException(
                     "no StoreProvider on the class path for the data directory " + dataDirectory
                             + "; add the petrel-persistence jar"));
             RetainedStore retained;
             try {
-                retained = provider.retainedStore(dataDirectory).orElse(null);
+                retained = provider.retainedStore(dataDirectory, options).orElse(null);
             } catch (RuntimeException e) {
                 throw new BrokerException("cannot open the retained store: " + e.getMessage(), e);
             }
             SessionStore sessions;
             try {
-                sessions = provider.sessionStore(dataDirectory).orElse(null);
+                sessions = provider.sessionStore(dataDirectory, options).orElse(null);
             } catch (RuntimeException e) {
                 if (retained != null) {
                     retained.close();
@@ -680,7 +702,7 @@ public final class PetrelBroker implements Broker {
                 throw new BrokerException("cannot open the session store: " + e.getMessage(), e);
             }
             try {
-                provider.deadLetterStore(dataDirectory).ifPresent(this::deadLetterStore);
+                provider.deadLetterStore(dataDirectory, options).ifPresent(this::deadLetterStore);
             } catch (RuntimeException e) {
                 if (retained != null) {
                     retained.close();

@@ -3,9 +3,13 @@ package io.petrel.broker;
 import static io.petrel.broker.testing.MqttPackets.MQTT_3_1_1;
 import static io.petrel.broker.testing.MqttPackets.MQTT_5;
 import static io.petrel.broker.testing.MqttPackets.PUBACK;
+import static io.petrel.broker.testing.MqttPackets.PUBCOMP;
 import static io.petrel.broker.testing.MqttPackets.PUBLISH;
+import static io.petrel.broker.testing.MqttPackets.PUBREC;
+import static io.petrel.broker.testing.MqttPackets.PUBREL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.petrel.api.Message;
@@ -40,6 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
 class BrokerSessionRestartTest {
 
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
+    /** Long enough for a packet that was sent at once to arrive over loopback. */
+    private static final Duration NOTHING_WAIT = Duration.ofMillis(300);
 
     @TempDir
     Path dataDirectory;
@@ -131,6 +137,121 @@ class BrokerSessionRestartTest {
             publishAcknowledged(publisher, "keep/t", "kept", 2);
 
             assertEquals("keep/t", subscriber.receive(PUBLISH).topic());
+        }
+    }
+
+    @Test
+    void offlineQueuedMessagesSurviveRestart() {
+        try (PetrelBroker broker = start()) {
+            try (RawMqttClient subscriber = connect311(broker, "queued", false)) {
+                subscriber.subscribe(MQTT_3_1_1, 2, "queued/t");
+                disconnect(subscriber);
+            }
+            try (RawMqttClient publisher = connect311(broker, "queuedpub", true)) {
+                publishAcknowledged(publisher, "queued/t", "one", 1);
+                publisher.send(MqttPackets.publish(MQTT_3_1_1, "queued/t", "two", 2, 2));
+                assertEquals(2, publisher.receive(PUBREC).packetId());
+                publisher.send(MqttPackets.pubrel(2));
+                assertEquals(2, publisher.receive(PUBCOMP).packetId());
+            }
+        }
+
+        try (PetrelBroker broker = start();
+             RawMqttClient subscriber = connect311(broker, "queued", false)) {
+            RawPacket first = subscriber.receive(PUBLISH);
+            RawPacket second = subscriber.receive(PUBLISH);
+
+            assertEquals("one", first.payload(MQTT_3_1_1));
+            assertEquals(1, first.qos());
+            assertEquals("two", second.payload(MQTT_3_1_1));
+            assertEquals(2, second.qos());
+        }
+    }
+
+    @Test
+    void inflightMessageResentWithDupAfterRestart() {
+        int packetId;
+        try (PetrelBroker broker = start();
+             RawMqttClient subscriber = connect311(broker, "inflight", false);
+             RawMqttClient publisher = connect311(broker, "inflightpub", true)) {
+            subscriber.subscribe(MQTT_3_1_1, 1, "inflight/t");
+            publishAcknowledged(publisher, "inflight/t", "unacked", 1);
+            // The subscriber receives the message and sends no PUBACK.
+            packetId = subscriber.receive(PUBLISH).publishPacketId();
+        }
+
+        try (PetrelBroker broker = start()) {
+            try (RawMqttClient subscriber = connect311(broker, "inflight", false)) {
+                RawPacket resent = subscriber.receive(PUBLISH);
+
+                assertTrue(resent.dup(), "DUP on the resent message");
+                assertEquals(packetId, resent.publishPacketId());
+                assertEquals("unacked", resent.payload(MQTT_3_1_1));
+                subscriber.send(MqttPackets.puback(packetId));
+                disconnect(subscriber);
+            }
+            try (RawMqttClient subscriber = connect311(broker, "inflight", false)) {
+                assertThrows(AssertionError.class, () -> subscriber.receive(NOTHING_WAIT),
+                        "acknowledged message sent again");
+            }
+        }
+    }
+
+    @Test
+    void releasedQos2GetsPubRelAfterRestart() {
+        int packetId;
+        try (PetrelBroker broker = start();
+             RawMqttClient subscriber = connect311(broker, "released", false)) {
+            subscriber.subscribe(MQTT_3_1_1, 2, "released/t");
+            broker.publish(Message.builder("released/t").payload("x").qos(Qos.EXACTLY_ONCE).build());
+            packetId = subscriber.receive(PUBLISH).publishPacketId();
+            subscriber.send(MqttPackets.pubrec(packetId));
+            // The subscriber sends no PUBCOMP.
+            assertEquals(packetId, subscriber.receive(PUBREL).packetId());
+        }
+
+        try (PetrelBroker broker = start()) {
+            try (RawMqttClient subscriber = connect311(broker, "released", false)) {
+                RawPacket release = subscriber.receive();
+
+                assertEquals(PUBREL, release.type(), "PUBREL instead of the message: " + release.typeName());
+                assertEquals(packetId, release.packetId());
+                subscriber.send(MqttPackets.pubcomp(packetId));
+                disconnect(subscriber);
+            }
+            try (RawMqttClient subscriber = connect311(broker, "released", false)) {
+                assertThrows(AssertionError.class, () -> subscriber.receive(NOTHING_WAIT),
+                        "completed QoS 2 exchange resumed again");
+            }
+        }
+    }
+
+    @Test
+    void inboundQos2NotRoutedTwiceAfterRestart() {
+        try (PetrelBroker broker = start()) {
+            try (RawMqttClient watcher = connect311(broker, "watcher", false)) {
+                watcher.subscribe(MQTT_3_1_1, 1, "once/t");
+                disconnect(watcher);
+            }
+            try (RawMqttClient publisher = connect311(broker, "oncepub", false)) {
+                publisher.send(MqttPackets.publish(MQTT_3_1_1, "once/t", "first", 2, 5));
+                // The publisher sends no PUBREL.
+                assertEquals(5, publisher.receive(PUBREC).packetId());
+            }
+        }
+
+        try (PetrelBroker broker = start();
+             RawMqttClient watcher = connect311(broker, "watcher", false);
+             RawMqttClient publisher = connect311(broker, "oncepub", false)) {
+            RawPacket delivered = watcher.receive(PUBLISH);
+            watcher.send(MqttPackets.puback(delivered.publishPacketId()));
+            publisher.send(MqttPackets.publish(MQTT_3_1_1, "once/t", "first", 2, 5, true, false));
+            assertEquals(5, publisher.receive(PUBREC).packetId());
+            publisher.send(MqttPackets.pubrel(5));
+            assertEquals(5, publisher.receive(PUBCOMP).packetId());
+
+            assertEquals("first", delivered.payload(MQTT_3_1_1));
+            assertThrows(AssertionError.class, () -> watcher.receive(NOTHING_WAIT), "resent message routed again");
         }
     }
 

@@ -53,7 +53,9 @@ public interface SessionStore extends AutoCloseable {
      * Stores a QoS 1 or 2 message queued for a stored session.
      *
      * @param messageId          identifies the message within the session; larger than the identifier
-     *                           of every message queued for it before, also before a restart
+     *                           of every message of the session that is still stored. An identifier
+     *                           of a removed message may be used again after a restart, so a store
+     *                           replays the records of one client in the order they were written
      * @param message            the message as it is delivered to this session (see
      *                           {@link StoredSessionMessage#message})
      * @param arrivalEpochMillis when the broker received the message, in milliseconds since the epoch

@@ -1,5 +1,6 @@
 package io.petrel.broker.cli;
 
+import io.petrel.api.store.StoreOptions;
 import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.PetrelBroker;
 import io.petrel.broker.config.ConfigException;
@@ -11,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -180,9 +182,13 @@ public final class PetrelCommand implements Callable<Integer> {
             return;
         }
         Path dataDirectory = Path.of(config.persistenceDir()).toAbsolutePath().normalize();
-        builder.persistence(dataDirectory);
-        LOG.info("Keeping retained messages, persistent sessions and dead letters in the data directory {}",
-                dataDirectory);
+        builder.persistence(dataDirectory, config.storeOptions());
+        StoreOptions options = config.storeOptions();
+        LOG.info("Keeping retained messages, persistent sessions and dead letters in the data directory {} "
+                + "({} = {} bytes, {} = {} bytes, {} = {})", dataDirectory,
+                BrokerConfig.PERSISTENCE_MAX_SIZE, options.maxDataBytes(),
+                BrokerConfig.PERSISTENCE_MIN_FREE_SPACE, options.minFreeBytes(),
+                BrokerConfig.PERSISTENCE_SYNC, options.sync().name().toLowerCase(Locale.ROOT));
     }
 
     private LoadedConfig loadConfig() throws ConfigException {

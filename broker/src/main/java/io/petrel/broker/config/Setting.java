@@ -1,9 +1,11 @@
 package io.petrel.broker.config;
 
 import io.petrel.broker.BrokerConfig;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.function.BiConsumer;
 import java.util.function.ObjIntConsumer;
+import java.util.function.ObjLongConsumer;
 
 /**
  * One configuration key and the {@link BrokerConfig.Builder} setter that its text value feeds.
@@ -33,6 +35,16 @@ final class Setting {
     /** Creates a setting whose value must be a decimal integer from {@code min} to {@code max}. */
     static Setting integer(String key, int min, int max, ObjIntConsumer<BrokerConfig.Builder> setter) {
         return new Setting(key, (builder, value) -> setter.accept(builder, parseInteger(key, value, min, max)));
+    }
+
+    /** Creates a setting whose value is a size in bytes with an optional unit, such as {@code 512MB}. */
+    static Setting size(String key, ObjLongConsumer<BrokerConfig.Builder> setter) {
+        return new Setting(key, (builder, value) -> setter.accept(builder, Quantities.parseBytes(key, value)));
+    }
+
+    /** Creates a setting whose value is a duration with a unit, such as {@code 7d}, or 0. */
+    static Setting duration(String key, BiConsumer<BrokerConfig.Builder, Duration> setter) {
+        return new Setting(key, (builder, value) -> setter.accept(builder, Quantities.parseDuration(key, value)));
     }
 
     /** Creates a setting whose value must be {@code true} or {@code false}. */

@@ -42,7 +42,12 @@ final class Settings {
             Setting.integer(BrokerConfig.AUTHORIZATION_CACHE_EXPIRY_SECONDS, 0, 86_400,
                     BrokerConfig.Builder::authorizationCacheExpirySeconds),
             Setting.bool(BrokerConfig.PERSISTENCE_ENABLED, BrokerConfig.Builder::persistenceEnabled),
-            Setting.text(BrokerConfig.PERSISTENCE_DIR, BrokerConfig.Builder::persistenceDir));
+            Setting.text(BrokerConfig.PERSISTENCE_DIR, BrokerConfig.Builder::persistenceDir),
+            Setting.size(BrokerConfig.PERSISTENCE_MAX_SIZE, BrokerConfig.Builder::persistenceMaxSizeBytes),
+            Setting.size(BrokerConfig.PERSISTENCE_MIN_FREE_SPACE, BrokerConfig.Builder::persistenceMinFreeSpaceBytes),
+            Setting.text(BrokerConfig.PERSISTENCE_SYNC, BrokerConfig.Builder::persistenceSync),
+            Setting.duration(BrokerConfig.DEAD_LETTERS_MAX_AGE, BrokerConfig.Builder::deadLettersMaxAge),
+            Setting.size(BrokerConfig.DEAD_LETTERS_MAX_SIZE, BrokerConfig.Builder::deadLettersMaxSizeBytes));
 
     /** Settings by environment variable name, e.g. {@code PETREL_LISTENER_PORT}. */
     static final Map<String, Setting> BY_ENVIRONMENT_VARIABLE = indexByVariable();

@@ -45,10 +45,9 @@ final class HookedDeliveries implements DeliveryGate {
     @Override
     public CompletableFuture<Void> deliver(Subscriber subscriber, EncodedPublish publish, Delivery delivery,
                                            SharedGroup group) {
-        if (subscriber instanceof SharedGroup) {
+        if (subscriber instanceof SharedGroup sharedGroup) {
             // The group passes the member it picks through this gate.
-            subscriber.deliver(publish, delivery);
-            return SETTLED;
+            return sharedGroup.offer(publish, delivery);
         }
         ClientInfo client = clientOf(subscriber);
         Message message = publish.message();

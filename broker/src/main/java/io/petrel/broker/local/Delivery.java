@@ -11,10 +11,14 @@ import java.time.Instant;
  * <p>Threads: a delivery has one owner at a time (the queue, a handler task, a retry timer) and is
  * handed between them through the queue, the executor, the scheduler or the subscription's lock,
  * each of which orders the writes of the previous owner before the reads of the next.
+ *
+ * <p>A delivery is also the handler task that the subscription's executor runs, so handing it over
+ * allocates no task object.
  */
-final class Delivery {
+final class Delivery implements Runnable {
 
     final Message message;
+    private final LocalSubscription subscription;
     int attempts;
     Instant firstFailure;
     Instant lastFailure;
@@ -22,8 +26,15 @@ final class Delivery {
     /** True while this delivery is the circuit breaker's probe. */
     boolean probe;
 
-    Delivery(Message message) {
+    Delivery(Message message, LocalSubscription subscription) {
         this.message = message;
+        this.subscription = subscription;
+    }
+
+    /** Runs this delivery's handler call and the deliveries that may follow it on the same thread. */
+    @Override
+    public void run() {
+        subscription.runFrom(this);
     }
 
     void recordFailure(Throwable error, Instant now) {

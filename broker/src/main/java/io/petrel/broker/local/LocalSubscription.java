@@ -146,9 +146,10 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
             return;
         }
         onClose.accept(this);
-        queue.clear();
+        queue.clearWaiting();
         List<Delivery> abandoned;
         synchronized (lock) {
+            queue.drain();
             abandoned = new ArrayList<>(parked);
             parked.clear();
             if (probeTimer != null) {
@@ -171,7 +172,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
             return;
         }
         if (routed.onSubscribe()) {
-            queue.offerBeyondCapacity(new Delivery(messageFor(publish.message(), routed)));
+            queue.offerBeyondCapacity(new Delivery(messageFor(publish.message(), routed), this));
             signal();
             return;
         }
@@ -184,7 +185,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
             return SETTLED;
         }
         Qos qos = routed.qos();
-        Delivery delivery = new Delivery(messageFor(publish.message(), routed));
+        Delivery delivery = new Delivery(messageFor(publish.message(), routed), this);
         if (queue.offer(delivery)) {
             signal();
             return SETTLED;
@@ -289,7 +290,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
      */
     private boolean submit(Delivery delivery) {
         try {
-            executor.execute(() -> runFrom(delivery));
+            executor.execute(delivery);
             return true;
         } catch (RejectedExecutionException e) {
             handlerErrorLog.warn("The executor of the in-process subscription '{}' rejected a handler task; "
@@ -300,7 +301,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
     }
 
     /** Runs {@code first} and then, on the same thread, the deliveries that may follow it. */
-    private void runFrom(Delivery first) {
+    void runFrom(Delivery first) {
         Delivery delivery = first;
         int handled = 0;
         while (delivery != null) {
@@ -342,7 +343,9 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
      */
     private CircuitState settle(Delivery delivery, Throwable failure) {
         delivery.attempts++;
-        Instant now = context.clock().instant();
+        // Only a failure records an Instant, so a successful delivery allocates none.
+        Instant failedAt = failure == null ? null : context.clock().instant();
+        long nowMillis = failedAt == null ? context.clock().millis() : failedAt.toEpochMilli();
         boolean unprocessable = failure instanceof UnprocessableMessageException;
         boolean exhausted = failure != null && delivery.attempts >= retryPolicy.maxAttempts();
         boolean finished = failure == null || unprocessable || exhausted || !active.get();
@@ -353,14 +356,14 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
         } else {
             failed.increment();
             metrics.handlerError();
-            delivery.recordFailure(failure, now);
+            delivery.recordFailure(failure, failedAt);
             handlerErrorLog.warn("Handler of the in-process subscription '{}' failed on topic '{}' (attempt {} of {})",
                     filter, delivery.message.topic(), delivery.attempts, retryPolicy.maxAttempts(), failure);
         }
 
         CircuitState transition;
         synchronized (lock) {
-            transition = breaker.record(failure, delivery.probe, now.toEpochMilli());
+            transition = breaker.record(failure, delivery.probe, nowMillis);
             delivery.probe = false;
             if (finished) {
                 inProgress = inProgress - 1;

@@ -8,9 +8,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -29,7 +27,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * deliveries wait as the queue can contain.
  *
  * <p>Threads: publishers on any thread call {@link #offer} and {@link #await}; the consumer calls
- * {@link #poll} and {@link #release}. While the waiting list is empty, an offer takes no lock: it
+ * {@link #poll}, {@link #isEmpty}, {@link #drain} and {@link #release}. The queue takes one consumer
+ * at a time: callers of {@code poll}, {@code isEmpty} and {@code drain} hold the subscription's lock.
+ * While the waiting list is empty, an offer takes no lock: it
  * reserves a slot with a compare-and-set on the occupancy and appends to a lock-free queue. Once a
  * delivery waits, later offers take the waiting list's lock, so that no delivery overtakes one that
  * waits before it. The occupancy and waiting count are both atomic, so a publisher that starts to
@@ -45,7 +45,7 @@ final class SubscriptionQueue {
     private final Duration publishTimeout;
     private final ScheduledExecutorService scheduler;
     private final BrokerMetrics metrics;
-    private final Queue<Delivery> queue = new ConcurrentLinkedQueue<>();
+    private final DeliveryQueue<Delivery> queue = new DeliveryQueue<>();
     private final AtomicInteger occupancy = new AtomicInteger();
     private final AtomicInteger waitingCount = new AtomicInteger();
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
@@ -172,11 +172,11 @@ final class SubscriptionQueue {
     }
 
     /**
-     * Empties the queue and the waiting list when the subscription closes, counting each delivery as
-     * dropped. Waiting publishers' stages complete normally: the message went to every subscription
-     * that still existed.
+     * Empties the waiting list when the subscription closes, counting each delivery as dropped.
+     * Waiting publishers' stages complete normally: the message went to every subscription that
+     * still existed. Call {@link #drain} as well.
      */
-    void clear() {
+    void clearWaiting() {
         List<Waiter> withdrawn;
         synchronized (waiting) {
             withdrawn = new ArrayList<>(waiting);
@@ -188,6 +188,10 @@ final class SubscriptionQueue {
             metrics.dropped(DropReason.SUBSCRIPTION_CLOSED);
             waiter.admitted.complete(null);
         }
+    }
+
+    /** Empties the queue when the subscription closes, counting each delivery as dropped. Consumer only. */
+    void drain() {
         while (queue.poll() != null) {
             occupancy.decrementAndGet();
             metrics.dropped(DropReason.SUBSCRIPTION_CLOSED);
@@ -232,7 +236,7 @@ final class SubscriptionQueue {
         try {
             return scheduler.schedule(() -> expire(waiter), publishTimeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
-            // The broker is closing; clear() completes the waiter.
+            // The broker is closing; clearWaiting() completes the waiter.
             return null;
         }
     }

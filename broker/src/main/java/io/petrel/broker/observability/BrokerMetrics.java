@@ -8,6 +8,7 @@ import io.petrel.api.CircuitState;
 import io.petrel.api.DeadLetter;
 import io.petrel.api.hook.AuthorizationAction;
 import io.petrel.api.store.DeadLetterStore;
+import io.petrel.api.store.StoreWriteStatistics;
 import io.petrel.broker.protocol.ProtocolViolation;
 
 import java.util.EnumMap;
@@ -47,6 +48,8 @@ import java.util.function.ToIntFunction;
  *   <tr><td>petrel.subscriptions</td><td>gauge</td><td></td></tr>
  *   <tr><td>petrel.retained.messages</td><td>gauge</td><td></td></tr>
  *   <tr><td>petrel.hooks.authorization.cache.size</td><td>gauge</td><td></td></tr>
+ *   <tr><td>petrel.store.writes.rejected</td><td>function counter</td><td>store (retained, sessions,
+ *       dead_letters)</td></tr>
  * </table>
  */
 public final class BrokerMetrics {
@@ -246,6 +249,21 @@ public final class BrokerMetrics {
         FunctionCounter.builder("petrel.local.dead_letters.dropped", deadLetterStore, DeadLetterStore::droppedCount)
                 .description("Dead letters the store discarded to stay within its bounds, oldest first")
                 .register(registry);
+    }
+
+    /**
+     * Binds {@code petrel.store.writes.rejected} with the tag {@code store} to a store's count of
+     * records rejected for lack of disk space or above the data directory's size cap, if the store
+     * counts them (implements {@link StoreWriteStatistics}). The registry keeps only a weak reference,
+     * so the caller must keep the store.
+     */
+    public void bindStoreWrites(String storeTag, Object store) {
+        if (store instanceof StoreWriteStatistics statistics) {
+            FunctionCounter.builder("petrel.store.writes.rejected", statistics, StoreWriteStatistics::rejectedWrites)
+                    .description("Records a store rejected because the disk or the data directory's size cap was full")
+                    .tag("store", storeTag)
+                    .register(registry);
+        }
     }
 
     /** Binds the gauge of the authorization cache size, read whenever the registry is scraped. */

@@ -4,7 +4,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
-import io.petrel.broker.routing.RetainedStoreException;
+import io.petrel.broker.routing.StoreWriteException;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.CancellationException;
@@ -47,7 +47,7 @@ final class AckSequencer {
      * Writes {@code ack} once {@code queued} completes and every earlier acknowledgement was written.
      * The acknowledgement is written whether the stage succeeds or fails: a delivery that timed out was
      * dropped and counted by the subscription, and the publisher must not resend it forever. Only a
-     * failed write of retained state changes the acknowledgement (see {@link #write}).
+     * failed store write changes the acknowledgement (see {@link #write}).
      */
     void send(MqttMessage ack, CompletionStage<Void> queued) {
         CompletableFuture<Void> future = queued.toCompletableFuture();
@@ -83,22 +83,29 @@ final class AckSequencer {
     }
 
     /**
-     * Writes an acknowledgement. When the message's retained state could not be stored, an MQTT 5.0
-     * client gets reason 0x97 (quota exceeded) instead of success, and an MQTT 3.1.1 connection is
-     * closed, because its acknowledgement cannot carry a failure.
+     * Writes an acknowledgement. A store may have failed to write a record the message waits for
+     * (see {@link StoreWriteException}). Then an MQTT 5.0 client gets reason 0x97 (quota exceeded)
+     * instead of success, and an MQTT 3.1.1 connection is closed, because its acknowledgement cannot
+     * carry a failure.
      */
     private void write(MqttMessage ack, Throwable failure) {
-        if (!(rootCause(failure) instanceof RetainedStoreException)) {
+        Throwable cause = rootCause(failure);
+        if (!(cause instanceof StoreWriteException)) {
             ctx.write(ack, ctx.voidPromise());
             return;
         }
         if (!connection.mqtt5()) {
-            connection.reject(ProtocolViolation.QUOTA_EXCEEDED, "the retained message could not be stored");
+            connection.reject(ProtocolViolation.QUOTA_EXCEEDED, cause.getMessage());
             return;
         }
         int packetId = ((MqttMessageIdVariableHeader) ack.variableHeader()).messageId();
         byte code = (byte) ProtocolViolation.QUOTA_EXCEEDED.reasonCode();
         boolean pubAck = ack.fixedHeader().messageType() == MqttMessageType.PUBACK;
+        if (!pubAck) {
+            // MQTT 5.0 section 4.3.3: a PUBREC with a failure code ends the QoS 2 exchange, so the client
+            // may reuse the packet identifier for a new message.
+            connection.session().completeInboundQos2(packetId);
+        }
         ctx.write(pubAck ? Packets.pubAck(packetId, code) : Packets.pubRec(packetId, code), ctx.voidPromise());
     }
 

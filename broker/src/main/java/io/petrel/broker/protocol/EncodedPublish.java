@@ -4,8 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.petrel.api.Message;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One routed message and its wire encodings, shared by every network subscriber that receives it.
@@ -22,13 +23,28 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class EncodedPublish {
 
     private static final int FORMS = 12;
+    private static final VarHandle USERS;
+
+    static {
+        try {
+            USERS = MethodHandles.lookup().findVarHandle(EncodedPublish.class, "users", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final Message message;
     private final long receivedAtNanos;
     private final long expiresAtNanos;
-    private final AtomicInteger users = new AtomicInteger(1);
-    private final ByteBuf[] forms = new ByteBuf[FORMS];
-    private final int[] packetIdOffsets = new int[FORMS];
+    /** User references; changed through {@link #USERS}. */
+    private volatile int users = 1;
+    /**
+     * The encoding of each wire form, and where its packet identifier starts. Both {@code null} until
+     * a network subscriber writes the first form, so an in-process delivery allocates neither.
+     * Guarded by {@code this}.
+     */
+    private ByteBuf[] forms;
+    private int[] packetIdOffsets;
 
     /** Wraps a message received now; nothing is encoded until a subscriber writes it. */
     public EncodedPublish(Message message) {
@@ -79,14 +95,14 @@ public final class EncodedPublish {
 
     /** Takes a user reference, keeping the encodings alive. */
     public void retainUser() {
-        users.incrementAndGet();
+        USERS.getAndAdd(this, 1);
     }
 
     /** Gives back a user reference; the last one frees the encodings. */
     public void releaseUser() {
-        if (users.decrementAndGet() == 0) {
+        if ((int) USERS.getAndAdd(this, -1) == 1) {
             synchronized (this) {
-                for (int i = 0; i < FORMS; i++) {
+                for (int i = 0; forms != null && i < FORMS; i++) {
                     if (forms[i] != null) {
                         forms[i].release();
                         forms[i] = null;
@@ -105,6 +121,10 @@ public final class EncodedPublish {
         ByteBuf encoded;
         int idOffset;
         synchronized (this) {
+            if (forms == null) {
+                forms = new ByteBuf[FORMS];
+                packetIdOffsets = new int[FORMS];
+            }
             encoded = forms[form];
             if (encoded == null) {
                 encoded = PublishEncoder.encode(ctx.alloc(), message, mqtt5, qos, retain, false, 0);

@@ -66,17 +66,25 @@ final class PublishAdmission {
     private static void accept(MqttConnectionHandler connection, Message message, int qos, int packetId) {
         ProtocolContext context = connection.context();
         context.metrics().receivedFromNetwork();
-        if (qos == 2) {
-            connection.session().beginInboundQos2(packetId);
-        }
+        CompletableFuture<Void> received = qos == 2 ? connection.session().beginInboundQos2(packetId) : null;
         MessageRouter.RouteOutcome outcome = context.router().routeWithBackpressure(message, connection.session());
         byte code = outcome.matched() > 0 ? Packets.SUCCESS : Packets.NO_MATCHING_SUBSCRIBERS;
-        // The acknowledgement waits while a full in-process queue has no room for the message.
+        // The acknowledgement waits while a full in-process queue has no room for the message, and until
+        // the session store wrote the message for each persistent session and this session's packet
+        // identifier.
         if (qos == 1) {
             connection.acks().send(Packets.pubAck(packetId, code), outcome.allQueued());
         } else if (qos == 2) {
-            connection.acks().send(Packets.pubRec(packetId, code), outcome.allQueued());
+            connection.acks().send(Packets.pubRec(packetId, code), bothWritten(outcome.allQueued(), received));
         }
+    }
+
+    /** Returns a stage that completes when both complete, or fails with the first failure. */
+    private static CompletionStage<Void> bothWritten(CompletionStage<Void> queued, CompletableFuture<Void> received) {
+        if (received.isDone() && !received.isCompletedExceptionally()) {
+            return queued;
+        }
+        return received.thenCombine(queued, (first, second) -> null);
     }
 
     private static void deny(MqttConnectionHandler connection, int qos, int packetId, ReasonCode code, String reason) {

@@ -30,14 +30,14 @@ public interface DeliveryGate {
 
     /**
      * Hands a delivery to {@code subscriber} as routing does without a gate: a live message to a
-     * bounded subscriber through {@link MessageRouter.BoundedSubscriber#offer}, a message picked by a
-     * shared group through the member's shared entry, anything else through {@link Subscriber#deliver}.
+     * bounded subscriber through {@link MessageRouter.BoundedSubscriber#offer}, a message to a session
+     * through {@link SharedMember#deliverShared}, which reports a pending session store write, anything
+     * else through {@link Subscriber#deliver}.
      */
     static CompletableFuture<Void> handOver(Subscriber subscriber, EncodedPublish publish, Delivery delivery,
                                             SharedGroup group) {
-        if (group != null && subscriber instanceof SharedMember member) {
-            member.deliverShared(publish, delivery, group);
-            return SETTLED;
+        if (subscriber instanceof SharedMember member) {
+            return member.deliverShared(publish, delivery, group);
         }
         // Live deliveries to in-process subscribers never carry the retain flag; retained ones on subscribe do.
         if (group == null && !delivery.retain() && subscriber instanceof MessageRouter.BoundedSubscriber bounded) {

@@ -1,7 +1,6 @@
 package io.petrel.broker.routing;
 
 import io.petrel.api.Message;
-import io.petrel.api.Qos;
 import io.petrel.api.RetainHandling;
 import io.petrel.api.store.RetainedStore;
 import io.petrel.broker.observability.RateLimitedLogger;
@@ -12,16 +11,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
 
 /**
  * Routes a message to its subscribers: updates the retained index, matches the subscription trie
@@ -38,6 +33,14 @@ import java.util.function.BiConsumer;
 public final class MessageRouter {
 
     private static final CompletionStage<Void> NOTHING_PENDING = CompletableFuture.completedStage(null);
+    /** The outcomes of routes that left nothing pending, by the number of matched subscribers. */
+    private static final RouteOutcome[] SETTLED_OUTCOMES = new RouteOutcome[64];
+
+    static {
+        for (int matched = 0; matched < SETTLED_OUTCOMES.length; matched++) {
+            SETTLED_OUTCOMES[matched] = new RouteOutcome(matched, 0, NOTHING_PENDING);
+        }
+    }
     private static final Logger LOG = LoggerFactory.getLogger(MessageRouter.class);
 
     /**
@@ -62,16 +65,25 @@ public final class MessageRouter {
      *
      * @param matched        subscribers the message was handed to
      * @param waitingForRoom of those, deliveries that wait for room in a full bounded queue (or, when
-     *                       an open circuit sent them to the dead-letter store, for the store); a
+     *                       an open circuit sent them to the dead-letter store, for the store), or for
+     *                       the session store to write the message queued for a persistent session; a
      *                       network publisher withholds PUBACK (QoS 1) or PUBREC (QoS 2) until
      *                       {@code allQueued} completes
      * @param allQueued      completes when every waiting delivery is queued and, for a message that
      *                       changes retained state, the retained store has written it; at once when
      *                       nothing waits. Fails with the {@code BrokerException} of the first delivery
-     *                       that was refused or timed out, or with the store's failure, the others
-     *                       still completing on their own
+     *                       that was refused or timed out, or with the {@link StoreWriteException} of a
+     *                       failed store write, the others still completing on their own
      */
     public record RouteOutcome(int matched, int waitingForRoom, CompletionStage<Void> allQueued) {
+
+        /**
+         * Returns true if nothing was left pending. {@code allQueued} is then a shared completed stage
+         * whose {@code complete} methods throw {@link UnsupportedOperationException}.
+         */
+        public boolean settled() {
+            return allQueued == NOTHING_PENDING;
+        }
     }
 
     /** The origin of messages published through the in-process API. */
@@ -136,27 +148,28 @@ public final class MessageRouter {
         long receivedAt = System.nanoTime();
         CompletableFuture<Void> stored = message.retain() ? storeRetained(message, receivedAt) : null;
         MatchCollector collector = collectors.get();
-        if (collector.inUse) {
+        if (!collector.start(publisher)) {
             // A handler running inline on this thread published again: use a fresh collector.
             collector = new MatchCollector();
+            collector.start(publisher);
         }
-        collector.inUse = true;
-        collector.publisher = publisher;
         EncodedPublish publish = new EncodedPublish(message, receivedAt);
         try {
             trie.match(message.topic(), collector);
             int waitingForRoom = 0;
             List<CompletableFuture<Void>> unsettled = null;
-            for (Map.Entry<Subscriber, MatchState> match : collector.matches.entrySet()) {
-                MatchState state = match.getValue();
-                Delivery delivery = Delivery.of(message.qos().min(state.qos),
-                        state.retainAsPublished && message.retain(), state.subscriptionIds());
-                Subscriber subscriber = match.getKey();
+            for (int match = 0; match < collector.size(); match++) {
+                Delivery delivery = collector.delivery(match, message);
+                Subscriber subscriber = collector.subscriber(match);
                 CompletableFuture<Void> queued;
                 if (gate != null) {
                     queued = gate.deliver(subscriber, publish, delivery, null);
                 } else if (subscriber instanceof BoundedSubscriber bounded) {
                     queued = bounded.offer(publish, delivery);
+                } else if (subscriber instanceof SharedMember member) {
+                    queued = member.deliverShared(publish, delivery, null);
+                } else if (subscriber instanceof SharedGroup sharedGroup) {
+                    queued = sharedGroup.offer(publish, delivery);
                 } else {
                     subscriber.deliver(publish, delivery);
                     continue;
@@ -171,15 +184,14 @@ public final class MessageRouter {
             if (stored != null && (!stored.isDone() || stored.isCompletedExceptionally())) {
                 unsettled = add(unsettled, stored);
             }
-            int matched = collector.matches.size();
+            int matched = collector.size();
             if (unsettled == null) {
-                return new RouteOutcome(matched, 0, NOTHING_PENDING);
+                return matched < SETTLED_OUTCOMES.length ? SETTLED_OUTCOMES[matched]
+                        : new RouteOutcome(matched, 0, NOTHING_PENDING);
             }
             return new RouteOutcome(matched, waitingForRoom, allOf(unsettled));
         } finally {
-            collector.matches.clear();
-            collector.publisher = null;
-            collector.inUse = false;
+            collector.clear();
             publish.releaseUser();
         }
     }
@@ -240,7 +252,7 @@ public final class MessageRouter {
             }
             storeFailureLog.error("Failed to write the retained message of topic '{}' to {}",
                     message.topic(), retainedStore, error);
-            result.completeExceptionally(new RetainedStoreException(message.topic(), error));
+            result.completeExceptionally(StoreWriteException.retained(message.topic(), error));
         });
         return result;
     }
@@ -277,52 +289,5 @@ public final class MessageRouter {
     /** Returns the number of retained messages. */
     public int retainedCount() {
         return retained.size();
-    }
-
-    /** The combined grants of the matching filters of one subscriber. */
-    private static final class MatchState {
-
-        private Qos qos = Qos.AT_MOST_ONCE;
-        private boolean retainAsPublished;
-        private int[] ids = Delivery.NO_SUBSCRIPTION_IDS;
-
-        void add(Grant grant) {
-            qos = qos.max(grant.qos());
-            retainAsPublished |= grant.retainAsPublished();
-            if (grant.subscriptionId() != 0 && !contains(ids, grant.subscriptionId())) {
-                ids = Arrays.copyOf(ids, ids.length + 1);
-                ids[ids.length - 1] = grant.subscriptionId();
-            }
-        }
-
-        int[] subscriptionIds() {
-            return ids;
-        }
-
-        private static boolean contains(int[] values, int value) {
-            for (int candidate : values) {
-                if (candidate == value) {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
-    /** Collects the matches of one route call, one {@link MatchState} per subscriber. */
-    private static final class MatchCollector implements BiConsumer<Subscriber, Grant> {
-
-        private final Map<Subscriber, MatchState> matches = new IdentityHashMap<>();
-        private Object publisher;
-        private boolean inUse;
-
-        @Override
-        public void accept(Subscriber subscriber, Grant grant) {
-            // [MQTT-3.8.3-3]: with No Local, a client does not receive its own messages.
-            if (grant.noLocal() && subscriber.isOrigin(publisher)) {
-                return;
-            }
-            matches.computeIfAbsent(subscriber, key -> new MatchState()).add(grant);
-        }
     }
 }

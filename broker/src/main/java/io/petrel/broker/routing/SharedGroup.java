@@ -4,6 +4,7 @@ import io.petrel.api.Qos;
 import io.petrel.broker.protocol.EncodedPublish;
 
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One shared subscription group: it sits in the subscription trie as a single subscriber and hands
@@ -37,7 +38,17 @@ public final class SharedGroup implements Subscriber {
 
     @Override
     public void deliver(EncodedPublish publish, Delivery delivery) {
-        deliverExcept(publish, delivery.qos(), null);
+        offerExcept(publish, delivery.qos(), null);
+    }
+
+    /**
+     * Hands a message to one member, like {@link #deliver}, and returns the member's stage (see
+     * {@link DeliveryGate#deliver}): it completes later while the member waits for a store write or
+     * for room in its queue.
+     */
+    public CompletableFuture<Void> offer(EncodedPublish publish, Delivery delivery) {
+        CompletableFuture<Void> handedOver = offerExcept(publish, delivery.qos(), null);
+        return handedOver == null ? DeliveryGate.SETTLED : handedOver;
     }
 
     /**
@@ -45,19 +56,22 @@ public final class SharedGroup implements Subscriber {
      * member's grant. Returns false if the group has no other member.
      */
     public boolean deliverExcept(EncodedPublish publish, Qos qos, Subscriber excluded) {
+        return offerExcept(publish, qos, excluded) != null;
+    }
+
+    /** Returns the picked member's stage, or null if the group has no member other than {@code excluded}. */
+    private CompletableFuture<Void> offerExcept(EncodedPublish publish, Qos qos, Subscriber excluded) {
         Member member = pick(excluded);
         if (member == null) {
-            return false;
+            return null;
         }
         Grant grant = member.grant();
         int[] ids = grant.subscriptionId() == 0 ? Delivery.NO_SUBSCRIPTION_IDS : new int[] {grant.subscriptionId()};
         Delivery delivery = Delivery.of(qos.min(grant.qos()), false, ids);
         if (gate == null) {
-            DeliveryGate.handOver(member.subscriber(), publish, delivery, this);
-        } else {
-            gate.deliver(member.subscriber(), publish, delivery, this);
+            return DeliveryGate.handOver(member.subscriber(), publish, delivery, this);
         }
-        return true;
+        return gate.deliver(member.subscriber(), publish, delivery, this);
     }
 
     private Member pick(Subscriber excluded) {

@@ -3,6 +3,7 @@ package io.petrel.broker.routing;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 
@@ -20,8 +21,14 @@ import java.util.function.BiConsumer;
  * it. A match that overlaps a {@code put} or {@code remove} may or may not see that change, but it
  * sees every subscription that was present for its whole duration.
  *
- * <p>{@code remove} detaches nodes left without subscribers and children, so memory follows the
- * number of subscriptions rather than their history.
+ * <p>Filters without wildcards live outside the trie, in a hash map keyed by the whole filter whose
+ * values are subscriber arrays like those of a node. A match looks the topic up there once and then
+ * walks the trie, which contains only wildcard filters, so the walk loads fewer nodes that are not in
+ * the CPU caches. Writers replace the map's values under the same lock, so the guarantees above hold
+ * for them too.
+ *
+ * <p>{@code remove} detaches nodes left without subscribers and children, and drops map entries left
+ * without subscribers, so memory follows the number of subscriptions rather than their history.
  *
  * <p>Matching recurses once per {@code '+'} level along a path, so {@link #put} rejects filters with
  * more levels than the limit given to the constructor. This bounds the stack depth of {@code match},
@@ -38,6 +45,11 @@ public final class SubscriptionTrie<S, V> {
     private static final Object[] NO_SUBSCRIBERS = new Object[0];
 
     private final Node root = new Node("");
+    /**
+     * Subscribers of each wildcard-free filter: subscriber at each even index, its value at the next
+     * odd index. Never contains an empty array. Written only under {@link #writeLock}.
+     */
+    private final ConcurrentHashMap<String, Object[]> exactFilters = new ConcurrentHashMap<>();
     private final ReentrantLock writeLock = new ReentrantLock();
     private final int maxFilterLevels;
     private volatile long size;
@@ -67,6 +79,9 @@ public final class SubscriptionTrie<S, V> {
         requireValidFilter(filter);
         writeLock.lock();
         try {
+            if (!Topics.hasWildcard(filter)) {
+                return putExact(filter, subscriber, value);
+            }
             Node node = root;
             int start = 0;
             while (true) {
@@ -97,6 +112,9 @@ public final class SubscriptionTrie<S, V> {
             if (levels > maxFilterLevels) {
                 return null; // put never stored such a filter
             }
+            if (!Topics.hasWildcard(filter)) {
+                return removeExact(filter, subscriber);
+            }
             Node[] path = new Node[levels + 1];
             path[0] = root;
             int start = 0;
@@ -125,6 +143,10 @@ public final class SubscriptionTrie<S, V> {
      * runs on the calling thread and an exception it throws ends the match.
      */
     public void match(String topic, BiConsumer<? super S, ? super V> visitor) {
+        Object[] exact = exactFilters.get(topic);
+        if (exact != null) {
+            visitSubscribers(exact, visitor);
+        }
         if (Topics.startsWithDollar(topic)) {
             // [MQTT-4.7.2-1]: wildcards at the first level do not match topics starting with '$'.
             LevelMap<Node> children = root.children;
@@ -151,11 +173,11 @@ public final class SubscriptionTrie<S, V> {
         return size == 0;
     }
 
-    /** Returns the number of nodes including the root; for tests of pruning. */
+    /** Returns the number of trie nodes including the root plus the number of wildcard-free filters. For tests. */
     int nodeCount() {
         writeLock.lock();
         try {
-            int count = 0;
+            int count = exactFilters.size();
             ArrayDeque<Node> pending = new ArrayDeque<>();
             pending.push(root);
             while (!pending.isEmpty()) {
@@ -213,9 +235,12 @@ public final class SubscriptionTrie<S, V> {
         }
     }
 
-    @SuppressWarnings("unchecked")
     private void visitSubscribers(Node node, BiConsumer<? super S, ? super V> visitor) {
-        Object[] subscribers = node.subscribers;
+        visitSubscribers(node.subscribers, visitor);
+    }
+
+    @SuppressWarnings("unchecked")
+    private void visitSubscribers(Object[] subscribers, BiConsumer<? super S, ? super V> visitor) {
         for (int i = 0; i < subscribers.length; i += 2) {
             visitor.accept((S) subscribers[i], (V) subscribers[i + 1]);
         }
@@ -278,6 +303,43 @@ public final class SubscriptionTrie<S, V> {
     }
 
     @SuppressWarnings("unchecked")
+    private V putExact(String filter, S subscriber, V value) {
+        Object[] current = exactFilters.getOrDefault(filter, NO_SUBSCRIBERS);
+        int index = indexOf(current, subscriber);
+        if (index >= 0) {
+            Object[] replaced = current.clone();
+            replaced[index + 1] = value;
+            exactFilters.put(filter, replaced);
+            return (V) current[index + 1];
+        }
+        Object[] added = Arrays.copyOf(current, current.length + 2);
+        added[current.length] = subscriber;
+        added[current.length + 1] = value;
+        exactFilters.put(filter, added);
+        size = size + 1;
+        return null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private V removeExact(String filter, S subscriber) {
+        Object[] current = exactFilters.get(filter);
+        if (current == null) {
+            return null;
+        }
+        int index = indexOf(current, subscriber);
+        if (index < 0) {
+            return null;
+        }
+        if (current.length == 2) {
+            exactFilters.remove(filter);
+        } else {
+            exactFilters.put(filter, without(current, index));
+        }
+        size = size - 1;
+        return (V) current[index + 1];
+    }
+
+    @SuppressWarnings("unchecked")
     private V putSubscriber(Node node, S subscriber, V value) {
         Object[] current = node.subscribers;
         int index = indexOf(current, subscriber);
@@ -304,15 +366,17 @@ public final class SubscriptionTrie<S, V> {
         if (index < 0) {
             return null;
         }
-        Object[] remaining = NO_SUBSCRIBERS;
-        if (current.length > 2) {
-            remaining = new Object[current.length - 2];
-            System.arraycopy(current, 0, remaining, 0, index);
-            System.arraycopy(current, index + 2, remaining, index, current.length - index - 2);
-        }
-        node.subscribers = remaining;
+        node.subscribers = current.length > 2 ? without(current, index) : NO_SUBSCRIBERS;
         size = size - 1;
         return (V) current[index + 1];
+    }
+
+    /** Returns a copy of a subscriber array without the pair at {@code index}. */
+    private static Object[] without(Object[] subscribers, int index) {
+        Object[] remaining = new Object[subscribers.length - 2];
+        System.arraycopy(subscribers, 0, remaining, 0, index);
+        System.arraycopy(subscribers, index + 2, remaining, index, subscribers.length - index - 2);
+        return remaining;
     }
 
     private static int indexOf(Object[] subscribers, Object subscriber) {

@@ -13,12 +13,14 @@ final class InflightMessage {
     private final EncodedPublish publish;
     private final Delivery delivery;
     private final SharedGroup origin;
+    private final long messageId;
     private boolean released;
 
-    InflightMessage(EncodedPublish publish, Delivery delivery, SharedGroup origin) {
+    InflightMessage(EncodedPublish publish, Delivery delivery, SharedGroup origin, long messageId) {
         this.publish = publish;
         this.delivery = delivery;
         this.origin = origin;
+        this.messageId = messageId;
     }
 
     EncodedPublish publish() {
@@ -35,6 +37,11 @@ final class InflightMessage {
 
     SharedGroup origin() {
         return origin;
+    }
+
+    /** Returns the identifier of the message in the session store, or 0 if it is not stored. */
+    long messageId() {
+        return messageId;
     }
 
     /** Returns true once PUBREC arrived and PUBREL was sent: only PUBCOMP is awaited. */

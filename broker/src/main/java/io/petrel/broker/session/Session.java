@@ -8,6 +8,7 @@ import io.petrel.broker.observability.BrokerMetrics.DropReason;
 import io.petrel.broker.observability.RateLimitedLogger;
 import io.petrel.broker.protocol.EncodedPublish;
 import io.petrel.broker.routing.Delivery;
+import io.petrel.broker.routing.DeliveryGate;
 import io.petrel.broker.routing.Grant;
 import io.petrel.broker.routing.SharedGroup;
 import io.petrel.broker.routing.SharedMember;
@@ -19,6 +20,7 @@ import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -35,6 +37,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * state) belongs to the event loop of the attached connection. While no connection is attached, that
  * state is touched only under the {@link SessionRegistry} lock, which also orders the hand-over from
  * one connection's event loop to the next.
+ *
+ * <p>While the session store has a record of the session ({@link #stored()}), its QoS 1 and 2
+ * messages and incoming QoS 2 packet identifiers are written to the store through the
+ * {@link SessionJournal}, under {@link #storeLock()}. Each stored message gets the next message
+ * identifier, and its record is handed to the store before it enters the inbox. After a restart the
+ * identifiers continue above the highest one the store returned.
  */
 public final class Session implements SharedMember {
 
@@ -44,10 +52,11 @@ public final class Session implements SharedMember {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
     private static final RateLimitedLogger DROP_LOG = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
     private static final int MAX_WRITES_PER_DRAIN = 512;
-
     private final String clientId;
     private final int maxQueued;
     private final BrokerMetrics metrics;
+    private final SessionJournal journal;
+    private final Object storeLock = new Object();
     private final Queue<QueuedPublish> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -58,20 +67,22 @@ public final class Session implements SharedMember {
     private volatile ClientInfo client;
     private volatile boolean ended;
     private volatile long expiryIntervalSeconds;
+    private volatile boolean stored;
 
     private final ArrayDeque<QueuedPublish> pending = new ArrayDeque<>();
     private final LinkedHashMap<Integer, InflightMessage> inflight = new LinkedHashMap<>();
     private final IntHashSet inboundQos2 = new IntHashSet();
     private Message pendingWill;
-    private boolean stored;
+    private long lastMessageId;
     private int nextPacketId = 1;
     private int inflightLimit = 1;
     private long generation;
 
-    Session(String clientId, int maxQueued, BrokerMetrics metrics) {
+    Session(String clientId, int maxQueued, BrokerMetrics metrics, SessionJournal journal) {
         this.clientId = clientId;
         this.maxQueued = maxQueued;
         this.metrics = metrics;
+        this.journal = journal;
     }
 
     /** Returns the client identifier. */
@@ -116,13 +127,21 @@ public final class Session implements SharedMember {
         this.pendingWill = will;
     }
 
-    /** Returns true if the session store has a record of this session; accessed under the registry lock. */
+    /**
+     * Returns true if the session store has a record of this session. Readable from any thread; it
+     * changes only under {@link #storeLock()}.
+     */
     boolean stored() {
         return stored;
     }
 
     void stored(boolean stored) {
         this.stored = stored;
+    }
+
+    /** Returns the lock that orders this session's records in the session store. */
+    Object storeLock() {
+        return storeLock;
     }
 
     /** Returns true once the session has ended; an ended session accepts no messages. */
@@ -147,10 +166,15 @@ public final class Session implements SharedMember {
         deliverShared(publish, delivery, null);
     }
 
+    /**
+     * Queues a message like {@link #deliver}. A QoS 1 or 2 message for a stored session is handed to
+     * the session store first, and the returned stage completes once the store wrote it. The message
+     * enters the queue even if that write fails.
+     */
     @Override
-    public void deliverShared(EncodedPublish publish, Delivery delivery, SharedGroup group) {
+    public CompletableFuture<Void> deliverShared(EncodedPublish publish, Delivery delivery, SharedGroup group) {
         if (ended || (delivery.qos() == Qos.AT_MOST_ONCE && connection == null)) {
-            return;
+            return DeliveryGate.SETTLED;
         }
         if (queued.incrementAndGet() > maxQueued) {
             queued.decrementAndGet();
@@ -158,10 +182,43 @@ public final class Session implements SharedMember {
             DROP_LOG.warn("Dropped a QoS {} message on '{}' for client {}: its queue holds the maximum of {}"
                             + " messages (session.max_queued_messages)",
                     delivery.qos().value(), publish.message().topic(), clientId, maxQueued);
-            return;
+            return DeliveryGate.SETTLED;
         }
         publish.retainUser();
-        QueuedPublish entry = new QueuedPublish(publish, delivery, group);
+        if (stored && delivery.qos() != Qos.AT_MOST_ONCE) {
+            return enqueueStored(publish, delivery, group);
+        }
+        enqueue(new QueuedPublish(publish, delivery, group, 0));
+        return DeliveryGate.SETTLED;
+    }
+
+    /**
+     * Numbers the message, hands its record to the session store and queues it, all under the store
+     * lock, so that the store receives the messages of this session in message identifier order and
+     * before any later record of them.
+     */
+    private CompletableFuture<Void> enqueueStored(EncodedPublish publish, Delivery delivery, SharedGroup group) {
+        CompletableFuture<Void> written = DeliveryGate.SETTLED;
+        QueuedPublish entry;
+        synchronized (storeLock) {
+            if (stored) {
+                long messageId = ++lastMessageId;
+                entry = new QueuedPublish(publish, delivery, group, messageId);
+                written = journal.messageQueued(this, messageId, publish, delivery);
+            } else {
+                entry = new QueuedPublish(publish, delivery, group, 0);
+            }
+            inbox.offer(entry);
+        }
+        if (ended && inbox.remove(entry)) {
+            discard(entry, false);
+            return written;
+        }
+        signal();
+        return written;
+    }
+
+    private void enqueue(QueuedPublish entry) {
         inbox.offer(entry);
         if (ended && inbox.remove(entry)) {
             discard(entry, false);
@@ -215,6 +272,7 @@ public final class Session implements SharedMember {
             if (publish.expired(now)) {
                 // MQTT 5.0 message expiry: an expired message is never sent.
                 metrics.dropped(DropReason.EXPIRED);
+                journal.messageRemoved(this, entry.messageId());
                 publish.releaseUser();
                 continue;
             }
@@ -222,6 +280,7 @@ public final class Session implements SharedMember {
                 metrics.dropped(DropReason.TOO_LARGE_FOR_CLIENT);
                 DROP_LOG.warn("Dropped a message on '{}' for client {}: it exceeds the client's Maximum Packet Size",
                         publish.message().topic(), clientId);
+                journal.messageRemoved(this, entry.messageId());
                 publish.releaseUser();
                 continue;
             }
@@ -229,7 +288,9 @@ public final class Session implements SharedMember {
             if (entry.qos() > 0) {
                 packetId = allocatePacketId();
                 // The in-flight entry takes over the queue's user reference.
-                inflight.put(packetId, new InflightMessage(publish, entry.delivery(), entry.origin()));
+                inflight.put(packetId, new InflightMessage(publish, entry.delivery(), entry.origin(),
+                        entry.messageId()));
+                journal.messageSent(this, entry.messageId(), packetId);
             }
             current.writePublish(publish, entry.delivery(), packetId, false);
             if (entry.qos() == 0) {
@@ -317,6 +378,7 @@ public final class Session implements SharedMember {
             if (message.origin() == null || !message.origin().deliverExcept(message.publish(), message.delivery().qos(), this)) {
                 return false;
             }
+            journal.messageRemoved(this, message.messageId());
             message.publish().releaseUser();
             return true;
         });
@@ -325,6 +387,7 @@ public final class Session implements SharedMember {
                     || !entry.origin().deliverExcept(entry.publish(), entry.delivery().qos(), this)) {
                 return false;
             }
+            journal.messageRemoved(this, entry.messageId());
             discard(entry, false);
             return true;
         });
@@ -347,6 +410,7 @@ public final class Session implements SharedMember {
             return false;
         }
         inflight.remove(packetId);
+        journal.messageRemoved(this, message.messageId());
         message.publish().releaseUser();
         drain();
         return true;
@@ -358,7 +422,10 @@ public final class Session implements SharedMember {
         if (message == null || message.qos() != 2) {
             return false;
         }
-        message.markReleased();
+        if (!message.released()) {
+            message.markReleased();
+            journal.messageReleased(this, message.messageId());
+        }
         return true;
     }
 
@@ -369,22 +436,36 @@ public final class Session implements SharedMember {
             return false;
         }
         inflight.remove(packetId);
+        journal.messageRemoved(this, message.messageId());
         message.publish().releaseUser();
         drain();
         return true;
     }
 
     /**
-     * Records an inbound QoS 2 packet identifier. Returns false if it is already recorded: the
-     * PUBLISH is a resend and must not be routed again.
+     * Records an inbound QoS 2 packet identifier, so that a resent PUBLISH with it is not routed
+     * again, and hands it to the session store if the session is stored.
+     *
+     * @return a stage that completes once the store wrote the identifier, or fails with a
+     *         {@link io.petrel.broker.routing.StoreWriteException}; already complete when nothing is
+     *         written
      */
-    public boolean beginInboundQos2(int packetId) {
-        return inboundQos2.add(packetId);
+    public CompletableFuture<Void> beginInboundQos2(int packetId) {
+        if (!inboundQos2.add(packetId) || !stored) {
+            return DeliveryGate.SETTLED;
+        }
+        synchronized (storeLock) {
+            return stored ? journal.inboundQos2Received(this, packetId) : DeliveryGate.SETTLED;
+        }
     }
 
     /** Forgets an inbound QoS 2 identifier on PUBREL; returns false if it was unknown. */
     public boolean completeInboundQos2(int packetId) {
-        return inboundQos2.remove(packetId);
+        if (!inboundQos2.remove(packetId)) {
+            return false;
+        }
+        journal.inboundQos2Released(this, packetId);
+        return true;
     }
 
     /** Returns true if an inbound QoS 2 message with this identifier awaits PUBREL. */
@@ -395,6 +476,33 @@ public final class Session implements SharedMember {
     /** Returns the number of inbound QoS 2 messages awaiting PUBREL. */
     public int inboundQos2Count() {
         return inboundQos2.size();
+    }
+
+    /**
+     * Puts a message from the session store back: an unsent one at the end of the queue, a sent one
+     * into the in-flight window with its packet identifier. Call in message identifier order, before
+     * the broker accepts connections.
+     *
+     * @param packetId the packet identifier it was sent with, or 0 if it was not sent
+     * @param released true if PUBREC arrived for it, so that only PUBREL is sent again
+     */
+    void restoreMessage(long messageId, EncodedPublish publish, Delivery delivery, int packetId, boolean released) {
+        lastMessageId = Math.max(lastMessageId, messageId);
+        if (packetId == 0 || inflight.containsKey(packetId)) {
+            queued.incrementAndGet();
+            pending.addLast(new QueuedPublish(publish, delivery, null, messageId));
+            return;
+        }
+        InflightMessage message = new InflightMessage(publish, delivery, null, messageId);
+        if (released) {
+            message.markReleased();
+        }
+        inflight.put(packetId, message);
+    }
+
+    /** Puts back an inbound QoS 2 packet identifier from the session store. */
+    void restoreInboundQos2(int packetId) {
+        inboundQos2.add(packetId);
     }
 
     private int allocatePacketId() {

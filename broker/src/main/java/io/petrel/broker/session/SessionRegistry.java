@@ -3,9 +3,12 @@ package io.petrel.broker.session;
 import io.petrel.api.Message;
 import io.petrel.api.store.SessionStore;
 import io.petrel.api.store.StoredSession;
+import io.petrel.api.store.StoredSessionMessage;
 import io.petrel.api.store.StoredSubscription;
 import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.observability.BrokerMetrics;
+import io.petrel.broker.protocol.EncodedPublish;
+import io.petrel.broker.routing.Delivery;
 import io.petrel.broker.routing.Grant;
 import io.petrel.broker.routing.MessageRouter;
 import io.petrel.broker.routing.ShareName;
@@ -16,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -116,7 +120,7 @@ public final class SessionRegistry {
             session = null;
         }
         if (session == null) {
-            session = new Session(clientId, maxQueued, metrics);
+            session = new Session(clientId, maxQueued, metrics, journal);
             sessions.put(clientId, session);
         }
         session.expiryIntervalSeconds(expiryIntervalSeconds);
@@ -276,9 +280,10 @@ public final class SessionRegistry {
     }
 
     /**
-     * Recreates the sessions of the session store, offline and with their subscriptions. A session
-     * whose expiry interval passed while the broker was stopped is removed from the store instead.
-     * Call once, before the broker accepts connections.
+     * Recreates the sessions of the session store, offline, with their subscriptions, their queued and
+     * in-flight messages and their unreleased incoming QoS 2 packet identifiers. A session whose expiry
+     * interval passed while the broker was stopped is removed from the store instead. Call once,
+     * before the broker accepts connections.
      *
      * @param nowMillis the current time in milliseconds since the epoch
      * @return the number of sessions restored
@@ -307,7 +312,7 @@ public final class SessionRegistry {
             journal.discard(record.clientId());
             return false;
         }
-        Session session = new Session(record.clientId(), maxQueued, metrics);
+        Session session = new Session(record.clientId(), maxQueued, metrics, journal);
         session.expiryIntervalSeconds(expiry);
         session.stored(true);
         sessions.put(record.clientId(), session);
@@ -323,10 +328,33 @@ public final class SessionRegistry {
             addSubscription(session, filter, new Grant(topicFilter, subscription.qos(), subscription.noLocal(),
                     subscription.retainAsPublished(), subscription.retainHandling(), subscription.subscriptionId()));
         }
+        restoreMessages(session, record, nowMillis);
+        for (int packetId : record.inboundQos2PacketIds()) {
+            session.restoreInboundQos2(packetId);
+        }
         if (expiry != Session.NEVER_EXPIRES) {
             scheduleExpiry(session, remainingMillis);
         }
         return true;
+    }
+
+    /**
+     * Puts the stored messages back in message identifier order. Each keeps its arrival time, so that
+     * an MQTT 5.0 message expiry interval counts from when the message first arrived. An expired one
+     * is dropped, and removed from the store, when the session next drains its queue.
+     */
+    private static void restoreMessages(Session session, StoredSession record, long nowMillis) {
+        List<StoredSessionMessage> messages = new ArrayList<>(record.messages());
+        messages.sort(Comparator.comparingLong(StoredSessionMessage::messageId));
+        long nowNanos = System.nanoTime();
+        for (StoredSessionMessage stored : messages) {
+            Message message = stored.message();
+            long ageMillis = Math.max(0, nowMillis - stored.arrivalEpochMillis());
+            EncodedPublish publish = new EncodedPublish(message, nowNanos - TimeUnit.MILLISECONDS.toNanos(ageMillis));
+            int[] ids = message.subscriptionIdentifiers().stream().mapToInt(Integer::intValue).toArray();
+            Delivery delivery = Delivery.of(message.qos(), message.retain(), ids);
+            session.restoreMessage(stored.messageId(), publish, delivery, stored.packetId(), stored.released());
+        }
     }
 
     /**
@@ -339,7 +367,9 @@ public final class SessionRegistry {
             for (Session session : all) {
                 session.detach();
                 // Closing the broker does not end a stored session, so no end record is written.
-                session.stored(false);
+                synchronized (session.storeLock()) {
+                    session.stored(false);
+                }
                 endLocked(session);
             }
         }

@@ -15,19 +15,22 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Retained messages across a crash of the real launcher: every retained QoS 1 message whose PUBACK
- * arrived is delivered exactly once by the next broker on the same data directory, after the first
- * was killed with SIGKILL. The journal rolls to a new file every second in these tests, so the
- * messages span several files.
+ * Retained messages and messages queued for an offline persistent session across a crash of the real
+ * launcher: every QoS 1 message whose PUBACK arrived is delivered exactly once by the next broker on
+ * the same data directory, after the first was killed with SIGKILL. The journals roll to a new file
+ * every second in these tests, so the messages span several files.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class PersistenceRestartTest {
@@ -38,21 +41,30 @@ class PersistenceRestartTest {
     private static final long CLIENT_TIMEOUT_MILLIS = 10_000;
     private static final int MIN_MESSAGES = 200;
     private static final int MAX_MESSAGES = 20_000;
+    private static final String OFFLINE_CLIENT = "restart-offline";
+    private static final String QUEUED_FILTER = "queued/#";
+    private static final String QUEUED_MARKER = "queued/marker";
 
     @TempDir
     Path directory;
 
     @Test
-    void acknowledgedRetainedMessagesSurviveSigkill() throws Exception {
-        Path config = writeConfig("listener.host = 127.0.0.1", "listener.port = 0");
+    void acknowledgedMessagesSurviveSigkill() throws Exception {
+        Path config = writeConfig("listener.host = 127.0.0.1", "listener.port = 0",
+                "session.max_queued_messages = " + MAX_MESSAGES);
         Map<String, String> expected = new TreeMap<>();
+        List<String> expectedQueued = new ArrayList<>();
 
         LauncherProcess first = LauncherProcess.start(directory, "first-", SECONDLY_ROLL, "--config", config.toString());
         try {
             String serverUri = "tcp://127.0.0.1:" + first.awaitListeningPort();
+            MqttClient offline = connect(serverUri, OFFLINE_CLIENT, false);
+            offline.subscribe(QUEUED_FILTER, 1);
+            offline.disconnect();
+            offline.close();
             MqttClient publisher = connect(serverUri, "restart-publisher");
             try {
-                publishUntilJournalRolled(publisher, expected);
+                publishUntilJournalsRolled(publisher, expected, expectedQueued);
             } finally {
                 closeQuietly(publisher);
             }
@@ -65,6 +77,9 @@ class PersistenceRestartTest {
                 config.toString());
         try {
             String serverUri = "tcp://127.0.0.1:" + second.awaitListeningPort();
+            List<String> receivedQueued = receiveQueued(serverUri);
+
+            assertEquals(expectedQueued, receivedQueued, "messages queued for the offline session, in order");
             Map<String, List<String>> received = receiveRetained(serverUri);
 
             assertEquals(expected.keySet(), received.keySet(), "retained topics after the restart");
@@ -107,15 +122,17 @@ class PersistenceRestartTest {
     }
 
     /**
-     * Publishes retained QoS 1 messages, each waiting for its PUBACK, until the retained journal has at
-     * least two files and {@value #MIN_MESSAGES} messages went out. Every tenth topic is cleared again
-     * with an empty retained message. Records what must survive in {@code expected}.
+     * Publishes retained QoS 1 messages and QoS 1 messages for the offline session, each waiting for
+     * its PUBACK, until the retained and the session journals have at least two files each and
+     * {@value #MIN_MESSAGES} messages of each kind went out. Every tenth retained topic is cleared
+     * again with an empty retained message. Records what must survive in {@code expected} and
+     * {@code expectedQueued}.
      */
-    private void publishUntilJournalRolled(MqttClient publisher, Map<String, String> expected)
-            throws MqttException, IOException {
+    private void publishUntilJournalsRolled(MqttClient publisher, Map<String, String> expected,
+                                            List<String> expectedQueued) throws MqttException, IOException {
         int sent = 0;
-        while (sent < MIN_MESSAGES || journalFiles() < 2) {
-            assertTrue(sent < MAX_MESSAGES, "the journal did not roll after " + MAX_MESSAGES + " messages");
+        while (sent < MIN_MESSAGES || journalFiles("retained") < 2 || journalFiles("sessions") < 2) {
+            assertTrue(sent < MAX_MESSAGES, "the journals did not roll after " + MAX_MESSAGES + " messages");
             String topic = "restart/" + sent;
             String payload = "payload-" + sent;
             publisher.publish(topic, payload.getBytes(UTF_8), 1, true);
@@ -124,17 +141,50 @@ class PersistenceRestartTest {
                 publisher.publish(topic, new byte[0], 1, true);
                 expected.remove(topic);
             }
+            String queued = "queued-" + sent;
+            publisher.publish("queued/" + sent, queued.getBytes(UTF_8), 1, false);
+            expectedQueued.add(queued);
             sent++;
         }
     }
 
-    private long journalFiles() throws IOException {
-        Path retained = directory.resolve("data").resolve("retained");
-        if (!Files.isDirectory(retained)) {
+    private long journalFiles(String journal) throws IOException {
+        Path journalDirectory = directory.resolve("data").resolve(journal);
+        if (!Files.isDirectory(journalDirectory)) {
             return 0;
         }
-        try (Stream<Path> files = Files.walk(retained)) {
+        try (Stream<Path> files = Files.walk(journalDirectory)) {
             return files.filter(file -> file.getFileName().toString().endsWith(".cq4")).count();
+        }
+    }
+
+    /**
+     * Resumes the offline session, publishes a marker for it and collects its messages until the
+     * marker. The stored messages are queued before the marker, so every one of them arrived by then.
+     */
+    private static List<String> receiveQueued(String serverUri) throws Exception {
+        BlockingQueue<String[]> arrivals = new LinkedBlockingQueue<>();
+        MqttClient offline = new MqttClient(serverUri, OFFLINE_CLIENT, new MemoryPersistence());
+        offline.setTimeToWait(CLIENT_TIMEOUT_MILLIS);
+        offline.setCallback(new QueueingCallback(arrivals));
+        MqttClient marker = connect(serverUri, "restart-queued-marker");
+        try {
+            offline.connect(options(false));
+            marker.publish(QUEUED_MARKER, "end".getBytes(UTF_8), 1, false);
+
+            List<String> received = new ArrayList<>();
+            while (true) {
+                String[] arrival = arrivals.poll(DELIVERY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                assertTrue(arrival != null, "no marker within " + DELIVERY_TIMEOUT_SECONDS + " s; received "
+                        + received.size() + " queued messages");
+                if (arrival[0].equals(QUEUED_MARKER)) {
+                    return received;
+                }
+                received.add(arrival[1]);
+            }
+        } finally {
+            closeQuietly(marker);
+            closeQuietly(offline);
         }
     }
 
@@ -174,15 +224,41 @@ class PersistenceRestartTest {
     }
 
     private static MqttClient connect(String serverUri, String clientId) throws MqttException {
+        return connect(serverUri, clientId, true);
+    }
+
+    private static MqttClient connect(String serverUri, String clientId, boolean cleanSession) throws MqttException {
         MqttClient client = new MqttClient(serverUri, clientId, new MemoryPersistence());
         client.setTimeToWait(CLIENT_TIMEOUT_MILLIS);
+        client.connect(options(cleanSession));
+        return client;
+    }
+
+    private static MqttConnectOptions options(boolean cleanSession) {
         MqttConnectOptions options = new MqttConnectOptions();
-        options.setCleanSession(true);
+        options.setCleanSession(cleanSession);
         options.setConnectionTimeout(10);
         options.setAutomaticReconnect(false);
         options.setMaxInflight(1_000);
-        client.connect(options);
-        return client;
+        return options;
+    }
+
+    /** Adds each arriving message to a queue as its topic and payload. */
+    private record QueueingCallback(BlockingQueue<String[]> arrivals) implements MqttCallback {
+
+        @Override
+        public void connectionLost(Throwable cause) {
+            // The test notices a lost connection when the marker does not arrive.
+        }
+
+        @Override
+        public void messageArrived(String topic, MqttMessage message) {
+            arrivals.add(new String[] {topic, new String(message.getPayload(), UTF_8)});
+        }
+
+        @Override
+        public void deliveryComplete(IMqttDeliveryToken token) {
+        }
     }
 
     private static void closeQuietly(MqttClient client) {

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.petrel.api.store.StoreOptions;
 import io.petrel.broker.BrokerConfig;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -98,10 +100,76 @@ class SettingsTest {
         assertNull(rejection(setting, "/var/lib/petrel"), "absolute path accepted");
     }
 
+    @Test
+    void persistenceSettingsFillStoreOptions() {
+        BrokerConfig.Builder builder = BrokerConfig.builder();
+        Settings.BY_KEY.get(BrokerConfig.PERSISTENCE_MAX_SIZE).apply(builder, "512MB");
+        Settings.BY_KEY.get(BrokerConfig.PERSISTENCE_MIN_FREE_SPACE).apply(builder, "1GB");
+        Settings.BY_KEY.get(BrokerConfig.PERSISTENCE_SYNC).apply(builder, "batch");
+        Settings.BY_KEY.get(BrokerConfig.DEAD_LETTERS_MAX_AGE).apply(builder, "7d");
+        Settings.BY_KEY.get(BrokerConfig.DEAD_LETTERS_MAX_SIZE).apply(builder, "100KB");
+
+        StoreOptions options = builder.build().storeOptions();
+
+        assertEquals(512L * 1024 * 1024, options.maxDataBytes());
+        assertEquals(1024L * 1024 * 1024, options.minFreeBytes());
+        assertEquals(StoreOptions.Sync.BATCH, options.sync());
+        assertEquals(Duration.ofDays(7), options.deadLetterMaxAge());
+        assertEquals(100L * 1024, options.deadLetterMaxBytes());
+    }
+
+    @Test
+    void persistenceDefaultsKeepEverything() {
+        StoreOptions options = BrokerConfig.defaults().storeOptions();
+
+        assertEquals(StoreOptions.defaults(), options);
+        assertEquals(0, options.maxDataBytes());
+        assertEquals(StoreOptions.Sync.NONE, options.sync());
+        assertNull(options.deadLetterMaxAge());
+    }
+
+    @Test
+    void persistenceSyncRejectsUnknownMode() {
+        IllegalArgumentException rejected = rejection(Settings.BY_KEY.get(BrokerConfig.PERSISTENCE_SYNC), "always");
+
+        assertNotNull(rejected, "unknown mode rejected");
+        assertEquals("invalid persistence.sync = always: expected none or batch", rejected.getMessage());
+    }
+
+    @Test
+    void sizeSettingsRejectInvalidValues() {
+        for (String key : List.of(BrokerConfig.PERSISTENCE_MAX_SIZE, BrokerConfig.PERSISTENCE_MIN_FREE_SPACE,
+                BrokerConfig.DEAD_LETTERS_MAX_SIZE)) {
+            for (String value : List.of("", "-1", "12XB", "1.5GB", "MB", "99999999999TB")) {
+                IllegalArgumentException rejected = rejection(Settings.BY_KEY.get(key), value);
+
+                assertNotNull(rejected, key + " = " + value);
+                assertTrue(rejected.getMessage().startsWith("invalid " + key + " = "), rejected.getMessage());
+                assertTrue(rejected.getMessage().contains("expected"), rejected.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void deadLetterMaxAgeRejectsInvalidValues() {
+        Setting setting = Settings.BY_KEY.get(BrokerConfig.DEAD_LETTERS_MAX_AGE);
+
+        IllegalArgumentException withoutUnit = rejection(setting, "7");
+        IllegalArgumentException unknownUnit = rejection(setting, "7w");
+
+        assertNotNull(withoutUnit, "duration without unit rejected");
+        assertEquals("invalid persistence.dead_letters.max_age = 7: expected " + Quantities.DURATION_FORM,
+                withoutUnit.getMessage());
+        assertNotNull(unknownUnit, "unknown unit rejected");
+        assertNull(rejection(setting, "0"), "0 keeps dead letters");
+    }
+
     private static final List<String> NON_INTEGER_KEYS = List.of(BrokerConfig.LISTENER_HOST,
             BrokerConfig.RETAIN_AVAILABLE, BrokerConfig.WILDCARD_SUBSCRIPTIONS, BrokerConfig.SUBSCRIPTION_IDENTIFIERS,
             BrokerConfig.SHARED_SUBSCRIPTIONS, BrokerConfig.OUTBOUND_TOPIC_ALIASES, BrokerConfig.RESPONSE_INFORMATION,
-            BrokerConfig.VALIDATE_UTF8_PAYLOADS, BrokerConfig.PERSISTENCE_ENABLED, BrokerConfig.PERSISTENCE_DIR);
+            BrokerConfig.VALIDATE_UTF8_PAYLOADS, BrokerConfig.PERSISTENCE_ENABLED, BrokerConfig.PERSISTENCE_DIR,
+            BrokerConfig.PERSISTENCE_MAX_SIZE, BrokerConfig.PERSISTENCE_MIN_FREE_SPACE, BrokerConfig.PERSISTENCE_SYNC,
+            BrokerConfig.DEAD_LETTERS_MAX_AGE, BrokerConfig.DEAD_LETTERS_MAX_SIZE);
 
     private static IllegalArgumentException rejection(Setting setting, String value) {
         try {

@@ -5,6 +5,8 @@ import io.petrel.api.DeadLetter;
 import io.petrel.api.DeadLetterPage;
 import io.petrel.api.DeadLetterQuery;
 import io.petrel.api.store.DeadLetterStore;
+import io.petrel.api.store.StoreOptions;
+import io.petrel.api.store.StoreWriteStatistics;
 import io.petrel.persistence.chronicle.DeadLetterIndex.Entry;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.RollCycle;
@@ -54,7 +56,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * number of the last letter of a page. Sequence numbers are assigned again, in journal order, when
  * the store is opened.
  */
-public final class ChronicleDeadLetterStore implements DeadLetterStore {
+public final class ChronicleDeadLetterStore implements DeadLetterStore, StoreWriteStatistics {
 
     /** Name of the writer thread. */
     public static final String THREAD_NAME = "petrel-dead-letter-store";
@@ -85,27 +87,29 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
     private final JournalWriter writer;
     private final DeadLetterRetentionCheck retentionCheck;
 
-    private ChronicleDeadLetterStore(Path directory, DirectoryLock lock, int generation, ChronicleQueue queue,
-                                     Options options) {
+    private ChronicleDeadLetterStore(Path dataDirectory, Path directory, DirectoryLock lock, int generation,
+                                     ChronicleQueue queue, Options options) {
         this.directory = directory;
         this.lock = lock;
         this.retentionCheck = new DeadLetterRetentionCheck(options.retention(), options.clock(),
                 options.ageCheckInterval(), this, index, directory, this::writeRemovalNow);
         this.compaction = new JournalCompaction("dead-letter", COMPACTION_THREAD_NAME, directory, generation,
-                options.rollCycle(), options.compactionMinRecords(), this::switchGeneration);
+                options.rollCycle(), options.compactionMinRecords(), DeadLetterLiveRecords::new,
+                options.storeOptions().sync(), this::switchGeneration);
         load(queue);
-        this.writer = new JournalWriter(queue, THREAD_NAME, new WriterHooks());
+        StorageGuard guard = StorageGuard.of(dataDirectory, directory, "dead-letter", options.storeOptions());
+        this.writer = new JournalWriter(queue, THREAD_NAME, new WriterHooks(), guard, options.storeOptions().sync());
         compaction.attach(writer);
         enforceRetentionAtOpen();
     }
 
     /** Settings of a store beyond its data directory; tests shorten the intervals and thresholds. */
     record Options(RollCycle rollCycle, DeadLetterRetention retention, int compactionMinRecords, Clock clock,
-                   Duration ageCheckInterval) {
+                   Duration ageCheckInterval, StoreOptions storeOptions) {
 
-        static Options of(RollCycle rollCycle, DeadLetterRetention retention) {
+        static Options of(RollCycle rollCycle, DeadLetterRetention retention, StoreOptions storeOptions) {
             return new Options(rollCycle, retention, DEFAULT_COMPACTION_MIN_RECORDS, Clock.systemUTC(),
-                    DEFAULT_AGE_CHECK_INTERVAL);
+                    DEFAULT_AGE_CHECK_INTERVAL, storeOptions);
         }
     }
 
@@ -116,7 +120,18 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
      * @throws java.io.UncheckedIOException if another broker uses the directory or it cannot be created
      */
     public static ChronicleDeadLetterStore open(Path dataDirectory) {
-        return open(dataDirectory, DeadLetterRetention.keepForever());
+        return open(dataDirectory, StoreOptions.defaults());
+    }
+
+    /**
+     * Opens the store under {@code dataDirectory} with {@code options}, creating it if needed, reads
+     * its index and drops the letters beyond {@link StoreOptions#deadLetterMaxAge()} and
+     * {@link StoreOptions#deadLetterMaxBytes()}.
+     *
+     * @throws java.io.UncheckedIOException if another broker uses the directory or it cannot be created
+     */
+    public static ChronicleDeadLetterStore open(Path dataDirectory, StoreOptions options) {
+        return open(dataDirectory, DeadLetterRetention.of(options), options);
     }
 
     /**
@@ -126,37 +141,44 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
      * @throws java.io.UncheckedIOException if another broker uses the directory or it cannot be created
      */
     public static ChronicleDeadLetterStore open(Path dataDirectory, DeadLetterRetention retention) {
+        return open(dataDirectory, retention, StoreOptions.defaults());
+    }
+
+    /**
+     * Opens the store under {@code dataDirectory} with the guard and sync mode of {@code options},
+     * creating it if needed, reads its index and drops the letters that {@code retention} does not keep.
+     *
+     * @throws java.io.UncheckedIOException if another broker uses the directory or it cannot be created
+     */
+    public static ChronicleDeadLetterStore open(Path dataDirectory, DeadLetterRetention retention,
+                                                StoreOptions options) {
         ChronicleSettings.apply();
-        return open(dataDirectory, Options.of(RollCycleSetting.rollCycle(), retention));
+        return open(dataDirectory, Options.of(RollCycleSetting.rollCycle(), retention, options));
     }
 
     static ChronicleDeadLetterStore open(Path dataDirectory, RollCycle rollCycle) {
-        return open(dataDirectory, Options.of(rollCycle, DeadLetterRetention.keepForever()));
+        return open(dataDirectory, rollCycle, StoreOptions.defaults());
+    }
+
+    static ChronicleDeadLetterStore open(Path dataDirectory, RollCycle rollCycle, StoreOptions options) {
+        return open(dataDirectory, Options.of(rollCycle, DeadLetterRetention.keepForever(), options));
     }
 
     static ChronicleDeadLetterStore open(Path dataDirectory, Options options) {
-        ChronicleSettings.apply();
-        Path directory = dataDirectory.resolve(DIRECTORY).toAbsolutePath();
-        DirectoryLock lock = DirectoryLock.acquire(directory);
-        ChronicleQueue queue = null;
-        try {
-            JournalGenerations.adoptUngenerated(directory);
-            int generation = JournalGenerations.openCurrent(directory);
-            queue = JournalCompaction.openQueue(JournalGenerations.directory(directory, generation),
-                    options.rollCycle());
-            return new ChronicleDeadLetterStore(directory, lock, generation, queue, options);
-        } catch (RuntimeException e) {
-            if (queue != null) {
-                queue.close();
-            }
-            lock.close();
-            throw e;
-        }
+        return LockedJournal.openGenerations(dataDirectory, DIRECTORY, options.rollCycle(),
+                options.storeOptions().sync(), (directory, lock, generation, queue) ->
+                        new ChronicleDeadLetterStore(dataDirectory, directory, lock, generation, queue, options));
+    }
+
+    @Override
+    public long rejectedWrites() {
+        return writer.rejectedWrites();
     }
 
     private void load(ChronicleQueue queue) {
         long[] skipped = new long[1];
         long records = JournalReader.readAll(queue, (journalIndex, record) -> {
+            compaction.loaded(journalIndex, record);
             DeadLetterRecords.Decoded decoded;
             try {
                 decoded = DeadLetterRecords.decode(record);
@@ -172,7 +194,6 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
                 index.add(decoded.letter(), record.length, journalIndex, null);
             }
         });
-        compaction.recordsLoaded(records);
         LOG.info("Opened the dead-letter journal {}: {} records, {} letters stored, {} records skipped", queue.file(),
                 records, index.size(), skipped[0]);
     }
@@ -282,7 +303,7 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
                 return false;
             }
             // Handed over under the monitor, so a later letter with the same id follows the removal.
-            removal = writer.append(DeadLetterRecords.removal(id));
+            removal = writer.appendRemoval(DeadLetterRecords.removal(id));
         }
         awaitRemovals(List.of(removal));
         return true;
@@ -295,7 +316,7 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
             List<Entry> matching = index.entries().stream().filter(entry -> query.matches(entry.summary())).toList();
             for (Entry entry : matching) {
                 index.remove(entry);
-                removals.add(writer.append(DeadLetterRecords.removal(entry.id())));
+                removals.add(writer.appendRemoval(DeadLetterRecords.removal(entry.id())));
             }
         }
         awaitRemovals(removals);
@@ -365,14 +386,17 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
         }
     }
 
-    /** Appends the removal record of a dropped letter at once. Writer thread only. */
+    /**
+     * Appends the removal record of a dropped letter at once. It is written also above the size cap,
+     * but not when free space is short. Writer thread only.
+     */
     private void writeRemovalNow(String id) {
-        writer.appendNow(DeadLetterRecords.removal(id));
-        compaction.recordAppended();
+        writer.appendRemovalNow(DeadLetterRecords.removal(id));
     }
 
     /** Moves the entries to the compacted generation while no journal read runs. Writer thread. */
-    private void switchGeneration(JournalCompaction.Relocation relocation, Runnable switchJournal) {
+    private void switchGeneration(LiveRecords copied, Runnable switchJournal) {
+        DeadLetterLiveRecords copiedLetters = (DeadLetterLiveRecords) copied;
         journalLock.writeLock().lock();
         try {
             switchJournal.run();
@@ -380,7 +404,7 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
             synchronized (this) {
                 for (Entry entry : index.entries()) {
                     if (entry.written()) {
-                        long moved = relocation.newIndex(entry.journalIndex());
+                        long moved = copiedLetters.indexOf(entry.id());
                         lost += moved < 0 ? 1 : 0;
                         entry.writtenAt(moved);
                     }
@@ -435,7 +459,7 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
 
         @Override
         public void appended(byte[] record, long journalIndex) {
-            compaction.recordAppended();
+            compaction.appended(record, journalIndex);
             synchronized (ChronicleDeadLetterStore.this) {
                 Entry entry = pendingRecords.remove(record);
                 if (entry != null) {
@@ -458,15 +482,7 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore {
             if (!retentionCheck.keepsEverything()) {
                 retentionCheck.run(false);
             }
-            long live;
-            synchronized (ChronicleDeadLetterStore.this) {
-                live = index.size();
-            }
-            compaction.maybeStart(live, () -> {
-                synchronized (ChronicleDeadLetterStore.this) {
-                    return index.writtenIndices();
-                }
-            });
+            compaction.afterBatch();
         }
     }
 }

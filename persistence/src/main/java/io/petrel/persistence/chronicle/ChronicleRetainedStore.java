@@ -2,9 +2,13 @@ package io.petrel.persistence.chronicle;
 
 import io.petrel.api.Message;
 import io.petrel.api.store.RetainedStore;
+import io.petrel.api.store.StoreOptions;
+import io.petrel.api.store.StoreWriteStatistics;
 import io.petrel.api.store.StoredRetainedMessage;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.RollCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.concurrent.CompletionStage;
@@ -17,7 +21,7 @@ import java.util.function.Consumer;
  * {@code docs/persistence.md}.
  *
  * <p>When more than half of at least {@value #DEFAULT_COMPACTION_MIN_RECORDS} records are replaced or
- * cleared ones, {@link RetainedCompaction} copies the live records into the next journal generation
+ * cleared ones, {@link JournalCompaction} copies the live records into the next journal generation
  * (see {@link JournalGenerations}) on its own thread while appends go on, and the writer switches to
  * it.
  *
@@ -27,10 +31,13 @@ import java.util.function.Consumer;
  * thread, then reads on the calling thread, and must not run while the store compacts, which it does
  * not before the first append.
  */
-public final class ChronicleRetainedStore implements RetainedStore {
+public final class ChronicleRetainedStore implements RetainedStore, StoreWriteStatistics {
 
     /** Name of the writer thread. */
     public static final String THREAD_NAME = "petrel-retained-store";
+
+    /** Name of the thread that copies the live records when the journal is compacted. */
+    public static final String COMPACTION_THREAD_NAME = "petrel-retained-compaction";
 
     /** Name of the store's directory under the data directory. */
     public static final String DIRECTORY = "retained";
@@ -42,18 +49,23 @@ public final class ChronicleRetainedStore implements RetainedStore {
     static final int TYPE_SET = 1;
     static final int TYPE_CLEAR = 2;
 
+    private static final Logger LOG = LoggerFactory.getLogger(ChronicleRetainedStore.class);
+
     private final Path directory;
     private final DirectoryLock lock;
     private final JournalWriter writer;
-    private final RetainedCompaction compaction;
+    private final JournalCompaction compaction;
 
-    private ChronicleRetainedStore(Path directory, DirectoryLock lock, int generation, ChronicleQueue queue,
-                                   RollCycle rollCycle, int compactionMinRecords) {
+    private ChronicleRetainedStore(Path dataDirectory, Path directory, DirectoryLock lock, int generation,
+                                   ChronicleQueue queue, RollCycle rollCycle, int compactionMinRecords,
+                                   StoreOptions options) {
         this.directory = directory;
         this.lock = lock;
-        this.compaction = new RetainedCompaction(directory, generation, rollCycle, compactionMinRecords);
-        compaction.load(queue);
-        this.writer = new JournalWriter(queue, THREAD_NAME, compaction);
+        this.compaction = new JournalCompaction("retained", COMPACTION_THREAD_NAME, directory, generation, rollCycle,
+                compactionMinRecords, RetainedLiveRecords::new, options.sync());
+        load(queue);
+        StorageGuard guard = StorageGuard.of(dataDirectory, directory, "retained", options);
+        this.writer = new JournalWriter(queue, THREAD_NAME, compaction, guard, options.sync());
         compaction.attach(writer);
     }
 
@@ -64,26 +76,45 @@ public final class ChronicleRetainedStore implements RetainedStore {
      * @throws java.io.UncheckedIOException if another broker uses the directory or it cannot be created
      */
     public static ChronicleRetainedStore open(Path dataDirectory) {
+        return open(dataDirectory, StoreOptions.defaults());
+    }
+
+    /**
+     * Opens the store under {@code dataDirectory} with {@code options}, creating it if needed, with the
+     * roll cycle that {@link RollCycleSetting} selects.
+     *
+     * @throws java.io.UncheckedIOException if another broker uses the directory or it cannot be created
+     */
+    public static ChronicleRetainedStore open(Path dataDirectory, StoreOptions options) {
         ChronicleSettings.apply();
-        return open(dataDirectory, RollCycleSetting.rollCycle(), DEFAULT_COMPACTION_MIN_RECORDS);
+        return open(dataDirectory, RollCycleSetting.rollCycle(), DEFAULT_COMPACTION_MIN_RECORDS, options);
     }
 
     static ChronicleRetainedStore open(Path dataDirectory, RollCycle rollCycle, int compactionMinRecords) {
-        ChronicleSettings.apply();
-        Path directory = dataDirectory.resolve(DIRECTORY).toAbsolutePath();
-        DirectoryLock lock = DirectoryLock.acquire(directory);
-        ChronicleQueue queue = null;
-        try {
-            int generation = JournalGenerations.openCurrent(directory);
-            queue = RetainedCompaction.openQueue(JournalGenerations.directory(directory, generation), rollCycle);
-            return new ChronicleRetainedStore(directory, lock, generation, queue, rollCycle, compactionMinRecords);
-        } catch (RuntimeException e) {
-            if (queue != null) {
-                queue.close();
+        return open(dataDirectory, rollCycle, compactionMinRecords, StoreOptions.defaults());
+    }
+
+    static ChronicleRetainedStore open(Path dataDirectory, RollCycle rollCycle, int compactionMinRecords,
+                                       StoreOptions options) {
+        return LockedJournal.openGenerations(dataDirectory, DIRECTORY, rollCycle, options.sync(),
+                (directory, lock, generation, queue) -> new ChronicleRetainedStore(dataDirectory, directory, lock,
+                        generation, queue, rollCycle, compactionMinRecords, options));
+    }
+
+    /**
+     * Reads the journal to find its live records, and logs each record that cannot be decoded at
+     * WARN: it counts as dead, and {@link #forEach} skips it.
+     */
+    private void load(ChronicleQueue queue) {
+        long[] skipped = new long[1];
+        long records = JournalReader.readAll(queue, (index, record) -> {
+            if (!compaction.loaded(index, record)) {
+                skipped[0]++;
+                LOG.warn("Skipped the damaged retained record at index {} of {}", Long.toHexString(index),
+                        queue.file());
             }
-            lock.close();
-            throw e;
-        }
+        });
+        LOG.info("Opened the retained journal {}: {} records, {} records skipped", queue.file(), records, skipped[0]);
     }
 
     /**
@@ -95,9 +126,9 @@ public final class ChronicleRetainedStore implements RetainedStore {
      */
     @Override
     public void forEach(Consumer<StoredRetainedMessage> visitor) {
-        RetainedCompaction.LiveRecords live;
+        JournalCompaction.LiveSnapshot live;
         try {
-            live = compaction.liveRecords(writer);
+            live = compaction.liveSnapshot();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while reading the retained journal " + directory, e);
@@ -167,7 +198,12 @@ public final class ChronicleRetainedStore implements RetainedStore {
     public CompletionStage<Void> clear(String topic) {
         byte[] record = new RecordWriter().writeByte(FORMAT_VERSION).writeByte(TYPE_CLEAR).writeString(topic)
                 .toByteArray();
-        return writer.append(record).thenApply(index -> null);
+        return writer.appendRemoval(record).thenApply(index -> null);
+    }
+
+    @Override
+    public long rejectedWrites() {
+        return writer.rejectedWrites();
     }
 
     /** Returns the number of the journal generation in use, which compaction increments. */

@@ -3,6 +3,7 @@ package io.petrel.persistence.chronicle;
 import io.petrel.api.store.DeadLetterStore;
 import io.petrel.api.store.RetainedStore;
 import io.petrel.api.store.SessionStore;
+import io.petrel.api.store.StoreOptions;
 import io.petrel.api.store.StoreProvider;
 
 import java.nio.file.Path;
@@ -16,17 +17,23 @@ import java.util.Optional;
 public final class ChronicleStoreProvider implements StoreProvider {
 
     @Override
-    public Optional<RetainedStore> retainedStore(Path dataDirectory) {
-        return Optional.of(ChronicleRetainedStore.open(dataDirectory));
+    public Optional<RetainedStore> retainedStore(Path dataDirectory, StoreOptions options) {
+        return Optional.of(ChronicleRetainedStore.open(dataDirectory, options));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The store drops letters beyond {@link StoreOptions#deadLetterMaxAge()} and
+     * {@link StoreOptions#deadLetterMaxBytes()}, see {@link DeadLetterRetention#of(StoreOptions)}.
+     */
+    @Override
+    public Optional<DeadLetterStore> deadLetterStore(Path dataDirectory, StoreOptions options) {
+        return Optional.of(ChronicleDeadLetterStore.open(dataDirectory, options));
     }
 
     @Override
-    public Optional<DeadLetterStore> deadLetterStore(Path dataDirectory) {
-        return Optional.of(ChronicleDeadLetterStore.open(dataDirectory));
-    }
-
-    @Override
-    public Optional<SessionStore> sessionStore(Path dataDirectory) {
-        return Optional.of(ChronicleSessionStore.open(dataDirectory));
+    public Optional<SessionStore> sessionStore(Path dataDirectory, StoreOptions options) {
+        return Optional.of(ChronicleSessionStore.open(dataDirectory, options));
     }
 }

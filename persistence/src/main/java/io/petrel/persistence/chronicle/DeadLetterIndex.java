@@ -192,11 +192,6 @@ final class DeadLetterIndex {
         return removed;
     }
 
-    /** Returns the journal indices of the written entries. */
-    long[] writtenIndices() {
-        return bySequence.values().stream().filter(Entry::written).mapToLong(Entry::journalIndex).toArray();
-    }
-
     /** Returns the letter with its message reduced to what queries match on: topic, QoS and retain flag. */
     private static DeadLetter summaryOf(DeadLetter letter) {
         Message message = letter.message();

@@ -1,5 +1,7 @@
 package io.petrel.persistence.chronicle;
 
+import io.petrel.api.store.StoreOptions;
+
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -26,6 +28,22 @@ public final class DeadLetterRetention {
     /** Returns the retention that keeps letters until they are replayed or purged. */
     public static DeadLetterRetention keepForever() {
         return KEEP_FOREVER;
+    }
+
+    /**
+     * Returns the retention of {@link StoreOptions#deadLetterMaxAge()} (none if null) and
+     * {@link StoreOptions#deadLetterMaxBytes()} (none if 0), which the broker configuration keys
+     * {@code persistence.dead_letters.max_age} and {@code persistence.dead_letters.max_size} set.
+     */
+    public static DeadLetterRetention of(StoreOptions options) {
+        DeadLetterRetention retention = KEEP_FOREVER;
+        if (options.deadLetterMaxAge() != null) {
+            retention = retention.withMaxAge(options.deadLetterMaxAge());
+        }
+        if (options.deadLetterMaxBytes() > 0) {
+            retention = retention.withMaxBytes(options.deadLetterMaxBytes());
+        }
+        return retention;
     }
 
     /**

@@ -2,9 +2,10 @@ package io.petrel.persistence.chronicle;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -15,6 +16,11 @@ import java.util.stream.Stream;
  * next generation and marks it complete with the empty file {@value #COMPLETE} before the store
  * switches to it, so after a crash the highest complete generation is the current one: a higher,
  * incomplete one is an interrupted compaction, and lower ones were already replaced.
+ *
+ * <p>Generation 0 is the store directory itself: a journal written before generations existed keeps
+ * its Chronicle files ({@code *.cq4}, {@code *.cq4t}) directly in the store directory. It is the
+ * current generation while no numbered generation is complete, and its files are deleted once one
+ * is.
  *
  * <p>Not thread-safe: one store uses it, from one thread at a time.
  */
@@ -28,14 +34,21 @@ final class JournalGenerations {
     private JournalGenerations() {
     }
 
-    /** Returns the directory of generation {@code number} under {@code storeDirectory}. */
+    /**
+     * Returns the directory of generation {@code number} under {@code storeDirectory}: the store
+     * directory itself for generation 0.
+     */
     static Path directory(Path storeDirectory, int number) {
+        if (number == 0) {
+            return storeDirectory;
+        }
         return storeDirectory.resolve(String.format("%s%06d", PREFIX, number));
     }
 
     /**
      * Returns the number of the current generation, after deleting every other generation. Creates
-     * generation 1, empty and complete, if there is none.
+     * generation 1, empty and complete, if there is none and the store directory contains no journal
+     * of the layout before generations.
      */
     static int openCurrent(Path storeDirectory) {
         List<Integer> numbers = numbers(storeDirectory);
@@ -50,47 +63,30 @@ final class JournalGenerations {
                 delete(directory(storeDirectory, number));
             }
         }
-        if (current == 0) {
+        boolean flatJournal = !chronicleFiles(storeDirectory).isEmpty();
+        if (current == 0 && !flatJournal) {
             current = 1;
             markComplete(directory(storeDirectory, current));
+        } else if (current > 0 && flatJournal) {
+            delete(storeDirectory, 0);
         }
         return current;
     }
 
-    /**
-     * Moves the Chronicle files of a journal kept directly in {@code storeDirectory}, the layout of a
-     * journal from before it had generations, into generation 1 and marks that complete. Does
-     * nothing if there are no such files. A move cut short by a crash goes on at the next call,
-     * because generation 1 is marked complete only after the last file moved. Call it before
-     * {@link #openCurrent}, which would delete the unmarked generation 1 of such a move.
-     */
-    static void adoptUngenerated(Path storeDirectory) {
-        List<Path> files;
-        try (Stream<Path> entries = Files.list(storeDirectory)) {
-            files = entries.filter(Files::isRegularFile)
-                    .filter(path -> path.getFileName().toString().endsWith(".cq4")
-                            || path.getFileName().toString().endsWith(".cq4t"))
-                    .toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + storeDirectory + ": " + e.getMessage(), e);
-        }
-        Path first = directory(storeDirectory, 1);
-        // Compaction never writes generation 1, so an unmarked one is a move cut short after its last
-        // file, or an empty generation whose marker was not created yet.
-        boolean moveCutShort = Files.isDirectory(first) && !Files.exists(first.resolve(COMPLETE));
-        if (files.isEmpty() && !moveCutShort) {
+    /** Deletes generation {@code number}; of generation 0, only the Chronicle files. */
+    static void delete(Path storeDirectory, int number) {
+        if (number != 0) {
+            delete(directory(storeDirectory, number));
             return;
         }
         try {
-            Files.createDirectories(first);
-            for (Path file : files) {
-                Files.move(file, first.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            for (Path file : chronicleFiles(storeDirectory)) {
+                Files.delete(file);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot move the journal files of " + storeDirectory + " into " + first
-                    + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot delete the old journal files in " + storeDirectory + ": "
+                    + e.getMessage(), e);
         }
-        markComplete(first);
     }
 
     /** Creates the marker file that makes a generation complete, and its directory if needed. */
@@ -102,6 +98,29 @@ final class JournalGenerations {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot mark the journal " + generation + " complete: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Forces every file of a generation, its pages written through memory mappings included, the
+     * generation directory and the store directory that lists it to the storage device ({@code fsync}).
+     */
+    static void force(Path generation) {
+        try (Stream<Path> files = Files.list(generation)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                forceOne(file);
+            }
+            forceOne(generation);
+            forceOne(generation.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot force the journal " + generation + " to the storage device: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void forceOne(Path path) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            channel.force(true);
         }
     }
 
@@ -119,11 +138,23 @@ final class JournalGenerations {
         }
     }
 
+    private static List<Path> chronicleFiles(Path storeDirectory) {
+        try (Stream<Path> entries = Files.list(storeDirectory)) {
+            return entries.filter(Files::isRegularFile)
+                    .filter(path -> path.getFileName().toString().endsWith(".cq4")
+                            || path.getFileName().toString().endsWith(".cq4t"))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + storeDirectory + ": " + e.getMessage(), e);
+        }
+    }
+
     private static List<Integer> numbers(Path storeDirectory) {
         try (Stream<Path> entries = Files.list(storeDirectory)) {
             return entries.map(path -> path.getFileName().toString())
                     .filter(name -> name.startsWith(PREFIX) && name.substring(PREFIX.length()).matches("\\d{6}"))
                     .map(name -> Integer.parseInt(name.substring(PREFIX.length())))
+                    .filter(number -> number > 0)
                     .sorted()
                     .toList();
         } catch (IOException e) {

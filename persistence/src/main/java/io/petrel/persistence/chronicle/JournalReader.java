@@ -72,25 +72,6 @@ final class JournalReader {
         }
     }
 
-    /**
-     * Visits the next record of {@code tailer} with its journal index.
-     *
-     * @return false at the end of the queue, when nothing was visited
-     */
-    static boolean next(ExcerptTailer tailer, RecordVisitor visitor) {
-        long index;
-        byte[] record;
-        try (DocumentContext document = tailer.readingDocument()) {
-            if (!document.isPresent()) {
-                return false;
-            }
-            index = document.index();
-            record = toArray(document.wire().bytes());
-        }
-        visitor.accept(index, record);
-        return true;
-    }
-
     private static byte[] toArray(Bytes<?> bytes) {
         byte[] record = new byte[(int) bytes.readRemaining()];
         bytes.read(record);

@@ -1,6 +1,7 @@
 package io.petrel.persistence.chronicle;
 
 import io.petrel.api.BrokerException;
+import io.petrel.api.store.StoreOptions;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.wire.DocumentContext;
@@ -17,7 +18,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * The single thread that appends records to one Chronicle queue. Callers on any thread hand it
  * records through a bounded queue. Each gets a future that completes with the record's journal index
- * once the record is in the queue's memory-mapped file, or fails at once if the queue is full.
+ * once the record is in the queue's memory-mapped file (and, with {@link StoreOptions.Sync#BATCH},
+ * forced to the storage device), or fails at once if the queue is full. Before each append the
+ * {@link StorageGuard} checks free space and the size cap; a record it rejects fails its future.
+ *
+ * <p>If an append fails with an {@link Error}, which Chronicle raises when the file system cannot
+ * back a page of the mapped file, the journal's write lock stays held and the file may end inside a
+ * record, so the writer rejects every later record until the store is opened again.
  *
  * <p>Threads: {@link #append} and {@link #submit} are thread-safe. The appender is created, used and
  * closed on the writer thread only, which drains up to {@value #BATCH_SIZE} commands per pass and
@@ -31,7 +38,10 @@ final class JournalWriter implements AutoCloseable {
     /** Hooks that the writer thread calls. */
     interface Listener {
 
-        /** Called on the writer thread after each record it appended through {@link #append}. */
+        /**
+         * Called on the writer thread after each record it appended through {@link #append},
+         * {@link #appendRemoval} or {@link #appendRemovalNow}.
+         */
         void appended(byte[] record, long index);
 
         /** Called on the writer thread after each pass over a batch of commands. */
@@ -46,6 +56,7 @@ final class JournalWriter implements AutoCloseable {
     private static final int BATCH_SIZE = 256;
     static final long POLL_MILLIS = 100;
     private static final long CLOSE_TIMEOUT_SECONDS = 10;
+    private static final int EXCERPT_HEADER_BYTES = 4;
     private static final Listener NO_LISTENER = new Listener() {
         @Override
         public void appended(byte[] record, long index) {
@@ -59,28 +70,40 @@ final class JournalWriter implements AutoCloseable {
     private interface Command {
     }
 
-    private record Append(byte[] record, CompletableFuture<Long> written) implements Command {
+    private record Append(byte[] record, CompletableFuture<Long> written, boolean removal) implements Command {
     }
 
     private record Task(Runnable action, Runnable cancel) implements Command {
     }
 
+    /** An appended record whose future completes after the batch is forced to the storage device. */
+    private record Written(CompletableFuture<Long> future, long index) {
+    }
+
     private final BlockingQueue<Command> pending = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Listener listener;
+    private final StorageGuard guard;
+    private final boolean syncEachBatch;
     private final Thread thread;
+    private final List<Written> awaitingSync = new ArrayList<>();
     private volatile ChronicleQueue queue;
     private volatile boolean running = true;
     private ExcerptAppender appender;
+    // Set on the writer thread when an append failed with an Error; the journal then takes no record.
+    private String failure;
 
     /** Starts the daemon writer thread {@code threadName} for {@code queue}. */
-    JournalWriter(ChronicleQueue queue, String threadName) {
-        this(queue, threadName, NO_LISTENER);
+    JournalWriter(ChronicleQueue queue, String threadName, StorageGuard guard, StoreOptions.Sync sync) {
+        this(queue, threadName, NO_LISTENER, guard, sync);
     }
 
     /** Starts the daemon writer thread {@code threadName} for {@code queue}, calling {@code listener}. */
-    JournalWriter(ChronicleQueue queue, String threadName, Listener listener) {
+    JournalWriter(ChronicleQueue queue, String threadName, Listener listener, StorageGuard guard,
+                  StoreOptions.Sync sync) {
         this.queue = queue;
         this.listener = listener;
+        this.guard = guard;
+        this.syncEachBatch = sync == StoreOptions.Sync.BATCH;
         this.thread = new Thread(this::run, threadName);
         thread.setDaemon(true);
         thread.start();
@@ -91,6 +114,16 @@ final class JournalWriter implements AutoCloseable {
         return queue;
     }
 
+    /** Returns the guard that checks free space and the size cap before each append. */
+    StorageGuard guard() {
+        return guard;
+    }
+
+    /** Returns the records rejected for lack of space since the writer started. Thread-safe. */
+    long rejectedWrites() {
+        return guard.rejectedWrites();
+    }
+
     /**
      * Hands a record to the writer thread.
      *
@@ -98,10 +131,25 @@ final class JournalWriter implements AutoCloseable {
      *         with {@link BrokerException} if the writer is full or closed, or with the append's error
      */
     CompletableFuture<Long> append(byte[] record) {
+        return append(record, false);
+    }
+
+    /**
+     * Hands a record to the writer thread that removes data, such as a clear or removal record. It is
+     * written also above the size cap, so that removing data and compacting can bring the data
+     * directory back under the cap, but not when free space is short.
+     *
+     * @return a future as {@link #append} returns it
+     */
+    CompletableFuture<Long> appendRemoval(byte[] record) {
+        return append(record, true);
+    }
+
+    private CompletableFuture<Long> append(byte[] record, boolean removal) {
         CompletableFuture<Long> written = new CompletableFuture<>();
         if (!running) {
             written.completeExceptionally(new BrokerException("the journal " + queue.file() + " is closed"));
-        } else if (!pending.offer(new Append(record, written))) {
+        } else if (!pending.offer(new Append(record, written, removal))) {
             written.completeExceptionally(new BrokerException("the journal " + queue.file() + " has "
                     + QUEUE_CAPACITY + " records waiting to be written; the disk is too slow for the load"));
         }
@@ -135,11 +183,42 @@ final class JournalWriter implements AutoCloseable {
         return appender.lastIndexAppended();
     }
 
+    /**
+     * Appends a record that removes data at once, checked by the guard as {@link #appendRemoval} checks
+     * it, and tells the listener. For removals that the writer thread decides on itself, such as
+     * dead-letter retention. Writer thread only.
+     *
+     * @return the record's journal index
+     * @throws BrokerException if the guard rejects the record or the journal takes no more records
+     */
+    long appendRemovalNow(byte[] record) {
+        if (failure != null) {
+            throw new BrokerException(failure);
+        }
+        BrokerException rejected = guard.check(record.length, true);
+        if (rejected != null) {
+            throw rejected;
+        }
+        long index;
+        try {
+            index = appendNow(record);
+        } catch (InternalError e) {
+            failure = failureAfter(e);
+            LOG.error("Failed to append a removal record of {} bytes to the journal {}; {}", record.length,
+                    queue.file(), failure, e);
+            throw new BrokerException(failure, e);
+        }
+        guard.appended(record.length + EXCERPT_HEADER_BYTES);
+        listener.appended(record, index);
+        return index;
+    }
+
     /** Appends to {@code next} from now on; the caller closes the previous queue. Writer thread only. */
     void switchTo(ChronicleQueue next) {
         appender.close();
         queue = next;
         appender = next.createAppender();
+        guard.refresh(next);
     }
 
     private void run() {
@@ -147,6 +226,7 @@ final class JournalWriter implements AutoCloseable {
         appender = queue.createAppender();
         try {
             while (running || !pending.isEmpty()) {
+                refreshGuard();
                 Command first = pending.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     idle();
@@ -158,6 +238,7 @@ final class JournalWriter implements AutoCloseable {
                     execute(command);
                 }
                 batch.clear();
+                completeSynced();
                 afterBatch();
             }
         } catch (InterruptedException e) {
@@ -165,8 +246,40 @@ final class JournalWriter implements AutoCloseable {
         } finally {
             running = false;
             appender.close();
+            guard.close();
             failRemaining(List.of());
         }
+    }
+
+    private void refreshGuard() {
+        try {
+            guard.refreshIfDue(queue);
+        } catch (RuntimeException e) {
+            LOG.warn("Failed to measure the free space and size of the journal {}", queue.file(), e);
+        }
+    }
+
+    /** Forces the batch's records to the storage device, then completes their futures. */
+    private void completeSynced() {
+        if (awaitingSync.isEmpty()) {
+            return;
+        }
+        RuntimeException syncFailure = null;
+        try {
+            appender.sync();
+        } catch (RuntimeException e) {
+            syncFailure = e;
+            LOG.error("Failed to force {} records of the journal {} to the storage device", awaitingSync.size(),
+                    queue.file(), e);
+        }
+        for (Written written : awaitingSync) {
+            if (syncFailure == null) {
+                written.future().complete(written.index());
+            } else {
+                written.future().completeExceptionally(syncFailure);
+            }
+        }
+        awaitingSync.clear();
     }
 
     private void afterBatch() {
@@ -195,6 +308,15 @@ final class JournalWriter implements AutoCloseable {
             return;
         }
         Append append = (Append) command;
+        if (failure != null) {
+            append.written().completeExceptionally(new BrokerException(failure));
+            return;
+        }
+        BrokerException rejected = guard.check(append.record().length, append.removal());
+        if (rejected != null) {
+            append.written().completeExceptionally(rejected);
+            return;
+        }
         long index;
         try {
             index = appendNow(append.record());
@@ -203,13 +325,31 @@ final class JournalWriter implements AutoCloseable {
                     queue.file(), e);
             append.written().completeExceptionally(e);
             return;
+        } catch (InternalError e) {
+            // HotSpot turns SIGBUS in a mapped page into InternalError when it can; it left the record unfinished.
+            failure = failureAfter(e);
+            LOG.error("Failed to append a record of {} bytes to the journal {}; {}", append.record().length,
+                    queue.file(), failure, e);
+            append.written().completeExceptionally(new BrokerException(failure, e));
+            return;
         }
+        guard.appended(append.record().length + EXCERPT_HEADER_BYTES);
         try {
             listener.appended(append.record(), index);
         } catch (RuntimeException e) {
             LOG.error("Failed to run the append hook of the journal {}", queue.file(), e);
         }
-        append.written().complete(index);
+        if (syncEachBatch) {
+            awaitingSync.add(new Written(append.written(), index));
+        } else {
+            append.written().complete(index);
+        }
+    }
+
+    private String failureAfter(InternalError e) {
+        return "the journal " + queue.file() + " failed to write a record (" + e.getMessage()
+                + "), probably because its file system is full; it takes no more records until the broker "
+                + "restarts";
     }
 
     private void failRemaining(List<Command> batch) {

@@ -9,6 +9,7 @@ import io.petrel.api.DeadLetter;
 import io.petrel.api.DeadLetterPage;
 import io.petrel.api.DeadLetterQuery;
 import io.petrel.api.Message;
+import io.petrel.api.store.StoreOptions;
 import io.petrel.api.Qos;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -281,7 +282,7 @@ class ChronicleDeadLetterStoreTest {
 
     private ChronicleDeadLetterStore open(DeadLetterRetention retention, int compactionMinRecords, Clock clock) {
         return ChronicleDeadLetterStore.open(dataDirectory, new ChronicleDeadLetterStore.Options(RollCycles.FAST_DAILY,
-                retention, compactionMinRecords, clock, Duration.ofMillis(10)));
+                retention, compactionMinRecords, clock, Duration.ofMillis(10), StoreOptions.defaults()));
     }
 
     private static void awaitGeneration(ChronicleDeadLetterStore store, int generation) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.petrel.api.BrokerException;
 import io.petrel.api.Qos;
 import io.petrel.api.RetainHandling;
 import io.petrel.api.store.StoredSession;
@@ -135,6 +136,16 @@ class ChronicleSessionStoreTest {
     }
 
     @Test
+    void loadAfterCloseFails() {
+        ChronicleSessionStore store = open();
+        store.close();
+
+        BrokerException failure = assertThrows(BrokerException.class, store::load);
+
+        assertTrue(failure.getMessage().contains("is closed"), failure.getMessage());
+    }
+
+    @Test
     void writeAfterCloseFails() {
         ChronicleSessionStore store = open();
         store.close();
@@ -145,7 +156,8 @@ class ChronicleSessionStoreTest {
     }
 
     private ChronicleSessionStore open() {
-        return ChronicleSessionStore.open(dataDirectory, RollCycles.FAST_DAILY);
+        return ChronicleSessionStore.open(dataDirectory, RollCycles.FAST_DAILY,
+                ChronicleSessionStore.DEFAULT_COMPACTION_MIN_RECORDS);
     }
 
     private Map<String, StoredSession> readAll() {
@@ -168,7 +180,7 @@ class ChronicleSessionStoreTest {
 
     private Path lastJournalFile() throws IOException {
         List<Path> files = new ArrayList<>();
-        Path journal = dataDirectory.resolve(ChronicleSessionStore.DIRECTORY);
+        Path journal = dataDirectory.resolve(ChronicleSessionStore.DIRECTORY).resolve("journal-000001");
         try (Stream<Path> listing = Files.list(journal)) {
             listing.filter(path -> path.getFileName().toString().endsWith(".cq4")).sorted().forEach(files::add);
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.petrel.api.Message;
 import io.petrel.api.Qos;
 import io.petrel.api.RetainHandling;
 import io.petrel.api.store.StoredSubscription;
@@ -46,6 +47,28 @@ class SessionRecordsTest {
         RecordReader.CorruptRecordException failure = assertThrows(RecordReader.CorruptRecordException.class,
                 () -> SessionRecords.apply(record, new LinkedHashMap<>()));
         assertTrue(failure.getMessage().contains("unknown session record type"), failure.getMessage());
+    }
+
+    @Test
+    void releaseOfUnsentMessageRejected() {
+        Map<String, SessionRecords.Replayed> sessions = new LinkedHashMap<>();
+        SessionRecords.apply(SessionRecords.session("c", 10, 20), sessions);
+        SessionRecords.apply(SessionRecords.messageQueued("c", 1,
+                Message.builder("t").payload("p").qos(Qos.EXACTLY_ONCE).build(), 1), sessions);
+
+        RecordReader.CorruptRecordException failure = assertThrows(RecordReader.CorruptRecordException.class,
+                () -> SessionRecords.apply(SessionRecords.messageReleased("c", 1), sessions));
+        assertTrue(failure.getMessage().contains("only a sent QoS 2 message"), failure.getMessage());
+    }
+
+    @Test
+    void zeroPacketIdRejected() {
+        Map<String, SessionRecords.Replayed> sessions = new LinkedHashMap<>();
+        SessionRecords.apply(SessionRecords.session("c", 10, 20), sessions);
+
+        RecordReader.CorruptRecordException failure = assertThrows(RecordReader.CorruptRecordException.class,
+                () -> SessionRecords.apply(SessionRecords.inboundReceived("c", 0), sessions));
+        assertTrue(failure.getMessage().contains("invalid packet identifier 0"), failure.getMessage());
     }
 
     @Test
