@@ -47,6 +47,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@value #DEFAULT_COMPACTION_MIN_RECORDS} records are dead (removed letters and removal records),
  * {@link JournalCompaction} copies the stored letters into the next journal generation (see
  * {@link JournalGenerations}) on the thread {@value #COMPACTION_THREAD_NAME} while appends go on.
+ * A {@link StorageGuard} checks each record before it is appended: a letter against the free space
+ * reserve and the size cap, a removal record (replay, purge, retention) against the reserve only.
  *
  * <p>Threads: every method is thread-safe and locks the store's monitor only to update or scan the
  * index, never while it reads or writes the journal, so {@link #append} waits at most for one index

@@ -185,7 +185,7 @@ final class JournalWriter implements AutoCloseable {
 
     /**
      * Appends a record that removes data at once, checked by the guard as {@link #appendRemoval} checks
-     * it, and tells the listener. For removals that the writer thread decides on itself, such as
+     * it, and calls the listener. For removals that the writer thread decides on itself, such as
      * dead-letter retention. Writer thread only.
      *
      * @return the record's journal index
