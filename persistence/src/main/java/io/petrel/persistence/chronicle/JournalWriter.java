@@ -185,8 +185,8 @@ final class JournalWriter implements AutoCloseable {
 
     /**
      * Appends a record that removes data at once, checked by the guard as {@link #appendRemoval} checks
-     * it, and calls the listener. For removals that the writer thread decides on itself, such as
-     * dead-letter retention. Writer thread only.
+     * it, and calls the listener. The writer thread uses it for removals that it decides on itself,
+     * such as those of dead-letter retention. Writer thread only.
      *
      * @return the record's journal index
      * @throws BrokerException if the guard rejects the record or the journal takes no more records
