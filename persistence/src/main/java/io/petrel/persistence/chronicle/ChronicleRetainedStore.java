@@ -7,6 +7,7 @@ import io.petrel.api.store.StoreWriteStatistics;
 import io.petrel.api.store.StoredRetainedMessage;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,6 +107,9 @@ public final class ChronicleRetainedStore implements RetainedStore, StoreWriteSt
      * WARN: it counts as dead, and {@link #forEach} skips it.
      */
     private void load(ChronicleQueue queue) {
+        if (queue instanceof SingleChronicleQueue single) {
+            compaction.reserve(single.entryCount());
+        }
         long[] skipped = new long[1];
         long records = JournalReader.readAll(queue, (index, record) -> {
             if (!compaction.loaded(index, record)) {

@@ -123,6 +123,11 @@ final class JournalCompaction implements JournalWriter.Listener {
         JournalReader.readAll(queue, this::loaded);
     }
 
+    /** Prepares the live set of the current generation for {@code records} records. Before the writer starts. */
+    void reserve(long records) {
+        live.reserve(records);
+    }
+
     /**
      * Tracks a record of the current generation that the store read at open, for a store that reads
      * its journal itself instead of calling {@link #load}.
