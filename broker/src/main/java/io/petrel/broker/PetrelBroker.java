@@ -71,7 +71,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -127,6 +129,13 @@ public final class PetrelBroker implements Broker {
     private final Duration publishTimeout;
     private final DeadLetterStore deadLetterStore;
     private final RetainedMessages retainedMessages = new RetainedMessages();
+    /**
+     * The common fork-join pool behind a wrapper. On Java 17, CompletableFuture replaces the pool
+     * itself with a new thread per task when the pool's parallelism is 1, as on a 2-core machine, and
+     * Java 25 does not. The wrapper keeps the pool's worker threads on both.
+     */
+    private static final Executor COMMON_POOL = task -> ForkJoinPool.commonPool().execute(task);
+
     private final RetainedStore retainedStore;
     private final SessionStore sessionStore;
     private final DeadLetterWriter deadLetterWriter;
@@ -373,8 +382,8 @@ public final class PetrelBroker implements Broker {
             return queued;
         }
         // Completes on the common fork-join pool, so the application's dependent actions never run on
-        // the petrel-retry thread or on the handler thread that made room.
-        return queued.whenCompleteAsync((ignored, error) -> { });
+        // the petrel-retry thread, the store's writer thread or the handler thread that made room.
+        return queued.whenCompleteAsync((ignored, error) -> { }, COMMON_POOL);
     }
 
     @Override

@@ -47,7 +47,7 @@ public final class RetainedIndex {
             int start = 0;
             while (start <= topic.length()) {
                 int end = levelEnd(topic, start);
-                node = childForPut(node, topic.substring(start, end));
+                node = childForPut(node, topic, start, end);
                 start = end + 1;
             }
             Message previous = node.message;
@@ -224,13 +224,15 @@ public final class RetainedIndex {
         }
     }
 
-    private static Node childForPut(Node node, String level) {
+    /** Returns the child of {@code node} for the level {@code topic[start, end)}, created if missing. */
+    private static Node childForPut(Node node, String topic, int start, int end) {
         LevelMap<Node> children = node.children;
-        Node existing = children == null ? null : children.get(level);
+        // Looks the level up in place, so a level that exists costs no substring.
+        Node existing = children == null ? null : children.get(topic, start, end);
         if (existing != null) {
             return existing;
         }
-        Node created = new Node(level);
+        Node created = new Node(topic.substring(start, end));
         LevelMap<Node> updated = children == null ? LevelMap.of(created) : children.put(created);
         if (updated != children) {
             node.children = updated; // publishes a new map once it contains the child

@@ -7,12 +7,11 @@ import io.petrel.api.store.StoreWriteStatistics;
 import io.petrel.api.store.StoredRetainedMessage;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
@@ -29,8 +28,9 @@ import java.util.function.Consumer;
  *
  * <p>Threads: {@link #set} and {@link #clear} are thread-safe and only enqueue the record. The daemon
  * thread {@value #THREAD_NAME} appends the records and completes their stages once each record is in
- * the journal's memory-mapped file. {@link #forEach} reads on the calling thread and must not run
- * while the store compacts, which it does not before the first append.
+ * the journal's memory-mapped file. {@link #forEach} takes the live records' indices from the writer
+ * thread, then reads on the calling thread, and must not run while the store compacts, which it does
+ * not before the first append.
  */
 public final class ChronicleRetainedStore implements RetainedStore, StoreWriteStatistics {
 
@@ -64,7 +64,7 @@ public final class ChronicleRetainedStore implements RetainedStore, StoreWriteSt
         this.lock = lock;
         this.compaction = new JournalCompaction("retained", COMPACTION_THREAD_NAME, directory, generation, rollCycle,
                 compactionMinRecords, RetainedLiveRecords::new, options.sync());
-        compaction.load(queue);
+        load(queue);
         StorageGuard guard = StorageGuard.of(dataDirectory, directory, "retained", options);
         this.writer = new JournalWriter(queue, THREAD_NAME, compaction, guard, options.sync());
         compaction.attach(writer);
@@ -102,37 +102,61 @@ public final class ChronicleRetainedStore implements RetainedStore, StoreWriteSt
                         generation, queue, rollCycle, compactionMinRecords, options));
     }
 
-    /** Reads the whole journal on the calling thread and visits the message of each retained topic. */
-    @Override
-    public void forEach(Consumer<StoredRetainedMessage> visitor) {
-        ChronicleQueue queue = writer.queue();
-        Map<String, StoredRetainedMessage> live = new LinkedHashMap<>();
+    /**
+     * Reads the journal to find its live records, and logs each record that cannot be decoded at
+     * WARN: it counts as dead, and {@link #forEach} skips it.
+     */
+    private void load(ChronicleQueue queue) {
+        if (queue instanceof SingleChronicleQueue single) {
+            compaction.reserve(single.entryCount());
+        }
         long[] skipped = new long[1];
         long records = JournalReader.readAll(queue, (index, record) -> {
-            try {
-                apply(record, live);
-            } catch (RuntimeException e) {
+            if (!compaction.loaded(index, record)) {
                 skipped[0]++;
-                LOG.warn("Skipped the retained record at index {} of {}: {}", Long.toHexString(index), queue.file(),
-                        e.toString());
+                LOG.warn("Skipped the damaged retained record at index {} of {}", Long.toHexString(index),
+                        queue.file());
             }
         });
-        LOG.debug("Read {} records of {}: {} retained topics, {} records skipped", records, queue.file(),
-                live.size(), skipped[0]);
-        live.values().forEach(visitor);
+        LOG.info("Opened the retained journal {}: {} records, {} records skipped", queue.file(), records, skipped[0]);
     }
 
-    private static void apply(byte[] record, Map<String, StoredRetainedMessage> live) {
-        RecordReader reader = new RecordReader(record);
-        int type = readHeader(reader);
-        if (type == TYPE_SET) {
-            long arrivalEpochMillis = reader.readLong();
-            Message message = reader.readMessage();
-            live.remove(message.topic());
-            live.put(message.topic(), new StoredRetainedMessage(message, arrivalEpochMillis));
-        } else {
-            live.remove(reader.readString());
+    /**
+     * Reads the journal on the calling thread and visits the message of each retained topic, in the
+     * order their set records were appended. Only the live records, which the writer thread tracks,
+     * are decoded. Replaced and cleared ones are skipped by their journal index.
+     *
+     * @throws IllegalStateException if the store is closed
+     */
+    @Override
+    public void forEach(Consumer<StoredRetainedMessage> visitor) {
+        JournalCompaction.LiveSnapshot live;
+        try {
+            live = compaction.liveSnapshot();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the retained journal " + directory, e);
         }
+        long[] indices = live.indices();
+        int[] next = new int[1];
+        JournalReader.readAll(live.queue(), (index, record) -> {
+            while (next[0] < indices.length && indices[next[0]] < index) {
+                next[0]++;
+            }
+            if (next[0] == indices.length || indices[next[0]] != index) {
+                return;
+            }
+            next[0]++;
+            visitor.accept(decodeSet(record));
+        });
+    }
+
+    /** Decodes a set record, which the open already read without error. */
+    private static StoredRetainedMessage decodeSet(byte[] record) {
+        RecordReader reader = new RecordReader(record);
+        readHeader(reader);
+        long arrivalEpochMillis = reader.readLong();
+        return new StoredRetainedMessage(reader.readMessage(), arrivalEpochMillis);
     }
 
     /**

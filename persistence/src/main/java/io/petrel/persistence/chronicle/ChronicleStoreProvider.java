@@ -24,8 +24,8 @@ public final class ChronicleStoreProvider implements StoreProvider {
     /**
      * {@inheritDoc}
      *
-     * <p>NOTE: the dead-letter retention options ({@link StoreOptions#deadLetterMaxAge()},
-     * {@link StoreOptions#deadLetterMaxBytes()}) are carried to the store but not applied yet.
+     * <p>The store drops letters beyond {@link StoreOptions#deadLetterMaxAge()} and
+     * {@link StoreOptions#deadLetterMaxBytes()}, see {@link DeadLetterRetention#of(StoreOptions)}.
      */
     @Override
     public Optional<DeadLetterStore> deadLetterStore(Path dataDirectory, StoreOptions options) {

@@ -44,6 +44,29 @@ final class DeadLetterRecords {
         return new RecordWriter().writeByte(FORMAT_VERSION).writeByte(TYPE_REMOVE).writeString(id).toByteArray();
     }
 
+    /** The letter id of a record, and whether the record removes that letter. */
+    record Key(String id, boolean removal) {
+    }
+
+    /**
+     * Decodes the type and letter id of a record, without the rest of a letter.
+     *
+     * @throws RecordReader.CorruptRecordException if the record is damaged or of an unknown version or type
+     */
+    static Key keyOf(byte[] record) {
+        RecordReader reader = new RecordReader(record);
+        int version = reader.readByte();
+        if (version != FORMAT_VERSION) {
+            throw new RecordReader.CorruptRecordException("unknown format version " + version + ", expected "
+                    + FORMAT_VERSION);
+        }
+        int type = reader.readByte();
+        if (type != TYPE_REMOVE && type != TYPE_LETTER) {
+            throw new RecordReader.CorruptRecordException("unknown record type " + type);
+        }
+        return new Key(reader.readString(), type == TYPE_REMOVE);
+    }
+
     /**
      * Decodes a record.
      *

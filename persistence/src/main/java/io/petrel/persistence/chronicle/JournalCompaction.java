@@ -14,6 +14,8 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -31,10 +33,32 @@ import java.util.function.Supplier;
  * generation is forced to the storage device before it is marked complete and after, so a power loss
  * cannot leave a complete generation whose records were not written.
  *
+ * <p>A store that keeps journal indices of its own, such as the dead-letter store, passes a
+ * {@link Switch} that moves them to the new generation while the writer switches to it.
+ *
  * <p>Threads: the tracking state belongs to the writer thread, which calls {@link #appended},
- * {@link #afterBatch} and the final step; {@link #load} runs before the writer starts.
+ * {@link #afterBatch} and the final step; {@link #load} and {@link #loaded} run before the writer
+ * starts.
  */
 final class JournalCompaction implements JournalWriter.Listener {
+
+    /** The store's side of the switch to a compacted generation. */
+    @FunctionalInterface
+    interface Switch {
+
+        /**
+         * Runs {@code switchJournal}, which makes the writer append to the new generation, and moves
+         * the store's journal indices to it: {@code copied} has the index in the new generation of
+         * each live record. Called on the writer thread, so no record is appended meanwhile.
+         */
+        void switchGeneration(LiveRecords copied, Runnable switchJournal);
+    }
+
+    /** The queue in use and the journal indices of its live records, in copy order. */
+    record LiveSnapshot(ChronicleQueue queue, long[] indices) {
+    }
+
+    private static final Switch WRITER_ONLY = (copied, switchJournal) -> switchJournal.run();
 
     private static final Logger LOG = LoggerFactory.getLogger(JournalCompaction.class);
     private static final long STOP_TIMEOUT_SECONDS = 10;
@@ -48,6 +72,7 @@ final class JournalCompaction implements JournalWriter.Listener {
     private final int minRecords;
     private final StoreOptions.Sync sync;
     private final Supplier<LiveRecords> emptyLiveRecords;
+    private final Switch storeSwitch;
     private JournalWriter writer;
     private volatile int generation;
     private volatile boolean compacting;
@@ -69,6 +94,18 @@ final class JournalCompaction implements JournalWriter.Listener {
     JournalCompaction(String journalName, String threadName, Path storeDirectory, int generation,
                       RollCycle rollCycle, int minRecords, Supplier<LiveRecords> emptyLiveRecords,
                       StoreOptions.Sync sync) {
+        this(journalName, threadName, storeDirectory, generation, rollCycle, minRecords, emptyLiveRecords, sync,
+                WRITER_ONLY);
+    }
+
+    /**
+     * Creates the compaction of a journal whose store moves journal indices of its own with
+     * {@code storeSwitch} when the writer switches to a compacted generation.
+     */
+    JournalCompaction(String journalName, String threadName, Path storeDirectory, int generation,
+                      RollCycle rollCycle, int minRecords, Supplier<LiveRecords> emptyLiveRecords,
+                      StoreOptions.Sync sync, Switch storeSwitch) {
+        this.storeSwitch = storeSwitch;
         this.journalName = journalName;
         this.sync = sync;
         this.threadName = threadName;
@@ -83,14 +120,48 @@ final class JournalCompaction implements JournalWriter.Listener {
 
     /** Reads the journal of the current generation to find its live records. */
     void load(ChronicleQueue queue) {
-        JournalReader.readAll(queue, (index, record) -> {
-            records++;
-            try {
-                live.track(record, index);
-            } catch (RuntimeException e) {
-                // A damaged record counts as dead; the store logs it when it reads the journal.
-            }
-        });
+        JournalReader.readAll(queue, this::loaded);
+    }
+
+    /** Prepares the live set of the current generation for {@code records} records. Before the writer starts. */
+    void reserve(long records) {
+        live.reserve(records);
+    }
+
+    /**
+     * Tracks a record of the current generation that the store read at open, for a store that reads
+     * its journal itself instead of calling {@link #load}.
+     *
+     * @return false if the record cannot be decoded; it counts as dead, and the caller logs it
+     */
+    boolean loaded(long index, byte[] record) {
+        records++;
+        try {
+            live.track(record, index);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Returns the queue in use and the journal indices of its live records, taken on the writer
+     * thread between two batches. A reader may use the queue until the next compaction switches the
+     * journal.
+     *
+     * @throws IllegalStateException if the writer is closed
+     * @throws InterruptedException  if interrupted while waiting for the writer thread
+     */
+    LiveSnapshot liveSnapshot() throws InterruptedException {
+        CompletableFuture<LiveSnapshot> snapshot = new CompletableFuture<>();
+        writer.submit(() -> snapshot.complete(new LiveSnapshot(writer.queue(), live.copyOrder())),
+                () -> snapshot.completeExceptionally(new IllegalStateException("the " + journalName
+                        + " journal is closed")));
+        try {
+            return snapshot.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+        }
     }
 
     void attach(JournalWriter journalWriter) {
@@ -186,7 +257,7 @@ final class JournalCompaction implements JournalWriter.Listener {
      */
     private void finish(ChronicleQueue source, ChronicleQueue target, Path targetDirectory, int next,
                         LiveRecords copied, long snapshotEnd, long copiedRecords) {
-        boolean switched = false;
+        boolean[] switched = new boolean[1];
         try {
             long caughtUp = 0;
             try (ExcerptAppender appender = target.createAppender();
@@ -208,8 +279,10 @@ final class JournalCompaction implements JournalWriter.Listener {
             if (sync == StoreOptions.Sync.BATCH) {
                 JournalGenerations.force(targetDirectory);
             }
-            writer.switchTo(target);
-            switched = true;
+            storeSwitch.switchGeneration(copied, () -> {
+                writer.switchTo(target);
+                switched[0] = true;
+            });
             live = copied;
             records = copiedRecords + caughtUp;
             generation = next;
@@ -218,7 +291,7 @@ final class JournalCompaction implements JournalWriter.Listener {
             LOG.info("Compacted the {} journal into {}: {} records", journalName, targetDirectory, records);
         } catch (RuntimeException | InternalError e) {
             LOG.error("Failed to switch the {} journal to {}", journalName, targetDirectory, e);
-            if (!switched) {
+            if (!switched[0]) {
                 abandon(target, targetDirectory);
             }
         } finally {

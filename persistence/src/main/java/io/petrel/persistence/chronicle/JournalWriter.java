@@ -38,16 +38,23 @@ final class JournalWriter implements AutoCloseable {
     /** Hooks that the writer thread calls. */
     interface Listener {
 
-        /** Called on the writer thread after each record it appended through {@link #append}. */
+        /**
+         * Called on the writer thread after each record it appended through {@link #append},
+         * {@link #appendRemoval} or {@link #appendRemovalNow}.
+         */
         void appended(byte[] record, long index);
 
         /** Called on the writer thread after each pass over a batch of commands. */
         void afterBatch();
+
+        /** Called on the writer thread each time no command arrived for {@value JournalWriter#POLL_MILLIS} ms. */
+        default void idle() {
+        }
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(JournalWriter.class);
     private static final int BATCH_SIZE = 256;
-    private static final long POLL_MILLIS = 100;
+    static final long POLL_MILLIS = 100;
     private static final long CLOSE_TIMEOUT_SECONDS = 10;
     private static final int EXCERPT_HEADER_BYTES = 4;
     private static final Listener NO_LISTENER = new Listener() {
@@ -176,6 +183,36 @@ final class JournalWriter implements AutoCloseable {
         return appender.lastIndexAppended();
     }
 
+    /**
+     * Appends a record that removes data at once, checked by the guard as {@link #appendRemoval} checks
+     * it, and calls the listener. The writer thread uses it for removals that it decides on itself,
+     * such as those of dead-letter retention. Writer thread only.
+     *
+     * @return the record's journal index
+     * @throws BrokerException if the guard rejects the record or the journal takes no more records
+     */
+    long appendRemovalNow(byte[] record) {
+        if (failure != null) {
+            throw new BrokerException(failure);
+        }
+        BrokerException rejected = guard.check(record.length, true);
+        if (rejected != null) {
+            throw rejected;
+        }
+        long index;
+        try {
+            index = appendNow(record);
+        } catch (InternalError e) {
+            failure = failureAfter(e);
+            LOG.error("Failed to append a removal record of {} bytes to the journal {}; {}", record.length,
+                    queue.file(), failure, e);
+            throw new BrokerException(failure, e);
+        }
+        guard.appended(record.length + EXCERPT_HEADER_BYTES);
+        listener.appended(record, index);
+        return index;
+    }
+
     /** Appends to {@code next} from now on; the caller closes the previous queue. Writer thread only. */
     void switchTo(ChronicleQueue next) {
         appender.close();
@@ -192,6 +229,7 @@ final class JournalWriter implements AutoCloseable {
                 refreshGuard();
                 Command first = pending.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
                 if (first == null) {
+                    idle();
                     continue;
                 }
                 batch.add(first);
@@ -252,6 +290,14 @@ final class JournalWriter implements AutoCloseable {
         }
     }
 
+    private void idle() {
+        try {
+            listener.idle();
+        } catch (RuntimeException e) {
+            LOG.error("Failed to run the idle hook of the journal {}", queue.file(), e);
+        }
+    }
+
     private void execute(Command command) {
         if (command instanceof Task task) {
             try {
@@ -281,9 +327,7 @@ final class JournalWriter implements AutoCloseable {
             return;
         } catch (InternalError e) {
             // HotSpot turns SIGBUS in a mapped page into InternalError when it can; it left the record unfinished.
-            failure = "the journal " + queue.file() + " failed to write a record (" + e.getMessage()
-                    + "), probably because its file system is full; it takes no more records until the broker "
-                    + "restarts";
+            failure = failureAfter(e);
             LOG.error("Failed to append a record of {} bytes to the journal {}; {}", append.record().length,
                     queue.file(), failure, e);
             append.written().completeExceptionally(new BrokerException(failure, e));
@@ -300,6 +344,12 @@ final class JournalWriter implements AutoCloseable {
         } else {
             append.written().complete(index);
         }
+    }
+
+    private String failureAfter(InternalError e) {
+        return "the journal " + queue.file() + " failed to write a record (" + e.getMessage()
+                + "), probably because its file system is full; it takes no more records until the broker "
+                + "restarts";
     }
 
     private void failRemaining(List<Command> batch) {

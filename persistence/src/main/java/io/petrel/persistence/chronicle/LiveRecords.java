@@ -18,6 +18,13 @@ interface LiveRecords {
      */
     void track(byte[] record, long index);
 
+    /**
+     * Prepares for tracking up to {@code records} records, for example by sizing a map up front, so
+     * that reading a large journal at open does not grow it step by step. Does nothing by default.
+     */
+    default void reserve(long records) {
+    }
+
     /** Returns the number of live records. */
     long count();
 

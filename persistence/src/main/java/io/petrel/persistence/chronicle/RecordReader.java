@@ -132,11 +132,13 @@ final class RecordReader {
         }
 
         int identifierCount = readCount();
-        List<Integer> identifiers = new ArrayList<>(identifierCount);
-        for (int i = 0; i < identifierCount; i++) {
-            identifiers.add(readInt());
+        if (identifierCount > 0) {
+            List<Integer> identifiers = new ArrayList<>(identifierCount);
+            for (int i = 0; i < identifierCount; i++) {
+                identifiers.add(readInt());
+            }
+            builder.subscriptionIdentifiers(identifiers);
         }
-        builder.subscriptionIdentifiers(identifiers);
 
         byte[] payload = readBytes();
         return builder.payload(payload == null ? new byte[0] : payload).build();

@@ -18,7 +18,19 @@ import java.util.zip.CRC32;
  */
 final class RecordWriter {
 
-    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(256);
+    /** A byte array stream whose CRC-32 can be computed without copying its bytes. */
+    private static final class Buffer extends ByteArrayOutputStream {
+
+        Buffer(int size) {
+            super(size);
+        }
+
+        void updateChecksum(CRC32 crc) {
+            crc.update(buf, 0, count);
+        }
+    }
+
+    private final Buffer buffer = new Buffer(256);
     private final DataOutputStream out = new DataOutputStream(buffer);
 
     RecordWriter writeByte(int value) {
@@ -89,7 +101,7 @@ final class RecordWriter {
     /** Returns the encoded record followed by the CRC-32 of its bytes, 4 bytes big-endian. */
     byte[] toByteArray() {
         CRC32 crc = new CRC32();
-        crc.update(buffer.toByteArray());
+        buffer.updateChecksum(crc);
         writeInt((int) crc.getValue());
         return buffer.toByteArray();
     }

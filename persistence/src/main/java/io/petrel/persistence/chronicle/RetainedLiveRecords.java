@@ -12,7 +12,16 @@ import java.util.Map;
  */
 final class RetainedLiveRecords implements LiveRecords {
 
-    private final Map<String, Long> indexByTopic = new HashMap<>();
+    private Map<String, Long> indexByTopic = new HashMap<>();
+
+    /** Sizes the map for every record being live, if nothing is tracked yet. */
+    @Override
+    public void reserve(long records) {
+        if (indexByTopic.isEmpty()) {
+            long capacity = Math.min(records, Integer.MAX_VALUE / 2) * 4 / 3 + 1;
+            indexByTopic = new HashMap<>((int) capacity);
+        }
+    }
 
     @Override
     public void track(byte[] record, long index) {
