@@ -11,6 +11,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Sends the PUBACK and PUBREC packets of one connection in the order the PUBLISH packets arrived
@@ -23,11 +24,14 @@ import java.util.concurrent.CompletionStage;
  */
 final class AckSequencer {
 
-    /** An acknowledgement and whether it may be sent. */
+    /**
+     * An acknowledgement and whether it may be sent. A stage that completes on another thread sets
+     * {@code failure} and then {@code ready}; the event loop reads {@code ready} first.
+     */
     private static final class PendingAck {
         private final MqttMessage ack;
         private Throwable failure;
-        private boolean ready;
+        private volatile boolean ready;
 
         PendingAck(MqttMessage ack) {
             this.ack = ack;
@@ -36,6 +40,12 @@ final class AckSequencer {
 
     private final ChannelHandlerContext ctx;
     private final MqttConnectionHandler connection;
+    /** True while a {@link #writeReadyTask} is scheduled and has not started; set from any thread. */
+    private final AtomicBoolean writeScheduled = new AtomicBoolean();
+    private final Runnable writeReadyTask = () -> {
+        writeScheduled.set(false);
+        writeReady();
+    };
     // Created when the first acknowledgement has to wait, so that most connections never allocate it.
     private ArrayDeque<PendingAck> pending;
 
@@ -67,11 +77,14 @@ final class AckSequencer {
             entry.ready = true;
             return;
         }
-        queued.whenComplete((ignored, error) -> ctx.executor().execute(() -> {
+        queued.whenComplete((ignored, error) -> {
             entry.failure = error;
             entry.ready = true;
-            writeReady();
-        }));
+            // Stages that complete together, such as a batch of journal appends, share one task and one flush.
+            if (writeScheduled.compareAndSet(false, true)) {
+                ctx.executor().execute(writeReadyTask);
+            }
+        });
     }
 
     private static Throwable failureOf(CompletableFuture<Void> future) {
