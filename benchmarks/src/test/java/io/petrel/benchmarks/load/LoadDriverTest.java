@@ -4,7 +4,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.Counter;
+import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.PetrelBroker;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -67,6 +70,28 @@ class LoadDriverTest {
         assertEquals(retainedBefore + 2, broker.status().retainedMessages(), "one retained message per topic");
         // The two subscriber sessions outlive their connections; the clean publisher sessions end.
         await().atMost(Duration.ofSeconds(10)).until(() -> broker.status().sessions() == sessionsBefore + 2);
+    }
+
+    @Test
+    void qos0LossMatchesBrokerDropCounter() throws Exception {
+        // A queue of 50 messages and no window: the subscriber's queue overflows, and the broker
+        // counts each message it drops.
+        PetrelBroker small = PetrelBroker.builder()
+                .config(BrokerConfig.builder().host("127.0.0.1").port(0).maxQueuedMessages(50).build())
+                .build();
+        small.start();
+        try {
+            LoadReport report = runAgainst(Integer.toString(small.port()), "--scenario", "fan-in", "--clients", "4",
+                    "--qos", "0", "--messages", "40000", "--warmup-messages", "0", "--window", "0",
+                    "--drain-seconds", "1");
+            double dropped = small.meterRegistry().find("petrel.messages.dropped").counters().stream()
+                    .mapToDouble(Counter::count).sum();
+
+            assertTrue(Long.parseLong(report.value("lost")) > 0, "the run lost messages");
+            assertEquals(report.value("lost"), Long.toString((long) dropped));
+        } finally {
+            small.close();
+        }
     }
 
     @Test
@@ -139,10 +164,14 @@ class LoadDriverTest {
     }
 
     private static LoadReport run(String... options) throws IOException, InterruptedException {
+        return runAgainst(port, options);
+    }
+
+    private static LoadReport runAgainst(String brokerPort, String... options) throws IOException, InterruptedException {
         LoadDriver driver = new LoadDriver();
         String[] args = new String[options.length + 4];
         args[0] = "--port";
-        args[1] = port;
+        args[1] = brokerPort;
         args[2] = "--max-seconds";
         args[3] = "30";
         System.arraycopy(options, 0, args, 4, options.length);
