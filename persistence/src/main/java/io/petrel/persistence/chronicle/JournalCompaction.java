@@ -22,8 +22,8 @@ import java.util.function.Supplier;
 /**
  * Compaction of a journal kept in generations (see {@link JournalGenerations}). It tracks the live
  * records with a {@link LiveRecords}. When more than half of at least {@code minRecords} records are
- * dead, it copies the live records into the next generation on a daemon thread of its own, while the
- * writer goes on appending to the current one. The writer then copies the records appended
+ * dead, or of any number once the size cap rejected a record, it copies the live records into the next
+ * generation on a daemon thread of its own, while the writer goes on appending to the current one. The writer then copies the records appended
  * meanwhile, marks the new generation complete and switches to it, and the old generation is
  * deleted.
  *
@@ -64,6 +64,8 @@ final class JournalCompaction implements JournalWriter.Listener {
     private static final long STOP_TIMEOUT_SECONDS = 10;
     // Records copied between two checks of the free space.
     private static final int FREE_SPACE_CHECK_RECORDS = 64;
+    /** Records appended between two compaction attempts while the size cap rejects records. */
+    private static final int CAP_RETRY_RECORDS = 100;
 
     private final String journalName;
     private final String threadName;
@@ -79,6 +81,7 @@ final class JournalCompaction implements JournalWriter.Listener {
     private volatile boolean stopping;
     private volatile Thread copier;
     private volatile long nextAttemptRecords;
+    private volatile long nextCapAttemptRecords;
     // Owned by the writer thread once it runs.
     private LiveRecords live;
     private long records;
@@ -180,12 +183,17 @@ final class JournalCompaction implements JournalWriter.Listener {
 
     @Override
     public void afterBatch() {
-        if (compacting || stopping || records < nextAttemptRecords || live.count() * 2L >= records) {
+        if (compacting || stopping || live.count() * 2L >= records) {
+            return;
+        }
+        StorageGuard guard = writer.guard();
+        // Under the size cap, clearing data frees nothing until compaction runs, so do not wait for minRecords.
+        if (records < (guard.capReached() ? nextCapAttemptRecords : nextAttemptRecords)) {
             return;
         }
         nextAttemptRecords = records + minRecords;
+        nextCapAttemptRecords = records + CAP_RETRY_RECORDS;
         ChronicleQueue source = writer.queue();
-        StorageGuard guard = writer.guard();
         long estimatedCopyBytes = guard.journalBytes() * live.count() / Math.max(1, records);
         if (guard.freeBytes() - estimatedCopyBytes < guard.minFreeBytes()) {
             LOG.warn("Not compacting the {} journal {}: a copy of its live records needs about {} bytes, and the "

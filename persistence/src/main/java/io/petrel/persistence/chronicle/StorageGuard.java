@@ -62,6 +62,7 @@ final class StorageGuard {
     private boolean measured;
     private long lastRefreshNanos;
     private boolean rejecting;
+    private boolean capReached;
     private long lastErrorLogNanos;
     private boolean errorLogged;
 
@@ -176,13 +177,23 @@ final class StorageGuard {
         }
         if (maxDataBytes > 0 && !removal) {
             long total = usage.totalBytes() + appendedSinceRefresh;
-            if (total + recordBytes > maxDataBytes) {
+            capReached = total + recordBytes > maxDataBytes;
+            if (capReached) {
                 return "the data directory " + dataDirectory + " holds " + total + " bytes of journals, and "
                         + MAX_SIZE_KEY + " is " + maxDataBytes + " bytes; remove data (purge dead letters, clear "
                         + "retained messages) or raise " + MAX_SIZE_SETTING;
             }
         }
         return null;
+    }
+
+    /**
+     * Returns true if the last record checked against the size cap did not fit under it. Compaction
+     * then starts on a smaller journal than usual, since it is the only way the journals shrink.
+     * Writer thread only.
+     */
+    boolean capReached() {
+        return capReached;
     }
 
     /** Counts a record of {@code recordBytes} that was appended. Writer thread only. */

@@ -62,6 +62,25 @@ class StoreLimitsTest {
     }
 
     @Test
+    void clearsUnderCapCompactSmallJournal() {
+        StoreOptions options = StoreOptions.builder().maxDataBytes(MAX_DATA_BYTES).minFreeBytes(0).build();
+        try (ChronicleRetainedStore store = ChronicleRetainedStore.open(dataDirectory, RollCycles.FAST_DAILY,
+                ChronicleRetainedStore.DEFAULT_COMPACTION_MIN_RECORDS, options)) {
+            int written = fillUntilRejectedCount(store, "topic/");
+            for (int i = 0; i < written; i++) {
+                await(store.clear("topic/" + i));
+            }
+
+            // Far fewer records than the usual minimum: the rejection by the cap starts compaction.
+            Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> succeeds(store.set(retained("after/compaction"), 1)));
+
+            assertTrue(2 * written < ChronicleRetainedStore.DEFAULT_COMPACTION_MIN_RECORDS, "records: " + written);
+            assertTrue(store.generation() > 1, "compaction replaced the journal");
+        }
+    }
+
+    @Test
     void higherCapAcceptsWritesAfterReopen() {
         StoreOptions small = StoreOptions.builder().maxDataBytes(MAX_DATA_BYTES).minFreeBytes(0).build();
         try (ChronicleRetainedStore store = ChronicleRetainedStore.open(dataDirectory, RollCycles.FAST_DAILY,
