@@ -614,14 +614,15 @@ public final class BrokerConfig {
         }
 
         /**
-         * Sets the sync mode from its name, {@code none} or {@code batch}.
+         * Sets the sync mode from its name, {@code none} or {@code batch}, in any case, as the size and
+         * duration units are read.
          *
          * @throws IllegalArgumentException naming the key, the value and the allowed names
          */
         public Builder persistenceSync(String name) {
             Objects.requireNonNull(name, PERSISTENCE_SYNC);
             for (StoreOptions.Sync sync : StoreOptions.Sync.values()) {
-                if (sync.name().toLowerCase(Locale.ROOT).equals(name)) {
+                if (sync.name().equalsIgnoreCase(name)) {
                     return persistenceSync(sync);
                 }
             }

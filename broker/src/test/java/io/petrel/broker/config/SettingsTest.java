@@ -119,6 +119,14 @@ class SettingsTest {
     }
 
     @Test
+    void persistenceSyncIgnoresCase() {
+        BrokerConfig.Builder builder = BrokerConfig.builder();
+        Settings.BY_KEY.get(BrokerConfig.PERSISTENCE_SYNC).apply(builder, "BATCH");
+
+        assertEquals(StoreOptions.Sync.BATCH, builder.build().storeOptions().sync());
+    }
+
+    @Test
     void persistenceDefaultsKeepEverything() {
         StoreOptions options = BrokerConfig.defaults().storeOptions();
 
