@@ -15,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.petrel.api.Message;
 import io.petrel.api.Qos;
 import io.petrel.api.RetainHandling;
-import io.petrel.api.store.SessionStore;
 import io.petrel.api.store.StoredSession;
+import io.petrel.broker.testing.SessionStoreWithoutMessages;
 import io.petrel.api.store.StoredSubscription;
 import io.petrel.broker.testing.BrokerExtension;
 import io.petrel.broker.testing.ConnectPacket;
@@ -30,7 +30,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -318,9 +317,7 @@ class BrokerSessionRestartTest {
     }
 
     /** A session store that returns fixed sessions and records which sessions were ended. */
-    private static final class RecordingSessionStore implements SessionStore {
-
-        private static final CompletionStage<Void> DONE = CompletableFuture.completedStage(null);
+    private static final class RecordingSessionStore extends SessionStoreWithoutMessages {
 
         private final List<StoredSession> stored;
         private final List<String> ended = new CopyOnWriteArrayList<>();
@@ -349,37 +346,6 @@ class BrokerSessionRestartTest {
 
         @Override
         public CompletionStage<Void> subscriptionRemoved(String clientId, String filter) {
-            return DONE;
-        }
-
-        @Override
-        public CompletionStage<Void> messageQueued(String clientId, long messageId, Message message,
-                                                   long arrivalEpochMillis) {
-            return DONE;
-        }
-
-        @Override
-        public CompletionStage<Void> messageSent(String clientId, long messageId, int packetId) {
-            return DONE;
-        }
-
-        @Override
-        public CompletionStage<Void> messageReleased(String clientId, long messageId) {
-            return DONE;
-        }
-
-        @Override
-        public CompletionStage<Void> messageRemoved(String clientId, long messageId) {
-            return DONE;
-        }
-
-        @Override
-        public CompletionStage<Void> inboundQos2Received(String clientId, int packetId) {
-            return DONE;
-        }
-
-        @Override
-        public CompletionStage<Void> inboundQos2Released(String clientId, int packetId) {
             return DONE;
         }
 

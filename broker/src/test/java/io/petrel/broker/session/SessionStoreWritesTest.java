@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.petrel.api.Message;
 import io.petrel.api.store.SessionStore;
 import io.petrel.api.store.StoredSession;
+import io.petrel.broker.testing.SessionStoreWithoutMessages;
 import io.petrel.api.store.StoredSubscription;
 import io.petrel.broker.PetrelBroker;
 import io.petrel.broker.testing.BrokerExtension;
@@ -106,9 +106,7 @@ class SessionStoreWritesTest {
      * A session store that records each write as a line. A subscription write completes at once, or
      * when the test completes {@link #subscriptionWrite}.
      */
-    private static final class RecordingSessionStore implements SessionStore {
-
-        private static final CompletionStage<Void> DONE = CompletableFuture.completedStage(null);
+    private static final class RecordingSessionStore extends SessionStoreWithoutMessages {
 
         private final List<String> records = new CopyOnWriteArrayList<>();
         private volatile CompletableFuture<Void> subscriptionWrite;
@@ -136,37 +134,6 @@ class SessionStoreWritesTest {
         @Override
         public CompletionStage<Void> subscriptionRemoved(String clientId, String filter) {
             records.add("unsubscribed " + clientId + " " + filter);
-            return DONE;
-        }
-
-        @Override
-        public CompletionStage<Void> messageQueued(String clientId, long messageId, Message message,
-                                                   long arrivalEpochMillis) {
-            return DONE;
-        }
-
-        @Override
-        public CompletionStage<Void> messageSent(String clientId, long messageId, int packetId) {
-            return DONE;
-        }
-
-        @Override
-        public CompletionStage<Void> messageReleased(String clientId, long messageId) {
-            return DONE;
-        }
-
-        @Override
-        public CompletionStage<Void> messageRemoved(String clientId, long messageId) {
-            return DONE;
-        }
-
-        @Override
-        public CompletionStage<Void> inboundQos2Received(String clientId, int packetId) {
-            return DONE;
-        }
-
-        @Override
-        public CompletionStage<Void> inboundQos2Released(String clientId, int packetId) {
             return DONE;
         }
 
