@@ -75,10 +75,9 @@ public class InProcessPublishBenchmark {
                 .config(BrokerConfig.builder().host("127.0.0.1").port(0).ioThreads(1).build())
                 .build();
         broker.start();
-        // Each publisher thread has at most one batch queued per subscription, plus one message whose
-        // slot is not yet freed: a handler counts a message before the slot is released, so the
-        // publisher may start its next batch while that slot is still taken. With room for two
-        // batches per thread, no QoS 0 message is dropped for a full queue.
+        // A handler counts a message before its queue slot is released, so a publisher thread may start
+        // its next batch while one slot of the last batch is still taken. Room for two batches per
+        // thread keeps every QoS 0 message from being dropped for a full queue.
         SubscriptionOptions.Builder options = SubscriptionOptions.builder().maxQos(Qos.AT_MOST_ONCE)
                 .queueCapacity(2 * BATCH * MAX_PUBLISHERS);
         if (executor.equals("caller")) {

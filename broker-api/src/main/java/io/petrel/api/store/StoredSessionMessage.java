@@ -11,10 +11,10 @@ import java.util.Objects;
  *
  * @param messageId          identifies the message within its session; the broker numbers the
  *                           messages of a session in the order they were queued
- * @param message            the message as it is delivered to this session: its QoS is the delivered
- *                           QoS (the lower of the published and the granted QoS, 1 or 2), its retain
- *                           flag that of the outgoing PUBLISH, its subscription identifiers those of
- *                           the matching subscriptions
+ * @param message            the message as it is delivered to this session. Its QoS is the delivered
+ *                           QoS (the lower of the published and the granted QoS, 1 or 2). Its retain
+ *                           flag is that of the outgoing PUBLISH, and its subscription identifiers are
+ *                           those of the matching subscriptions.
  * @param arrivalEpochMillis when the broker received the message, in milliseconds since the epoch;
  *                           the broker counts the MQTT 5.0 message expiry interval from it
  * @param packetId           the packet identifier it was sent with, or 0 if it was not sent yet

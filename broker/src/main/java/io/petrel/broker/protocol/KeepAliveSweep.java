@@ -36,8 +36,8 @@ final class KeepAliveSweep {
     static KeepAliveSweep of(EventExecutor executor) {
         KeepAliveSweep sweep = CURRENT.get();
         if (sweep == null || sweep.executor != executor) {
-            // A thread runs one event loop, so the executor changes only when a test drives several
-            // embedded loops from one thread; each gets its own sweep then.
+            // A thread runs one event loop. The executor changes only when a test drives several
+            // embedded loops from one thread, and then each loop gets its own sweep.
             sweep = new KeepAliveSweep(executor);
             CURRENT.set(sweep);
         }

@@ -66,8 +66,8 @@ public final class MessageRouter {
      * @param matched        subscribers the message was handed to
      * @param waitingForRoom of those, deliveries that wait for room in a full bounded queue (or, when
      *                       an open circuit sent them to the dead-letter store, for the store), or for
-     *                       the session store to write the message queued for a persistent session; a
-     *                       network publisher withholds PUBACK (QoS 1) or PUBREC (QoS 2) until
+     *                       the session store to write the message queued for a persistent session.
+     *                       A network publisher withholds PUBACK (QoS 1) or PUBREC (QoS 2) until
      *                       {@code allQueued} completes
      * @param allQueued      completes when every waiting delivery is queued and, for a message that
      *                       changes retained state, the retained store has written it; at once when

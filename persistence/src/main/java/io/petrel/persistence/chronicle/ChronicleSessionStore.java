@@ -37,9 +37,9 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Threads: the write methods are thread-safe and never block. They put the record in a bounded
  * queue, and the daemon thread {@value #THREAD_NAME} appends the records in the order they were put
- * there; a full queue fails the returned stage at once. {@link #load} reads on the writer thread too,
- * so it sees the records handed over before it, and compaction cannot switch the journal during
- * the read.
+ * there; a full queue fails the returned stage at once. {@link #load} reads on the writer thread too.
+ * So its result includes every record handed over before the call, and compaction cannot switch the
+ * journal during the read.
  */
 public final class ChronicleSessionStore implements SessionStore, StoreWriteStatistics {
 
