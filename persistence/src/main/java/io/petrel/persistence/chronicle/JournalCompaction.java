@@ -210,8 +210,15 @@ final class JournalCompaction implements JournalWriter.Listener {
         long minFreeBytes = guard.minFreeBytes();
         Thread thread = new Thread(() -> copy(source, indices, snapshotEnd, next, minFreeBytes), threadName);
         thread.setDaemon(true);
-        copier = thread;
-        thread.start();
+        synchronized (this) {
+            // A stop() that has already looked for the copier would not wait for this thread.
+            if (stopping) {
+                compacting = false;
+                return;
+            }
+            copier = thread;
+            thread.start();
+        }
     }
 
     /** Copies the live records into generation {@code next}. Runs on the compaction thread. */
@@ -320,8 +327,11 @@ final class JournalCompaction implements JournalWriter.Listener {
 
     /** Stops a running copy and waits for its thread. */
     void stop() {
-        stopping = true;
-        Thread thread = copier;
+        Thread thread;
+        synchronized (this) {
+            stopping = true;
+            thread = copier;
+        }
         if (thread == null) {
             return;
         }
