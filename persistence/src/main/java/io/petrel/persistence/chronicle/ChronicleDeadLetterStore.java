@@ -98,7 +98,7 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore, StoreWri
         this.compaction = new JournalCompaction("dead-letter", COMPACTION_THREAD_NAME, directory, generation,
                 options.rollCycle(), options.compactionMinRecords(), DeadLetterLiveRecords::new,
                 options.storeOptions().sync(), this::switchGeneration);
-        load(queue);
+        load(queue, options.retention());
         StorageGuard guard = StorageGuard.of(dataDirectory, directory, "dead-letter", options.storeOptions());
         this.writer = new JournalWriter(queue, THREAD_NAME, new WriterHooks(), guard, options.storeOptions().sync());
         compaction.attach(writer);
@@ -177,7 +177,7 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore, StoreWri
         return writer.rejectedWrites();
     }
 
-    private void load(ChronicleQueue queue) {
+    private void load(ChronicleQueue queue, DeadLetterRetention retention) {
         long[] skipped = new long[1];
         long records = JournalReader.readAll(queue, (journalIndex, record) -> {
             compaction.loaded(journalIndex, record);
@@ -196,8 +196,10 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore, StoreWri
                 index.add(decoded.letter(), record.length, journalIndex, null);
             }
         });
-        LOG.info("Opened the dead-letter journal {}: {} records, {} letters stored, {} records skipped", queue.file(),
-                records, index.size(), skipped[0]);
+        LOG.info("Opened the dead-letter journal {}: {} records, {} letters stored, {} records skipped; retention: "
+                + "max age {}, max size {}", queue.file(), records, index.size(), skipped[0],
+                retention.maxAge().map(Duration::toString).orElse("none"),
+                retention.maxBytes().isPresent() ? retention.maxBytes().getAsLong() + " bytes" : "none");
     }
 
     @Override
