@@ -275,9 +275,18 @@ class SubscriptionTrieTest {
                 // Churn the stable node's own subscriber set, its siblings and the levels above it, so
                 // that level maps grow, shrink and detach while readers walk through them.
                 for (int round = 0; round < churnRounds; round++) {
-                    String churned = round % 3 == 0 ? stableFilter
-                            : round % 3 == 1 ? "site/1/device/" + (round % 64) + "/rh"
-                            : "site/" + (round % 16) + "/device/+/#";
+                    if (round % 3 == 1) {
+                        // Fills the wildcard-free table with 1,000 filters and empties it again, in turns,
+                        // so that it grows and shrinks while readers search it.
+                        String filter = "site/1/device/" + (round % 3_000) + "/rh";
+                        if (round / 3_000 % 2 == 0) {
+                            trie.put(filter, "churn", 0);
+                        } else {
+                            trie.remove(filter, "churn");
+                        }
+                        continue;
+                    }
+                    String churned = round % 3 == 0 ? stableFilter : "site/" + (round % 16) + "/device/+/#";
                     String subscriber = "churn-" + (round % 32);
                     trie.put(churned, subscriber, 0);
                     trie.remove(churned, subscriber);
