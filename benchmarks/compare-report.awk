@@ -1,7 +1,7 @@
 # Turns the results that compare.sh collects into Markdown tables. Each input line is
 # "round=R case=NAME broker=B key=value ...", the driver's RESULT fields after the first three.
 # Figures are averaged over the rounds, ignoring "na" (not measured); lost, duplicated and reordered
-# counts are summed.
+# counts are summed, and so are the SYN retransmissions and listen overflows of the idle runs.
 
 function mean(key) {
   return (key in count && count[key] > 0) ? sum[key] / count[key] : "";
@@ -12,6 +12,10 @@ function fmt(value, decimals) {
     return "n/a";
   }
   return sprintf("%." decimals "f", value);
+}
+
+function summed(key) {
+  return (key in count && count[key] > 0) ? total[key] : "n/a";
 }
 
 function ratio(petrel, mosquitto) {
@@ -43,7 +47,7 @@ function ratio(petrel, mosquitto) {
     if (key ~ /^(round|case|broker|label|scenario|outcome)$/ || field[key] == "na" || field[key] !~ /^-?[0-9.]+$/) {
       continue;
     }
-    if (key ~ /^(lost|duplicated|reordered|unexpected|unacked|failed)$/) {
+    if (key ~ /^(lost|duplicated|reordered|unexpected|unacked|failed|syn_retransmits|listen_overflows)$/) {
       total[id SUBSEP key] += field[key];
     }
     sum[id SUBSEP key] += field[key];
@@ -91,16 +95,18 @@ END {
     print "";
     print "Idle connections (fresh broker each round; RSS growth divided by the accepted connections):";
     print "";
-    print "| broker | requested | accepted | open after hold | RSS per connection (bytes) | connections/s | CPU us per connect | outcome |";
-    print "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |";
+    print "SYNs retransmitted and listen-queue overflows are the kernel's counters for the whole host while the connections opened, summed over the rounds.";
+    print "";
+    print "| broker | requested | accepted | open after hold | RSS per connection (bytes) | connections/s | CPU us per connect | SYNs retransmitted | listen overflows | outcome |";
+    print "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |";
     for (b = 1; b <= 2; b++) {
       broker = b == 1 ? "petrel" : "mosquitto";
       id = "idle" SUBSEP broker;
-      printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", broker,
+      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", broker,
           fmt(mean(id SUBSEP "connections"), 0), fmt(mean(id SUBSEP "accepted"), 0),
           fmt(mean(id SUBSEP "open_after_hold"), 0), fmt(mean(id SUBSEP "broker_rss_bytes_per_conn"), 0),
           fmt(mean(id SUBSEP "connect_rate_per_s"), 0), fmt(mean(id SUBSEP "broker_cpu_us_per_conn"), 1),
-          outcome[id];
+          summed(id SUBSEP "syn_retransmits"), summed(id SUBSEP "listen_overflows"), outcome[id];
     }
   }
 }

@@ -2,6 +2,7 @@ package io.petrel.benchmarks.load;
 
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -9,7 +10,9 @@ import java.util.concurrent.locks.LockSupport;
  * The idle-connections run: opens {@code --connections} connections with keepalive,
  * {@code --connect-batch} at a time, keeps them open for {@code --hold-seconds}, counts how many are still
  * open and measures the broker's resident memory per connection (the growth of VmRSS over the run,
- * divided by the accepted connections). Closes every connection at the end.
+ * divided by the accepted connections). It also reports the retransmitted SYNs and listen-queue
+ * overflows the kernel counted while the connections were opened ({@link TcpCounters}). Closes every
+ * connection at the end.
  *
  * <p>Threads: used by the main thread only.
  */
@@ -39,11 +42,13 @@ final class IdleRun {
         long pid = options.brokerPid().orElse(-1);
         long rssBefore = pid >= 0 ? procStats.rssBytes(pid) : -1;
         long cpuBefore = pid >= 0 ? procStats.cpuMicros(pid) : -1;
+        Optional<TcpCounters> tcpBefore = TcpCounters.read();
         long startNanos = System.nanoTime();
         Connector.Result result = connector.open(options.connections(), i -> "load-" + runId + "-idle-" + i,
                 i -> ConnectionListener.IGNORE, true, deadline);
         double connectSeconds = (System.nanoTime() - startNanos) / 1e9;
         long cpuAfterConnect = pid >= 0 ? procStats.cpuMicros(pid) : -1;
+        Optional<TcpCounters> tcpGrowth = tcpBefore.flatMap(before -> TcpCounters.read().map(after -> after.since(before)));
 
         List<ClientConnection> opened = result.opened();
         int accepted = opened.size() - result.failed();
@@ -83,6 +88,12 @@ final class IdleRun {
                 .add("broker_rss_bytes_per_conn", "broker RSS per connection (bytes)",
                         pid >= 0 && accepted > 0 ? (double) (rssAfter - rssBefore) / accepted : Double.NaN, 0)
                 .add("broker_cpu_us_per_conn", "broker CPU per connect (us)",
-                        pid >= 0 && accepted > 0 ? (double) (cpuAfterConnect - cpuBefore) / accepted : Double.NaN, 1);
+                        pid >= 0 && accepted > 0 ? (double) (cpuAfterConnect - cpuBefore) / accepted : Double.NaN, 1)
+                .add("syn_retransmits", "SYNs retransmitted while connecting (whole host)",
+                        tcpGrowth.map(growth -> (double) growth.synRetransmits()).orElse(Double.NaN), 0)
+                .add("listen_overflows", "listen-queue overflows while connecting (whole host)",
+                        tcpGrowth.map(growth -> (double) growth.listenOverflows()).orElse(Double.NaN), 0)
+                .add("listen_drops", "listen drops while connecting (whole host)",
+                        tcpGrowth.map(growth -> (double) growth.listenDrops()).orElse(Double.NaN), 0);
     }
 }
