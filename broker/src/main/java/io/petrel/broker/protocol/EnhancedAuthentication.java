@@ -121,14 +121,14 @@ final class EnhancedAuthentication {
         switch (result.outcome()) {
             case CONTINUE -> {
                 ChannelHandlerContext ctx = connection.channelContext();
-                ctx.writeAndFlush(Packets.auth(CONTINUE_AUTHENTICATION, authProperties(result.serverData())),
-                        ctx.voidPromise());
+                PacketWriter.writeAndFlushVoid(ctx,
+                        Packets.auth(CONTINUE_AUTHENTICATION, authProperties(result.serverData())));
             }
             case SUCCESS -> {
                 exchange = null;
                 if (reauthentication) {
                     ChannelHandlerContext ctx = connection.channelContext();
-                    ctx.writeAndFlush(Packets.auth(SUCCESS, authProperties(result.serverData())), ctx.voidPromise());
+                    PacketWriter.writeAndFlushVoid(ctx, Packets.auth(SUCCESS, authProperties(result.serverData())));
                     LOG.debug("Client {} re-authenticated with {}", connection.clientId(), method);
                 } else {
                     connection.authenticated(authProperties(result.serverData()));

@@ -107,7 +107,6 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.acks = new AckSequencer(ctx, this);
         int rate = context.config().maxPublishRate();
         this.publishRateLimit = rate > 0 ? new PublishRateLimit(rate, System.nanoTime()) : null;
     }
@@ -190,7 +189,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             case PUBCOMP -> session.onPubComp(packetId(message));
             case SUBSCRIBE -> SubscriptionHandling.onSubscribe(this, (MqttSubscribeMessage) message);
             case UNSUBSCRIBE -> SubscriptionHandling.onUnsubscribe(this, (MqttUnsubscribeMessage) message);
-            case PINGREQ -> ctx.write(Packets.pingResp(), ctx.voidPromise());
+            case PINGREQ -> PacketWriter.write(ctx, Packets.pingResp());
             case DISCONNECT -> onDisconnect(message);
             case AUTH -> {
                 if (authentication == null) {
@@ -222,7 +221,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         will = checked.will();
         willDelaySeconds = checked.willDelaySeconds(connect);
         ClientLimits limits = checked.clientLimits();
-        outbound = new OutboundWriter(ctx, mqtt5, limits.maxPacketSize(),
+        outbound = OutboundWriter.of(mqtt5, limits.maxPacketSize(),
                 context.config().outboundTopicAliases() ? limits.topicAliasMaximum() : 0);
         if (mqtt5 && context.config().topicAliasMaximum() > 0) {
             inboundTopicAliases = new String[context.config().topicAliasMaximum() + 1];
@@ -324,8 +323,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             detached.complete(null);
             return;
         }
-        ctx.write(Packets.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, outcome.sessionPresent(),
-                connAckProperties()), ctx.voidPromise());
+        PacketWriter.write(ctx, Packets.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, outcome.sessionPresent(),
+                connAckProperties()));
         state = State.CONNECTED;
         connAckSent = true;
         context.connected().add(ctx.channel());
@@ -411,12 +410,12 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     private void onPubRec(int packetId) {
         boolean known = session.onPubRec(packetId);
-        ctx.write(Packets.pubRel(packetId, known ? Packets.SUCCESS : Packets.PACKET_ID_NOT_FOUND), ctx.voidPromise());
+        PacketWriter.write(ctx, Packets.pubRel(packetId, known ? Packets.SUCCESS : Packets.PACKET_ID_NOT_FOUND));
     }
 
     private void onPubRel(int packetId) {
         boolean known = session.completeInboundQos2(packetId);
-        ctx.write(Packets.pubComp(packetId, known ? Packets.SUCCESS : Packets.PACKET_ID_NOT_FOUND), ctx.voidPromise());
+        PacketWriter.write(ctx, Packets.pubComp(packetId, known ? Packets.SUCCESS : Packets.PACKET_ID_NOT_FOUND));
     }
 
     private void onDisconnect(MqttMessage message) {
@@ -526,7 +525,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         closeCause = DisconnectEvent.Cause.PROTOCOL_ERROR;
         state = State.CLOSED;
         if (sendDisconnect) {
-            ctx.writeAndFlush(Packets.disconnect((byte) violation.reasonCode(),
+            PacketWriter.writeAndFlush(ctx, Packets.disconnect((byte) violation.reasonCode(),
                             problemInformation(detail, 2)))
                     .addListener(ChannelFutureListener.CLOSE);
         } else {
@@ -555,7 +554,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         }
         MqttProperties properties = rejected.mqtt5() ? Packets.reasonString(rejected.problem())
                 : MqttProperties.NO_PROPERTIES;
-        ctx.writeAndFlush(Packets.connAck(code, false, properties)).addListener(ChannelFutureListener.CLOSE);
+        PacketWriter.writeAndFlush(ctx, Packets.connAck(code, false, properties))
+                .addListener(ChannelFutureListener.CLOSE);
     }
 
     /** Closes the connection because the broker is stopping (MQTT 5.0: DISCONNECT 0x8B). Any thread. */
@@ -583,7 +583,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         }
         state = State.CLOSED;
         if (mqtt5) {
-            ctx.writeAndFlush(Packets.disconnect(reasonCode, MqttProperties.NO_PROPERTIES))
+            PacketWriter.writeAndFlush(ctx, Packets.disconnect(reasonCode, MqttProperties.NO_PROPERTIES))
                     .addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.flush();
@@ -615,12 +615,12 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     @Override
     public void writePublish(EncodedPublish publish, Delivery delivery, int packetId, boolean dup) {
-        outbound.write(publish, delivery, packetId, dup);
+        outbound.write(ctx, publish, delivery, packetId, dup);
     }
 
     @Override
     public void writePubRel(int packetId) {
-        ctx.write(Packets.pubRel(packetId, Packets.SUCCESS), ctx.voidPromise());
+        PacketWriter.write(ctx, Packets.pubRel(packetId, Packets.SUCCESS));
     }
 
     @Override
@@ -643,8 +643,14 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         return publishRateLimit;
     }
 
-    /** Returns the sequencer that keeps PUBACK and PUBREC in PUBLISH order. */
+    /**
+     * Returns the sequencer that keeps PUBACK and PUBREC in PUBLISH order, created with the first
+     * acknowledgement, so that connections that only subscribe never allocate it.
+     */
     AckSequencer acks() {
+        if (acks == null) {
+            acks = new AckSequencer(ctx, this);
+        }
         return acks;
     }
 

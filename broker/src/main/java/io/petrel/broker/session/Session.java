@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -70,7 +71,9 @@ public final class Session implements SharedMember {
     // Field updaters instead of atomic objects save two objects per session.
     private volatile int queued;
     private volatile int drainScheduled;
-    private final Map<String, Grant> subscriptions = new ConcurrentHashMap<>();
+    // Created with the first subscription, so that a session without any holds no map. Changed only
+    // under the session registry's lock.
+    private volatile Map<String, Grant> subscriptions;
     // Created by the first drain request; a race between two publishers only creates it twice.
     private Runnable drainTask;
 
@@ -124,9 +127,29 @@ public final class Session implements SharedMember {
         this.expiryIntervalSeconds = seconds;
     }
 
-    /** Returns the filters this session subscribed to, with their grants. */
+    /** Returns a read-only view of the filters this session subscribed to, with their grants. */
     public Map<String, Grant> subscriptions() {
-        return subscriptions;
+        Map<String, Grant> map = subscriptions;
+        return map == null ? Map.of() : Collections.unmodifiableMap(map);
+    }
+
+    /** Adds or replaces a subscription; called under the session registry's lock. */
+    void putSubscription(String filter, Grant grant) {
+        Map<String, Grant> map = subscriptions;
+        if (map == null) {
+            map = new ConcurrentHashMap<>();
+            subscriptions = map;
+        }
+        map.put(filter, grant);
+    }
+
+    /**
+     * Removes a subscription; called under the session registry's lock. Returns the removed grant, or
+     * null if the session had no subscription to {@code filter}.
+     */
+    Grant removeSubscription(String filter) {
+        Map<String, Grant> map = subscriptions;
+        return map == null ? null : map.remove(filter);
     }
 
     /** Returns the will waiting for its delay interval; accessed under the registry lock. */
@@ -469,7 +492,7 @@ public final class Session implements SharedMember {
         pending = null;
         inflight = null;
         inboundQos2 = null;
-        subscriptions.clear();
+        subscriptions = null;
     }
 
     /**
