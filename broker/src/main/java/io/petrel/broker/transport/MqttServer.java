@@ -1,7 +1,6 @@
 package io.petrel.broker.transport;
 
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -34,12 +33,8 @@ public final class MqttServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttServer.class);
     private static final int ACCEPT_BACKLOG = 4_096;
-    /**
-     * One receive-buffer sizing policy for all connections: it holds only its limits, while the
-     * per-connection state lives in the handle each channel creates. Netty would otherwise create
-     * one policy object per connection.
-     */
-    private static final AdaptiveRecvByteBufAllocator RECEIVE_BUFFER_SIZING = new AdaptiveRecvByteBufAllocator();
+    /** One receive-buffer sizing policy for all connections, with one sizing handle per event loop. */
+    private static final PerLoopReceiveSizing RECEIVE_BUFFER_SIZING = new PerLoopReceiveSizing();
 
     private final BrokerConfig config;
     private final ProtocolContext context;
