@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
  * The MQTT state machine of one network connection: CONNECT, then PUBLISH flows in both directions,
@@ -61,10 +62,16 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnectionHandler.class);
     private static final RateLimitedLogger REJECT_LOG = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
 
+    private static final CompletableFuture<Void> DETACHED = CompletableFuture.completedFuture(null);
+    private static final AtomicReferenceFieldUpdater<MqttConnectionHandler, CompletableFuture> DETACHED_UPDATER =
+            AtomicReferenceFieldUpdater.newUpdater(MqttConnectionHandler.class, CompletableFuture.class, "detached");
+
     private enum State { AWAITING_CONNECT, AUTHENTICATING, ADMITTING, CONNECTING, CONNECTED, CLOSED }
 
     private final ProtocolContext context;
-    private final CompletableFuture<Void> detached = new CompletableFuture<>();
+    // Created by the first takeOver(), or set to DETACHED when the connection detaches first, so that
+    // a connection that is never taken over allocates no future. Read and set from any thread.
+    private volatile CompletableFuture<Void> detached;
     // Created only when authenticators or connect interceptors are installed.
     private ConnectAdmission admission;
     // Created when the first packet has to wait, so that most connections never allocate it.
@@ -320,7 +327,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             state = State.CLOSED;
             releaseHeld();
             context.registry().disconnected(session, this, null, 0);
-            detached.complete(null);
+            markDetached();
             return;
         }
         PacketWriter.write(ctx, Packets.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, outcome.sessionPresent(),
@@ -504,7 +511,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             ConnectAdmission.disconnected(context.hooks(), client, closeCause);
         }
         if (previous != State.CONNECTING) {
-            detached.complete(null);
+            markDetached();
         }
         ctx.fireChannelInactive();
     }
@@ -573,7 +580,23 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             closeCause = DisconnectEvent.Cause.SESSION_TAKEN_OVER;
             closeWith(Packets.SESSION_TAKEN_OVER);
         });
-        return detached;
+        return detachedFuture();
+    }
+
+    /** Returns the future that completes when this connection no longer uses its session. Any thread. */
+    private CompletableFuture<Void> detachedFuture() {
+        CompletableFuture<Void> future = detached;
+        if (future == null) {
+            DETACHED_UPDATER.compareAndSet(this, null, new CompletableFuture<Void>());
+            future = detached;
+        }
+        return future;
+    }
+
+    private void markDetached() {
+        if (!DETACHED_UPDATER.compareAndSet(this, null, DETACHED)) {
+            detached.complete(null);
+        }
     }
 
     private void closeWith(byte reasonCode) {
