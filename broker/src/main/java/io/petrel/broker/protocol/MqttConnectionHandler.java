@@ -66,6 +66,10 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private static final AtomicReferenceFieldUpdater<MqttConnectionHandler, CompletableFuture> DETACHED_UPDATER =
             AtomicReferenceFieldUpdater.newUpdater(MqttConnectionHandler.class, CompletableFuture.class, "detached");
 
+    /** The will of the CONNECT and its delay interval in seconds. */
+    private record Will(Message message, long delaySeconds) {
+    }
+
     private enum State { AWAITING_CONNECT, AUTHENTICATING, ADMITTING, CONNECTING, CONNECTED, CLOSED }
 
     private final ProtocolContext context;
@@ -90,8 +94,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private long lastPacketNanos;
     private boolean packetRead;
     private Session session;
-    private Message will;
-    private long willDelaySeconds;
+    // Null when the CONNECT had no will, or once DISCONNECT discarded it.
+    private Will will;
     private OutboundWriter outbound;
     private EnhancedAuthentication authentication;
     private AckSequencer acks;
@@ -100,7 +104,6 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private boolean connAckSent;
     private boolean hookPending;
     private DisconnectEvent.Cause closeCause = DisconnectEvent.Cause.CONNECTION_LOST;
-    private MqttProperties connAckAuthProperties = MqttProperties.NO_PROPERTIES;
     private String[] inboundTopicAliases;
     private boolean mqtt5;
     private boolean requestProblemInformation = true;
@@ -225,8 +228,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         request = checked;
         clientId = checked.clientId();
         requestProblemInformation = checked.requestProblemInformation();
-        will = checked.will();
-        willDelaySeconds = checked.willDelaySeconds(connect);
+        will = checked.will() == null ? null : new Will(checked.will(), checked.willDelaySeconds(connect));
         ClientLimits limits = checked.clientLimits();
         outbound = OutboundWriter.of(mqtt5, limits.maxPacketSize(),
                 context.config().outboundTopicAliases() ? limits.topicAliasMaximum() : 0);
@@ -265,8 +267,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     /** Continues a CONNECT after a successful enhanced authentication with the connect interceptors. */
-    void authenticated(MqttProperties authProperties) {
-        connAckAuthProperties = authProperties;
+    void authenticated() {
         state = State.ADMITTING;
         ctx.channel().config().setAutoRead(false);
         admission().intercept(client);
@@ -397,10 +398,11 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             return MqttProperties.NO_PROPERTIES;
         }
         MqttProperties properties = ConnAckProperties.of(request, context.config());
-        for (MqttProperties.MqttProperty<?> property : connAckAuthProperties.listAll()) {
-            properties.add(property);
+        if (authentication != null) {
+            for (MqttProperties.MqttProperty<?> property : authentication.takeConnAckProperties().listAll()) {
+                properties.add(property);
+            }
         }
-        connAckAuthProperties = MqttProperties.NO_PROPERTIES;
         return properties;
     }
 
@@ -502,9 +504,13 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         }
         releaseHeld();
         if (session != null) {
-            Message pendingWill = serverClosing ? null : will;
+            Will pendingWill = serverClosing ? null : will;
             will = null;
-            context.registry().disconnected(session, this, pendingWill, willDelaySeconds);
+            if (pendingWill == null) {
+                context.registry().disconnected(session, this, null, 0);
+            } else {
+                context.registry().disconnected(session, this, pendingWill.message(), pendingWill.delaySeconds());
+            }
             LOG.debug("Client {} disconnected", clientId);
         }
         if (connAckSent) {

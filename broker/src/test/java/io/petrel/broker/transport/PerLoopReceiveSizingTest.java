@@ -23,13 +23,13 @@ class PerLoopReceiveSizingTest {
     @Test
     void otherThreadGetsOwnHandle() throws Exception {
         PerLoopReceiveSizing sizing = new PerLoopReceiveSizing();
-        RecvByteBufAllocator.Handle here = sizing.newHandle();
+        RecvByteBufAllocator.Handle callerHandle = sizing.newHandle();
 
-        CompletableFuture<RecvByteBufAllocator.Handle> there = new CompletableFuture<>();
-        Thread other = new Thread(() -> there.complete(sizing.newHandle()));
+        CompletableFuture<RecvByteBufAllocator.Handle> otherHandle = new CompletableFuture<>();
+        Thread other = new Thread(() -> otherHandle.complete(sizing.newHandle()));
         other.start();
 
-        assertNotSame(here, there.get(10, TimeUnit.SECONDS));
+        assertNotSame(callerHandle, otherHandle.get(10, TimeUnit.SECONDS));
     }
 
     @Test
