@@ -65,7 +65,6 @@ public final class Session implements SharedMember {
     private final int maxQueued;
     private final BrokerMetrics metrics;
     private final SessionJournal journal;
-    private final Object storeLock = new Object();
     // The newest entry pushed by publishers, or null when the inbox is empty.
     private volatile QueuedPublish inbox;
     // Field updaters instead of atomic objects save two objects per session.
@@ -173,9 +172,13 @@ public final class Session implements SharedMember {
         this.stored = stored;
     }
 
-    /** Returns the lock that orders this session's records in the session store. */
+    /**
+     * Returns the lock that orders this session's records in the session store. It is the session
+     * itself, which saves an object per session. No other code in the broker synchronizes on a
+     * session.
+     */
     Object storeLock() {
-        return storeLock;
+        return this;
     }
 
     /** Returns true once the session has ended; an ended session accepts no messages. */
@@ -234,7 +237,7 @@ public final class Session implements SharedMember {
     private CompletableFuture<Void> enqueueStored(EncodedPublish publish, Delivery delivery, SharedGroup group) {
         CompletableFuture<Void> written = DeliveryGate.SETTLED;
         QueuedPublish entry;
-        synchronized (storeLock) {
+        synchronized (storeLock()) {
             if (stored) {
                 long messageId = ++lastMessageId;
                 entry = new QueuedPublish(publish, delivery, group, messageId);
@@ -593,7 +596,7 @@ public final class Session implements SharedMember {
         if (!inboundQos2.add(packetId) || !stored) {
             return DeliveryGate.SETTLED;
         }
-        synchronized (storeLock) {
+        synchronized (storeLock()) {
             return stored ? journal.inboundQos2Received(this, packetId) : DeliveryGate.SETTLED;
         }
     }
