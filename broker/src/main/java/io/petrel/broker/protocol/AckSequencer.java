@@ -108,7 +108,7 @@ final class AckSequencer {
     private void write(MqttMessage ack, Throwable failure) {
         Throwable cause = rootCause(failure);
         if (!(cause instanceof StoreWriteException)) {
-            ctx.write(ack, ctx.voidPromise());
+            PacketWriter.write(ctx, ack);
             return;
         }
         if (!connection.mqtt5()) {
@@ -123,7 +123,7 @@ final class AckSequencer {
             // may reuse the packet identifier for a new message.
             connection.session().completeInboundQos2(packetId);
         }
-        ctx.write(pubAck ? Packets.pubAck(packetId, code) : Packets.pubRec(packetId, code), ctx.voidPromise());
+        PacketWriter.write(ctx, pubAck ? Packets.pubAck(packetId, code) : Packets.pubRec(packetId, code));
     }
 
     private static Throwable rootCause(Throwable failure) {

@@ -130,7 +130,8 @@ final class ConnectAdmission {
         boolean mqtt5 = connection.mqtt5();
         int wireCode = mqtt5 ? code.value() : code.connectReturnCodeV3();
         MqttProperties properties = mqtt5 ? Packets.reasonString(reason) : MqttProperties.NO_PROPERTIES;
-        ctx.writeAndFlush(Packets.connAck(MqttConnectReturnCode.valueOf((byte) wireCode), false, properties))
+        MqttConnectReturnCode returnCode = MqttConnectReturnCode.valueOf((byte) wireCode);
+        PacketWriter.writeAndFlush(ctx, Packets.connAck(returnCode, false, properties))
                 .addListener(ChannelFutureListener.CLOSE);
         connAckSent(hooks, client, code.value(), false);
     }

@@ -41,6 +41,8 @@ final class EnhancedAuthentication {
     private AuthExchange exchange;
     private boolean reauthentication;
     private boolean stepPending;
+    // The CONNACK properties from the last step of the CONNECT exchange, empty once taken.
+    private MqttProperties connAckProperties = MqttProperties.NO_PROPERTIES;
 
     EnhancedAuthentication(MqttConnectionHandler connection, EnhancedAuthenticator authenticator) {
         this.connection = connection;
@@ -60,6 +62,16 @@ final class EnhancedAuthentication {
             return;
         }
         step(clientData);
+    }
+
+    /**
+     * Returns the properties that CONNACK carries after a successful exchange started by CONNECT
+     * (authentication method and server data), and clears them.
+     */
+    MqttProperties takeConnAckProperties() {
+        MqttProperties properties = connAckProperties;
+        connAckProperties = MqttProperties.NO_PROPERTIES;
+        return properties;
     }
 
     /** Handles an AUTH packet from the client. */
@@ -121,17 +133,18 @@ final class EnhancedAuthentication {
         switch (result.outcome()) {
             case CONTINUE -> {
                 ChannelHandlerContext ctx = connection.channelContext();
-                ctx.writeAndFlush(Packets.auth(CONTINUE_AUTHENTICATION, authProperties(result.serverData())),
-                        ctx.voidPromise());
+                PacketWriter.writeAndFlushVoid(ctx,
+                        Packets.auth(CONTINUE_AUTHENTICATION, authProperties(result.serverData())));
             }
             case SUCCESS -> {
                 exchange = null;
                 if (reauthentication) {
                     ChannelHandlerContext ctx = connection.channelContext();
-                    ctx.writeAndFlush(Packets.auth(SUCCESS, authProperties(result.serverData())), ctx.voidPromise());
+                    PacketWriter.writeAndFlushVoid(ctx, Packets.auth(SUCCESS, authProperties(result.serverData())));
                     LOG.debug("Client {} re-authenticated with {}", connection.clientId(), method);
                 } else {
-                    connection.authenticated(authProperties(result.serverData()));
+                    connAckProperties = authProperties(result.serverData());
+                    connection.authenticated();
                 }
             }
             default -> fail(result.reason(), null);

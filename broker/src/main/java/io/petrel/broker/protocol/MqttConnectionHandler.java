@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
  * The MQTT state machine of one network connection: CONNECT, then PUBLISH flows in both directions,
@@ -61,10 +62,20 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnectionHandler.class);
     private static final RateLimitedLogger REJECT_LOG = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
 
+    private static final CompletableFuture<Void> DETACHED = CompletableFuture.completedFuture(null);
+    private static final AtomicReferenceFieldUpdater<MqttConnectionHandler, CompletableFuture> DETACHED_UPDATER =
+            AtomicReferenceFieldUpdater.newUpdater(MqttConnectionHandler.class, CompletableFuture.class, "detached");
+
+    /** The will of the CONNECT and its delay interval in seconds. */
+    private record Will(Message message, long delaySeconds) {
+    }
+
     private enum State { AWAITING_CONNECT, AUTHENTICATING, ADMITTING, CONNECTING, CONNECTED, CLOSED }
 
     private final ProtocolContext context;
-    private final CompletableFuture<Void> detached = new CompletableFuture<>();
+    // Created by the first takeOver(), or set to DETACHED when the connection detaches first, so that
+    // a connection that is never taken over allocates no future. Read and set from any thread.
+    private volatile CompletableFuture<Void> detached;
     // Created only when authenticators or connect interceptors are installed.
     private ConnectAdmission admission;
     // Created when the first packet has to wait, so that most connections never allocate it.
@@ -83,8 +94,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private long lastPacketNanos;
     private boolean packetRead;
     private Session session;
-    private Message will;
-    private long willDelaySeconds;
+    // Null when the CONNECT had no will, or once DISCONNECT discarded it.
+    private Will will;
     private OutboundWriter outbound;
     private EnhancedAuthentication authentication;
     private AckSequencer acks;
@@ -93,7 +104,6 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private boolean connAckSent;
     private boolean hookPending;
     private DisconnectEvent.Cause closeCause = DisconnectEvent.Cause.CONNECTION_LOST;
-    private MqttProperties connAckAuthProperties = MqttProperties.NO_PROPERTIES;
     private String[] inboundTopicAliases;
     private boolean mqtt5;
     private boolean requestProblemInformation = true;
@@ -107,7 +117,6 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.acks = new AckSequencer(ctx, this);
         int rate = context.config().maxPublishRate();
         this.publishRateLimit = rate > 0 ? new PublishRateLimit(rate, System.nanoTime()) : null;
     }
@@ -190,7 +199,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             case PUBCOMP -> session.onPubComp(packetId(message));
             case SUBSCRIBE -> SubscriptionHandling.onSubscribe(this, (MqttSubscribeMessage) message);
             case UNSUBSCRIBE -> SubscriptionHandling.onUnsubscribe(this, (MqttUnsubscribeMessage) message);
-            case PINGREQ -> ctx.write(Packets.pingResp(), ctx.voidPromise());
+            case PINGREQ -> PacketWriter.write(ctx, Packets.pingResp());
             case DISCONNECT -> onDisconnect(message);
             case AUTH -> {
                 if (authentication == null) {
@@ -219,10 +228,9 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         request = checked;
         clientId = checked.clientId();
         requestProblemInformation = checked.requestProblemInformation();
-        will = checked.will();
-        willDelaySeconds = checked.willDelaySeconds(connect);
+        will = checked.will() == null ? null : new Will(checked.will(), checked.willDelaySeconds(connect));
         ClientLimits limits = checked.clientLimits();
-        outbound = new OutboundWriter(ctx, mqtt5, limits.maxPacketSize(),
+        outbound = OutboundWriter.of(mqtt5, limits.maxPacketSize(),
                 context.config().outboundTopicAliases() ? limits.topicAliasMaximum() : 0);
         if (mqtt5 && context.config().topicAliasMaximum() > 0) {
             inboundTopicAliases = new String[context.config().topicAliasMaximum() + 1];
@@ -259,8 +267,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     /** Continues a CONNECT after a successful enhanced authentication with the connect interceptors. */
-    void authenticated(MqttProperties authProperties) {
-        connAckAuthProperties = authProperties;
+    void authenticated() {
         state = State.ADMITTING;
         ctx.channel().config().setAutoRead(false);
         admission().intercept(client);
@@ -321,11 +328,11 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             state = State.CLOSED;
             releaseHeld();
             context.registry().disconnected(session, this, null, 0);
-            detached.complete(null);
+            markDetached();
             return;
         }
-        ctx.write(Packets.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, outcome.sessionPresent(),
-                connAckProperties()), ctx.voidPromise());
+        PacketWriter.write(ctx, Packets.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, outcome.sessionPresent(),
+                connAckProperties()));
         state = State.CONNECTED;
         connAckSent = true;
         context.connected().add(ctx.channel());
@@ -391,10 +398,11 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             return MqttProperties.NO_PROPERTIES;
         }
         MqttProperties properties = ConnAckProperties.of(request, context.config());
-        for (MqttProperties.MqttProperty<?> property : connAckAuthProperties.listAll()) {
-            properties.add(property);
+        if (authentication != null) {
+            for (MqttProperties.MqttProperty<?> property : authentication.takeConnAckProperties().listAll()) {
+                properties.add(property);
+            }
         }
-        connAckAuthProperties = MqttProperties.NO_PROPERTIES;
         return properties;
     }
 
@@ -411,12 +419,12 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     private void onPubRec(int packetId) {
         boolean known = session.onPubRec(packetId);
-        ctx.write(Packets.pubRel(packetId, known ? Packets.SUCCESS : Packets.PACKET_ID_NOT_FOUND), ctx.voidPromise());
+        PacketWriter.write(ctx, Packets.pubRel(packetId, known ? Packets.SUCCESS : Packets.PACKET_ID_NOT_FOUND));
     }
 
     private void onPubRel(int packetId) {
         boolean known = session.completeInboundQos2(packetId);
-        ctx.write(Packets.pubComp(packetId, known ? Packets.SUCCESS : Packets.PACKET_ID_NOT_FOUND), ctx.voidPromise());
+        PacketWriter.write(ctx, Packets.pubComp(packetId, known ? Packets.SUCCESS : Packets.PACKET_ID_NOT_FOUND));
     }
 
     private void onDisconnect(MqttMessage message) {
@@ -496,16 +504,20 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         }
         releaseHeld();
         if (session != null) {
-            Message pendingWill = serverClosing ? null : will;
+            Will pendingWill = serverClosing ? null : will;
             will = null;
-            context.registry().disconnected(session, this, pendingWill, willDelaySeconds);
+            if (pendingWill == null) {
+                context.registry().disconnected(session, this, null, 0);
+            } else {
+                context.registry().disconnected(session, this, pendingWill.message(), pendingWill.delaySeconds());
+            }
             LOG.debug("Client {} disconnected", clientId);
         }
         if (connAckSent) {
             ConnectAdmission.disconnected(context.hooks(), client, closeCause);
         }
         if (previous != State.CONNECTING) {
-            detached.complete(null);
+            markDetached();
         }
         ctx.fireChannelInactive();
     }
@@ -526,7 +538,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         closeCause = DisconnectEvent.Cause.PROTOCOL_ERROR;
         state = State.CLOSED;
         if (sendDisconnect) {
-            ctx.writeAndFlush(Packets.disconnect((byte) violation.reasonCode(),
+            PacketWriter.writeAndFlush(ctx, Packets.disconnect((byte) violation.reasonCode(),
                             problemInformation(detail, 2)))
                     .addListener(ChannelFutureListener.CLOSE);
         } else {
@@ -555,7 +567,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         }
         MqttProperties properties = rejected.mqtt5() ? Packets.reasonString(rejected.problem())
                 : MqttProperties.NO_PROPERTIES;
-        ctx.writeAndFlush(Packets.connAck(code, false, properties)).addListener(ChannelFutureListener.CLOSE);
+        PacketWriter.writeAndFlush(ctx, Packets.connAck(code, false, properties))
+                .addListener(ChannelFutureListener.CLOSE);
     }
 
     /** Closes the connection because the broker is stopping (MQTT 5.0: DISCONNECT 0x8B). Any thread. */
@@ -573,7 +586,23 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             closeCause = DisconnectEvent.Cause.SESSION_TAKEN_OVER;
             closeWith(Packets.SESSION_TAKEN_OVER);
         });
-        return detached;
+        return detachedFuture();
+    }
+
+    /** Returns the future that completes when this connection no longer uses its session. Any thread. */
+    private CompletableFuture<Void> detachedFuture() {
+        CompletableFuture<Void> future = detached;
+        if (future == null) {
+            DETACHED_UPDATER.compareAndSet(this, null, new CompletableFuture<Void>());
+            future = detached;
+        }
+        return future;
+    }
+
+    private void markDetached() {
+        if (!DETACHED_UPDATER.compareAndSet(this, null, DETACHED)) {
+            detached.complete(null);
+        }
     }
 
     private void closeWith(byte reasonCode) {
@@ -583,7 +612,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         }
         state = State.CLOSED;
         if (mqtt5) {
-            ctx.writeAndFlush(Packets.disconnect(reasonCode, MqttProperties.NO_PROPERTIES))
+            PacketWriter.writeAndFlush(ctx, Packets.disconnect(reasonCode, MqttProperties.NO_PROPERTIES))
                     .addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.flush();
@@ -615,12 +644,12 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     @Override
     public void writePublish(EncodedPublish publish, Delivery delivery, int packetId, boolean dup) {
-        outbound.write(publish, delivery, packetId, dup);
+        outbound.write(ctx, publish, delivery, packetId, dup);
     }
 
     @Override
     public void writePubRel(int packetId) {
-        ctx.write(Packets.pubRel(packetId, Packets.SUCCESS), ctx.voidPromise());
+        PacketWriter.write(ctx, Packets.pubRel(packetId, Packets.SUCCESS));
     }
 
     @Override
@@ -643,8 +672,14 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         return publishRateLimit;
     }
 
-    /** Returns the sequencer that keeps PUBACK and PUBREC in PUBLISH order. */
+    /**
+     * Returns the sequencer that keeps PUBACK and PUBREC in PUBLISH order, created with the first
+     * acknowledgement, so that connections that only subscribe never allocate it.
+     */
     AckSequencer acks() {
+        if (acks == null) {
+            acks = new AckSequencer(ctx, this);
+        }
         return acks;
     }
 

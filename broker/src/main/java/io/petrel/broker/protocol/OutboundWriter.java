@@ -13,28 +13,39 @@ import java.util.Map;
  * alike uses the shared encoding of {@link EncodedPublish}; subscription identifiers, a remaining
  * expiry interval, a topic alias or the DUP flag make this connection encode its own copy.
  *
- * <p>Threads: used only on the connection's event loop.
+ * <p>Threads: a writer that assigns topic aliases belongs to one connection and is used only on its
+ * event loop. The writers of connections without a Maximum Packet Size or topic aliases hold no
+ * state, so those connections share one writer per protocol version.
  */
 final class OutboundWriter {
 
-    private final ChannelHandlerContext ctx;
+    private static final OutboundWriter UNLIMITED_MQTT3 = new OutboundWriter(false, Long.MAX_VALUE, 0);
+    private static final OutboundWriter UNLIMITED_MQTT5 = new OutboundWriter(true, Long.MAX_VALUE, 0);
+
     private final boolean mqtt5;
     private final long maxPacketSize;
     private final int topicAliasMaximum;
     private final Map<String, Integer> topicAliases;
 
-    /**
-     * Creates the writer of one connection.
-     *
-     * @param maxPacketSize     the client's Maximum Packet Size, or {@link Long#MAX_VALUE} when unlimited
-     * @param topicAliasMaximum the number of aliases the broker may assign, 0 for none
-     */
-    OutboundWriter(ChannelHandlerContext ctx, boolean mqtt5, long maxPacketSize, int topicAliasMaximum) {
-        this.ctx = ctx;
+    private OutboundWriter(boolean mqtt5, long maxPacketSize, int topicAliasMaximum) {
         this.mqtt5 = mqtt5;
         this.maxPacketSize = maxPacketSize;
         this.topicAliasMaximum = mqtt5 ? topicAliasMaximum : 0;
         this.topicAliases = this.topicAliasMaximum > 0 ? new HashMap<>() : Map.of();
+    }
+
+    /**
+     * Returns the writer of one connection: a shared one when the client set no limit that needs
+     * state, otherwise a new one.
+     *
+     * @param maxPacketSize     the client's Maximum Packet Size, or {@link Long#MAX_VALUE} when unlimited
+     * @param topicAliasMaximum the number of aliases the broker may assign, 0 for none
+     */
+    static OutboundWriter of(boolean mqtt5, long maxPacketSize, int topicAliasMaximum) {
+        if (maxPacketSize == Long.MAX_VALUE && (!mqtt5 || topicAliasMaximum == 0)) {
+            return mqtt5 ? UNLIMITED_MQTT5 : UNLIMITED_MQTT3;
+        }
+        return new OutboundWriter(mqtt5, maxPacketSize, topicAliasMaximum);
     }
 
     /** Returns the client's Maximum Packet Size, or {@link Long#MAX_VALUE} when unlimited. */
@@ -52,8 +63,8 @@ final class OutboundWriter {
         return PublishEncoder.packetSize(message, mqtt5, delivery.qos().value(), variant) <= maxPacketSize;
     }
 
-    /** Writes a PUBLISH without flushing. */
-    void write(EncodedPublish publish, Delivery delivery, int packetId, boolean dup) {
+    /** Writes a PUBLISH to the connection of {@code ctx} without flushing. */
+    void write(ChannelHandlerContext ctx, EncodedPublish publish, Delivery delivery, int packetId, boolean dup) {
         int qos = delivery.qos().value();
         boolean shared = !dup && (!mqtt5
                 || (!delivery.hasSubscriptionIds() && !publish.hasExpiry() && topicAliasMaximum == 0));

@@ -192,8 +192,8 @@ final class SubscriptionHandling {
         Session session = connection.session();
         int count = packet.codes.length;
         ChannelHandlerContext ctx = connection.channelContext();
-        ctx.write(Packets.subAck(packet.packetId, packet.codes,
-                connection.problemInformation(packet.failure, 2 + count)), ctx.voidPromise());
+        PacketWriter.write(ctx, Packets.subAck(packet.packetId, packet.codes,
+                connection.problemInformation(packet.failure, 2 + count)));
         // Retained messages follow the SUBACK: they go through the session queue, drained after this task.
         for (int i = 0; i < count; i++) {
             if (retainedFor[i] != null) {
@@ -286,7 +286,7 @@ final class SubscriptionHandling {
 
         ChannelHandlerContext ctx = connection.channelContext();
         int packetId = unsubscribe.idAndPropertiesVariableHeader().messageId();
-        ctx.write(Packets.unsubAck(packetId, codes, connection.problemInformation(failure, 2 + codes.length)),
-                ctx.voidPromise());
+        PacketWriter.write(ctx, Packets.unsubAck(packetId, codes,
+                connection.problemInformation(failure, 2 + codes.length)));
     }
 }

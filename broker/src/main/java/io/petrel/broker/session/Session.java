@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -64,13 +65,14 @@ public final class Session implements SharedMember {
     private final int maxQueued;
     private final BrokerMetrics metrics;
     private final SessionJournal journal;
-    private final Object storeLock = new Object();
     // The newest entry pushed by publishers, or null when the inbox is empty.
     private volatile QueuedPublish inbox;
     // Field updaters instead of atomic objects save two objects per session.
     private volatile int queued;
     private volatile int drainScheduled;
-    private final Map<String, Grant> subscriptions = new ConcurrentHashMap<>();
+    // Created with the first subscription, so that a session without any holds no map. Changed only
+    // under the session registry's lock.
+    private volatile Map<String, Grant> subscriptions;
     // Created by the first drain request; a race between two publishers only creates it twice.
     private Runnable drainTask;
 
@@ -124,9 +126,29 @@ public final class Session implements SharedMember {
         this.expiryIntervalSeconds = seconds;
     }
 
-    /** Returns the filters this session subscribed to, with their grants. */
+    /** Returns a read-only view of the filters this session subscribed to, with their grants. */
     public Map<String, Grant> subscriptions() {
-        return subscriptions;
+        Map<String, Grant> map = subscriptions;
+        return map == null ? Map.of() : Collections.unmodifiableMap(map);
+    }
+
+    /** Adds or replaces a subscription; called under the session registry's lock. */
+    void putSubscription(String filter, Grant grant) {
+        Map<String, Grant> map = subscriptions;
+        if (map == null) {
+            map = new ConcurrentHashMap<>();
+            subscriptions = map;
+        }
+        map.put(filter, grant);
+    }
+
+    /**
+     * Removes a subscription; called under the session registry's lock. Returns the removed grant, or
+     * null if the session had no subscription to {@code filter}.
+     */
+    Grant removeSubscription(String filter) {
+        Map<String, Grant> map = subscriptions;
+        return map == null ? null : map.remove(filter);
     }
 
     /** Returns the will waiting for its delay interval; accessed under the registry lock. */
@@ -150,9 +172,13 @@ public final class Session implements SharedMember {
         this.stored = stored;
     }
 
-    /** Returns the lock that orders this session's records in the session store. */
+    /**
+     * Returns the lock that orders this session's records in the session store. It is the session
+     * itself, which saves an object per session. No other code in the broker synchronizes on a
+     * session.
+     */
     Object storeLock() {
-        return storeLock;
+        return this;
     }
 
     /** Returns true once the session has ended; an ended session accepts no messages. */
@@ -211,7 +237,7 @@ public final class Session implements SharedMember {
     private CompletableFuture<Void> enqueueStored(EncodedPublish publish, Delivery delivery, SharedGroup group) {
         CompletableFuture<Void> written = DeliveryGate.SETTLED;
         QueuedPublish entry;
-        synchronized (storeLock) {
+        synchronized (storeLock()) {
             if (stored) {
                 long messageId = ++lastMessageId;
                 entry = new QueuedPublish(publish, delivery, group, messageId);
@@ -469,7 +495,7 @@ public final class Session implements SharedMember {
         pending = null;
         inflight = null;
         inboundQos2 = null;
-        subscriptions.clear();
+        subscriptions = null;
     }
 
     /**
@@ -570,7 +596,7 @@ public final class Session implements SharedMember {
         if (!inboundQos2.add(packetId) || !stored) {
             return DeliveryGate.SETTLED;
         }
-        synchronized (storeLock) {
+        synchronized (storeLock()) {
             return stored ? journal.inboundQos2Received(this, packetId) : DeliveryGate.SETTLED;
         }
     }

@@ -238,7 +238,7 @@ public final class SessionRegistry {
     }
 
     private boolean addSubscription(Session session, String filter, Grant grant) {
-        session.subscriptions().put(filter, grant);
+        session.putSubscription(filter, grant);
         if (ShareName.isShared(filter)) {
             return shared.join(ShareName.parse(filter), session, grant);
         }
@@ -248,7 +248,7 @@ public final class SessionRegistry {
     /** Removes a subscription of {@code session}. Returns true if it existed. */
     public boolean unsubscribe(Session session, String filter) {
         synchronized (lock) {
-            if (session.subscriptions().remove(filter) != null) {
+            if (session.removeSubscription(filter) != null) {
                 journal.unsubscribed(session, filter);
             }
             return removeSubscription(session, filter);
