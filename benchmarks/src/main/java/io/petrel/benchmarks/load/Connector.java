@@ -36,6 +36,15 @@ final class Connector {
 
     /** The connections that were accepted, how many failed and the first failure. */
     record Result(List<ClientConnection> opened, int failed, Throwable firstFailure, boolean timedOut) {
+
+        /** Returns the connections and failures of this result followed by those of {@code next}. */
+        Result plus(Result next) {
+            List<ClientConnection> all = new ArrayList<>(opened.size() + next.opened.size());
+            all.addAll(opened);
+            all.addAll(next.opened);
+            return new Result(all, failed + next.failed, firstFailure != null ? firstFailure : next.firstFailure,
+                    timedOut || next.timedOut);
+        }
     }
 
     /**

@@ -9,8 +9,11 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The idle-connections run: opens {@code --connections} connections with keepalive,
  * {@code --connect-batch} at a time, keeps them open for {@code --hold-seconds}, counts how many are still
- * open and measures the broker's resident memory per connection (the growth of VmRSS over the run,
- * divided by the accepted connections). It also reports the retransmitted SYNs and listen-queue
+ * open and measures the broker's resident memory per connection: the growth of VmRSS over the run,
+ * divided by the accepted connections, and the growth while the second half of the connections
+ * opened and were held, divided by the connections of that half. The second figure leaves out what
+ * the broker spends once, such as compiling its connect path, so it is the cost of one more
+ * connection. It also reports the retransmitted SYNs and listen-queue
  * overflows the kernel counted while the connections were opened ({@link TcpCounters}). Closes every
  * connection at the end.
  *
@@ -44,9 +47,15 @@ final class IdleRun {
         long cpuBefore = pid >= 0 ? procStats.cpuMicros(pid) : -1;
         Optional<TcpCounters> tcpBefore = TcpCounters.read();
         long startNanos = System.nanoTime();
-        Connector.Result result = connector.open(options.connections(), i -> "load-" + runId + "-idle-" + i,
+        int firstHalf = options.connections() / 2;
+        Connector.Result first = connector.open(firstHalf, i -> "load-" + runId + "-idle-" + i,
                 i -> ConnectionListener.IGNORE, true, deadline);
+        long rssMiddle = pid >= 0 ? procStats.rssBytes(pid) : -1;
+        Connector.Result second = connector.open(options.connections() - firstHalf,
+                i -> "load-" + runId + "-idle-" + (firstHalf + i), i -> ConnectionListener.IGNORE, true, deadline);
+        Connector.Result result = first.plus(second);
         double connectSeconds = (System.nanoTime() - startNanos) / 1e9;
+        int acceptedSecond = second.opened().size() - second.failed();
         long cpuAfterConnect = pid >= 0 ? procStats.cpuMicros(pid) : -1;
         Optional<TcpCounters> tcpGrowth = tcpBefore.flatMap(before -> TcpCounters.read().map(after -> after.since(before)));
 
@@ -87,6 +96,8 @@ final class IdleRun {
                 .add("broker_rss_after_bytes", "broker RSS after (bytes)", pid >= 0 ? rssAfter : LoadReport.NOT_MEASURED)
                 .add("broker_rss_bytes_per_conn", "broker RSS per connection (bytes)",
                         pid >= 0 && accepted > 0 ? (double) (rssAfter - rssBefore) / accepted : Double.NaN, 0)
+                .add("broker_rss_bytes_per_conn_second_half", "broker RSS per connection of the second half (bytes)",
+                        pid >= 0 && acceptedSecond > 0 ? (double) (rssAfter - rssMiddle) / acceptedSecond : Double.NaN, 0)
                 .add("broker_cpu_us_per_conn", "broker CPU per connect (us)",
                         pid >= 0 && accepted > 0 ? (double) (cpuAfterConnect - cpuBefore) / accepted : Double.NaN, 1)
                 .add("syn_retransmits", "SYNs retransmitted while connecting (whole host)",

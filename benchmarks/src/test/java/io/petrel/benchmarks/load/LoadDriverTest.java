@@ -133,6 +133,7 @@ class LoadDriverTest {
         assertEquals("40", report.value("accepted"));
         assertEquals("40", report.value("open_after_hold"));
         assertNotEquals(LoadReport.NOT_MEASURED, report.value("broker_rss_bytes_per_conn"));
+        assertNotEquals(LoadReport.NOT_MEASURED, report.value("broker_rss_bytes_per_conn_second_half"));
         assertNotEquals(LoadReport.NOT_MEASURED, report.value("syn_retransmits"));
         assertNotEquals(LoadReport.NOT_MEASURED, report.value("listen_overflows"));
     }
