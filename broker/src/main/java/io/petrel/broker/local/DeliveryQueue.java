@@ -9,8 +9,8 @@ import java.lang.invoke.VarHandle;
  * {@link java.util.concurrent.ConcurrentLinkedQueue} retries compare-and-set loops on both sides.
  *
  * <p>Threads: any thread may call {@link #offer}. {@link #poll} and {@link #isEmpty} must not run
- * concurrently with each other; a consumer that changes threads hands over under a lock, which
- * orders its reads of {@code head}.
+ * concurrently with each other; a consumer that changes threads hands over through an atomic
+ * update (the drain state of the subscription), which orders its reads of {@code head}.
  *
  * <p>An offer that has swapped the tail but not yet linked its node is not visible to the consumer:
  * {@code poll} may return {@code null} (and {@code isEmpty} true) until the offering thread returns
