@@ -62,11 +62,13 @@ import java.util.function.Consumer;
  * and whoever lowers {@code inProgress} then looks at the queue, so at least one of them starts the
  * next delivery.
  */
-public final class LocalSubscription implements MessageRouter.BoundedSubscriber, Subscription {
+public final class LocalSubscription implements MessageRouter.MessageSubscriber, Subscription {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalSubscription.class);
     /** Handler calls one drain task makes before it yields its executor thread. */
     private static final int MAX_DELIVERIES_PER_TASK = 256;
+    /** Finished messages of a batch whose queue slots are freed together. */
+    private static final int RELEASE_GROUP = 32;
     /** Drain state: no drain runs. */
     private static final int IDLE = 0;
     /** Drain state: a drain runs. */
@@ -208,10 +210,15 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
 
     @Override
     public CompletableFuture<Void> offer(EncodedPublish publish, io.petrel.broker.routing.Delivery routed) {
+        return offer(publish.message(), routed);
+    }
+
+    @Override
+    public CompletableFuture<Void> offer(Message published, io.petrel.broker.routing.Delivery routed) {
         if (!active.get()) {
             return SETTLED;
         }
-        Message message = messageFor(publish.message(), routed);
+        Message message = messageFor(published, routed);
         if (queue.offer(message)) {
             signal();
             return SETTLED;
@@ -439,29 +446,39 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
         }
         int calls = 0;
         int succeeded = 0;
+        int unreleased = 0;
         Message message = queue.poll();
         while (true) {
             if (!active.get()) {
                 metrics.dropped(DropReason.SUBSCRIPTION_CLOSED);
-                queue.release();
+                unreleased++;
                 break;
             }
             calls++;
             Throwable failure = invoke(message);
             if (failure != null) {
-                // The failed message takes over the batch's slot with its retry state.
+                queue.release(unreleased);
+                delivered.add(succeeded);
                 recordSuccesses(succeeded);
+                // The failed message takes over the batch's slot with its retry state.
                 settle(new Delivery(message, this), failure);
                 return calls;
             }
             succeeded++;
-            delivered.increment();
             metrics.deliveredToLocal();
-            queue.release();
+            // Publishers reserve slots on the same counter, so finished messages free their slots in
+            // groups, or at once while a publisher waits for room.
+            unreleased++;
+            if (unreleased == RELEASE_GROUP || queue.hasWaiting()) {
+                queue.release(unreleased);
+                unreleased = 0;
+            }
             if (calls == budget || (message = queue.poll()) == null) {
                 break;
             }
         }
+        queue.release(unreleased);
+        delivered.add(succeeded);
         synchronized (lock) {
             breaker.recordSuccesses(succeeded);
             inProgress = inProgress - 1;

@@ -22,8 +22,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The bound counts the deliveries that were accepted and are not finished: those in the queue
  * and those its consumer took out and still works on (in the handler or waiting for a retry). The
- * consumer calls {@link #release()} when one finishes, which moves the oldest waiting deliveries into
- * the queue and completes their stages. A delivery that waits longer than the publish timeout is
+ * consumer calls {@link #release()} when one finishes, or {@link #release(int)} for several, which
+ * moves the oldest waiting deliveries into the queue and completes their stages. A drain frees the
+ * slots of its finished messages in small groups while no delivery waits, so a few finished ones may
+ * still count until the end of the group. A delivery that waits longer than the publish timeout is
  * withdrawn, counted as dropped, and its stage fails with a {@link BrokerException}. At most as many
  * deliveries wait as the queue can contain.
  *
@@ -141,7 +143,20 @@ final class SubscriptionQueue {
      * @return true if a waiting delivery entered the queue
      */
     boolean release() {
-        occupancy.decrementAndGet();
+        return release(1);
+    }
+
+    /**
+     * Frees the slots of {@code count} finished deliveries at once and moves waiting deliveries into
+     * the queue.
+     *
+     * @return true if a waiting delivery entered the queue
+     */
+    boolean release(int count) {
+        if (count == 0) {
+            return false;
+        }
+        occupancy.addAndGet(-count);
         if (waitingCount.get() == 0) {
             return false;
         }
@@ -151,6 +166,11 @@ final class SubscriptionQueue {
         }
         completeAll(admitted);
         return !admitted.isEmpty();
+    }
+
+    /** Returns true if a delivery waits for room. */
+    boolean hasWaiting() {
+        return waitingCount.get() != 0;
     }
 
     /** Returns the deliveries accepted and not finished. */
