@@ -19,7 +19,6 @@ import io.petrel.broker.routing.MessageRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -269,9 +268,8 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
      * cool-down, even when the probe timer has not fired yet.
      */
     private void signal() {
-        // Orders the append before the read of inProgress: a drain that lowers inProgress and then
-        // looks at the queue, or this publisher, sees the other's write.
-        VarHandle.fullFence();
+        // The append swapped the queue's tail atomically before this read, and whoever lowers
+        // inProgress reads the tail afterwards, so one of the two sees the other's write.
         if (inProgress >= maxConcurrency && breaker.state() == CircuitState.CLOSED) {
             return;
         }
@@ -297,7 +295,8 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
      *               the subscription is closed, when a drain only drops messages
      */
     private void requestDrain(boolean inline) {
-        VarHandle.fullFence();
+        // The caller's queue append or slot release came before this read. A drain that is notified
+        // makes its next read of the queue's tail and of inProgress after its swap of the state.
         int state = drainState.get();
         while (true) {
             if (state == NOTIFIED) {
