@@ -9,8 +9,9 @@ import java.lang.invoke.VarHandle;
  * {@link java.util.concurrent.ConcurrentLinkedQueue} retries compare-and-set loops on both sides.
  *
  * <p>Threads: any thread may call {@link #offer}. {@link #poll} and {@link #isEmpty} must not run
- * concurrently with each other; a consumer that changes threads hands over through an atomic
- * update (the drain state of the subscription), which orders its reads of {@code head}.
+ * concurrently with each other. A consumer that changes threads hands over through an atomic
+ * update of the subscription's drain state, or under its lock, which orders its reads of
+ * {@code head}.
  *
  * <p>An offer that has swapped the tail but not yet linked its node already counts: {@code isEmpty}
  * returns false, and {@code poll} waits for the link. Because the swap is an atomic read-modify-write

@@ -318,7 +318,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
         }
     }
 
-    /** Submits the drain task; the caller runs the drain. */
+    /** Submits the drain task, which continues the drain that the caller owns. */
     private void startDrain() {
         try {
             executor.execute(drainTask);
@@ -331,14 +331,14 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
 
     /**
      * Runs the queued deliveries that may start, {@value #MAX_DELIVERIES_PER_TASK} handler calls at
-     * most before it yields the thread by submitting itself again. The caller runs the drain.
+     * most before it yields the thread by submitting itself again. The caller must own the drain.
      */
     private void drain() {
         int budget = MAX_DELIVERIES_PER_TASK;
         do {
             budget = drainAvailable(budget);
             if (budget == 0) {
-                startDrain(); // the resubmitted task runs the drain on
+                startDrain(); // the resubmitted task continues this drain
                 return;
             }
         } while (!stopDrain());
@@ -359,7 +359,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
 
     /**
      * Runs deliveries until none may start or {@code budget} handler calls were made; returns the
-     * budget left. The caller runs the drain, so it is the queue's only consumer.
+     * budget left. The caller must own the drain, which makes it the queue's only consumer.
      */
     private int drainAvailable(int budget) {
         while (budget > 0) {
@@ -443,6 +443,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
             runAndSettle(next);
             return 1;
         }
+
         int calls = 0;
         int succeeded = 0;
         int unreleased = 0;
@@ -453,6 +454,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
                 unreleased++;
                 break;
             }
+
             calls++;
             Throwable failure = invoke(message);
             if (failure != null) {
@@ -463,6 +465,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
                 settle(new Delivery(message, this), failure);
                 return calls;
             }
+
             succeeded++;
             metrics.deliveredToLocal();
             // Publishers reserve slots on the same counter, so finished messages free their slots in
@@ -476,6 +479,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
                 break;
             }
         }
+
         queue.release(unreleased);
         delivered.add(succeeded);
         synchronized (lock) {
@@ -495,7 +499,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
 
     /**
      * Counts the queued messages' attempts as failed with the executor's rejection, after the executor
-     * refused a drain task. The caller runs the drain, and stops it here.
+     * rejected a drain task. The caller must own the drain, which stops here.
      */
     private void failQueued(RejectedExecutionException rejection) {
         do {

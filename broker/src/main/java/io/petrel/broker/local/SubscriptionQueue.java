@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Threads: publishers on any thread call {@link #offer} and {@link #await}; the consumer calls
  * {@link #poll}, {@link #isEmpty}, {@link #drain} and {@link #release}. The queue takes one consumer
- * at a time: callers of {@code poll}, {@code isEmpty} and {@code drain} run the subscription's drain.
+ * at a time: callers of {@code poll}, {@code isEmpty} and {@code drain} own the subscription's drain
+ * (one delivery at a time) or hold its lock (several at a time).
  * While the waiting list is empty, an offer takes no lock: it
  * reserves a slot with a compare-and-set on the occupancy and appends to a lock-free queue. Once a
  * delivery waits, later offers take the waiting list's lock, so that no delivery overtakes one that
