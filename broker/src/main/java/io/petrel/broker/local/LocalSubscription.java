@@ -286,10 +286,10 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
     }
 
     /**
-     * Makes sure that a drain runs after this call, when one delivery runs at a time, and sees what the caller queued or freed before it:
-     * starts one if none runs, or else tells the running one to look at the queue again before it
-     * stops. One atomic state word decides, so at most one drain runs at a time and a publisher whose
-     * drain is already notified writes nothing.
+     * Makes sure that a drain runs after this call and sees what the caller queued or freed before
+     * it, when one delivery runs at a time: starts one if none runs, or else tells the running one to
+     * look at the queue again before it stops. One atomic state word decides, so at most one drain
+     * runs at a time, and a publisher whose drain is already notified writes nothing.
      *
      * @param inline true to run a new drain on this thread: only on a thread of the executor, or once
      *               the subscription is closed, when a drain only drops messages

@@ -207,7 +207,10 @@ public final class MessageRouter {
         }
     }
 
-    /** Hands a live delivery to a subscriber through the gate, if any; returns a stage like that of {@link BoundedSubscriber#offer}. */
+    /**
+     * Hands a live delivery to a subscriber, through the gate if there is one. Returns a stage like
+     * that of {@link BoundedSubscriber#offer}.
+     */
     private CompletableFuture<Void> handOver(Subscriber subscriber, EncodedPublish publish, Delivery delivery) {
         if (gate != null) {
             return gate.deliver(subscriber, publish, delivery, null);
