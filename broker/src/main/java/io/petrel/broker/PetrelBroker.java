@@ -215,8 +215,8 @@ public final class PetrelBroker implements Broker {
         try {
             InetSocketAddress address = server.start();
             listeners = List.of(address);
-            LOG.info("Petrel {} listening for MQTT on {}:{} ({})", version(), address.getHostString(),
-                    address.getPort(), eventLoops.nativeEpoll() ? "native epoll" : "NIO");
+            LOG.info("Petrel {} listening for MQTT on {}:{} ({}, {} I/O threads)", version(), address.getHostString(),
+                    address.getPort(), eventLoops.nativeEpoll() ? "native epoll" : "NIO", eventLoops.ioThreads());
         } catch (RuntimeException e) {
             eventLoops.close();
             handlerPool.shutdownNow();

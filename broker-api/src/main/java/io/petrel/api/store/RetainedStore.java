@@ -13,7 +13,9 @@ import java.util.function.Consumer;
  * <p>Implementations must be thread-safe. {@link #set} and {@link #clear} are called on network event
  * loops and must not block: a store that writes to disk hands the record to its own writer thread.
  * The broker acknowledges a QoS 1 or 2 PUBLISH that changes retained state only after the returned
- * stage completes, so a store completes it only once the record is written.
+ * stage completes, so a store completes it only once the record is written. A store that rejects a
+ * write on purpose completes the stage with a {@link io.petrel.api.BrokerException}, as
+ * {@link SessionStore} describes.
  *
  * <p>The broker closes the store when it closes.
  */

@@ -17,7 +17,10 @@ import java.util.concurrent.CompletionStage;
  * record to its own writer thread. Records of one client are handed over in the order they happened,
  * and the store must write them in that order. Each returned stage completes once its record is
  * written, or exceptionally if it could not be; the broker sends SUBACK for a persistent session only
- * after the stage of its subscription record completes.
+ * after the stage of its subscription record completes. A store that rejects a write on purpose,
+ * such as when the disk is full, completes the stage with a {@link io.petrel.api.BrokerException}
+ * whose message gives the reason. The broker logs that message as a warning without a stack trace,
+ * and any other exception as an error with its stack trace.
  *
  * <p>The broker closes the store when it closes. Closing the broker does not end persistent
  * sessions, so it writes no {@link #sessionEnded} records for them.

@@ -54,11 +54,18 @@ public final class LevelMap<N extends LevelMap.Child> {
     }
 
     /** Returns the child for the level {@code text[from, to)}, or {@code null}. Lock-free. */
-    @SuppressWarnings("unchecked")
     public N get(String text, int from, int to) {
-        long key = key(text, from, to);
-        Object[] slots = this.slots;
-        int mask = this.mask;
+        return get(slots, key(text, from, to), text, from, to);
+    }
+
+    /**
+     * Returns the child for the level {@code text[from, to)}, whose {@link #key} is {@code key}, in
+     * the slot table of a map, or {@code null}. Lock-free. This lets an owner that publishes
+     * {@link #slots()} search its children without loading the map object itself.
+     */
+    @SuppressWarnings("unchecked")
+    static <N extends Child> N get(Object[] slots, long key, String text, int from, int to) {
+        int mask = slots.length - 1;
         for (int slot = index(key, mask); ; slot = (slot + 1) & mask) {
             Object entry = SLOT.getAcquire(slots, slot);
             if (entry == null) {
@@ -66,9 +73,39 @@ public final class LevelMap<N extends LevelMap.Child> {
             }
             if (entry != TOMBSTONE) {
                 Child child = (Child) entry;
-                if (child.key == key && (key >= 0 || child.levelEquals(text, from, to))) {
+                if (child.hasLevel(key, text, from, to)) {
                     return (N) child;
                 }
+            }
+        }
+    }
+
+    /**
+     * Returns the slot table that {@link #get(Object[], long, String, int, int)} searches. The map
+     * changes it in place only as the class comment describes, and a copy gets a table of its own.
+     */
+    Object[] slots() {
+        return slots;
+    }
+
+    /** Returns a child of this map, which is the only one when {@link #size()} is 1. Writer only. */
+    @SuppressWarnings("unchecked")
+    N anyChild() {
+        for (Object entry : slots) {
+            if (entry != null && entry != TOMBSTONE) {
+                return (N) entry;
+            }
+        }
+        throw new IllegalStateException("the map has no child");
+    }
+
+    /** Visits every child in a slot table returned by {@link #slots()}. Lock-free. */
+    @SuppressWarnings("unchecked")
+    static <N extends Child> void forEach(Object[] slots, Consumer<? super N> visitor) {
+        for (int slot = 0; slot < slots.length; slot++) {
+            Object entry = SLOT.getAcquire(slots, slot);
+            if (entry != null && entry != TOMBSTONE) {
+                visitor.accept((N) entry);
             }
         }
     }
@@ -79,14 +116,8 @@ public final class LevelMap<N extends LevelMap.Child> {
     }
 
     /** Visits every child. Lock-free; see the class comment for concurrent writes. */
-    @SuppressWarnings("unchecked")
     public void forEach(Consumer<? super N> visitor) {
-        for (int slot = 0; slot < slots.length; slot++) {
-            Object entry = SLOT.getAcquire(slots, slot);
-            if (entry != null && entry != TOMBSTONE) {
-                visitor.accept((N) entry);
-            }
-        }
+        forEach(slots, visitor);
     }
 
     /** Returns the number of children. Exact for the writer, a recent value for other threads. */
@@ -181,7 +212,7 @@ public final class LevelMap<N extends LevelMap.Child> {
     /**
      * Returns the key of the level {@code text[from, to)}: up to 7 Latin-1 characters packed with their
      * length plus one in the top byte, which is never negative, otherwise {@link #HASHED} combined with
-     * the level's 32-bit hash, which is always negative.
+     * the level's length in bits 32 to 62 and its 32-bit hash, which is always negative.
      */
     static long key(String text, int from, int to) {
         int length = to - from;
@@ -199,12 +230,40 @@ public final class LevelMap<N extends LevelMap.Child> {
         return hashedKey(text, from, to);
     }
 
+    /**
+     * Returns the {@link #key} of the level of {@code text} that starts at {@code from} and ends before
+     * the next {@code '/'} or at the end of the text, reading its characters once.
+     * {@link #levelLength} gives the level's length back from the key.
+     */
+    static long levelKey(String text, int from) {
+        int length = text.length();
+        long packed = 0;
+        for (int i = from; i < length; i++) {
+            char c = text.charAt(i);
+            int position = i - from;
+            if (c == '/') {
+                return packed | ((long) (position + 1) << 56);
+            }
+            if (position == MAX_PACKED_LENGTH || c > 0xFF) {
+                int end = text.indexOf('/', i);
+                return hashedKey(text, from, end < 0 ? length : end);
+            }
+            packed |= (long) c << (8 * position);
+        }
+        return packed | ((long) (length - from + 1) << 56);
+    }
+
+    /** Returns the length of the level whose {@link #key} is {@code key}. */
+    static int levelLength(long key) {
+        return key >= 0 ? (int) (key >>> 56) - 1 : (int) (key >>> 32) & Integer.MAX_VALUE;
+    }
+
     private static long hashedKey(String text, int from, int to) {
         int hash = 0;
         for (int i = from; i < to; i++) {
             hash = 31 * hash + text.charAt(i);
         }
-        return HASHED | (hash & 0xFFFF_FFFFL);
+        return HASHED | (long) (to - from) << 32 | (hash & 0xFFFF_FFFFL);
     }
 
     private static int index(long key, int mask) {
@@ -229,8 +288,13 @@ public final class LevelMap<N extends LevelMap.Child> {
             return level;
         }
 
-        private boolean levelEquals(String text, int from, int to) {
-            return level.length() == to - from && level.regionMatches(0, text, from, to - from);
+        /**
+         * Returns true if this child's level is {@code text[from, to)}, whose {@link LevelMap#key} is
+         * {@code key}. Compares the text only when the key is a hash.
+         */
+        final boolean hasLevel(long key, String text, int from, int to) {
+            return this.key == key && (key >= 0
+                    || level.length() == to - from && level.regionMatches(0, text, from, to - from));
         }
     }
 }

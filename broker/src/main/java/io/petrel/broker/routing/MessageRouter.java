@@ -3,7 +3,7 @@ package io.petrel.broker.routing;
 import io.petrel.api.Message;
 import io.petrel.api.RetainHandling;
 import io.petrel.api.store.RetainedStore;
-import io.petrel.broker.observability.RateLimitedLogger;
+import io.petrel.broker.observability.StoreFailureLog;
 import io.petrel.broker.protocol.EncodedPublish;
 import io.petrel.broker.retained.NoOpRetainedStore;
 import io.petrel.broker.retained.RetainedMessages;
@@ -110,7 +110,7 @@ public final class MessageRouter {
     private final RetainedMessages retained;
     private final DeliveryGate gate;
     private final RetainedStore retainedStore;
-    private final RateLimitedLogger storeFailureLog = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
+    private final StoreFailureLog storeFailureLog = new StoreFailureLog(LOG, 10, TimeUnit.SECONDS);
     private final ThreadLocal<MatchCollector> collectors = ThreadLocal.withInitial(MatchCollector::new);
 
     /** Creates a router over the given subscription trie and retained index. */
@@ -282,8 +282,8 @@ public final class MessageRouter {
                 result.complete(null);
                 return;
             }
-            storeFailureLog.error("Failed to write the retained message of topic '{}' to {}",
-                    message.topic(), retainedStore, error);
+            storeFailureLog.failed("store the retained message of topic '" + message.topic() + "' in " + retainedStore,
+                    "its publisher gets a failure", error);
             result.completeExceptionally(StoreWriteException.retained(message.topic(), error));
         });
         return result;

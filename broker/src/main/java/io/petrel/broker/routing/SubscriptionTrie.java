@@ -3,7 +3,6 @@ package io.petrel.broker.routing;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 
@@ -16,16 +15,16 @@ import java.util.function.BiConsumer;
  * time. {@link #put} and {@link #remove} may also be called from any thread, but a lock serializes
  * them. To change the subscribers of a node, a writer builds a new array and publishes it with one
  * volatile write, so a concurrent {@code match} sees either the old or the new subscriber set of every
- * node, never a partial one. A new child node is built completely before it is published, and the
- * children of a node live in a {@link LevelMap}, which readers can search while one writer changes
- * it. A match that overlaps a {@code put} or {@code remove} may or may not see that change, but it
+ * node, never a partial one. A new child node is built completely before it is published. A node
+ * with one exact-level child points to it directly. With more, readers search the slot table of a
+ * {@link LevelMap}, which one writer may change while they do. A match that overlaps a {@code put} or {@code remove} may or may not see that change, but it
  * sees every subscription that was present for its whole duration.
  *
- * <p>Filters without wildcards live outside the trie, in a hash map keyed by the whole filter whose
- * values are subscriber arrays like those of a node. A match looks the topic up there once and then
- * walks the trie, which contains only wildcard filters, so the walk loads fewer nodes that are not in
- * the CPU caches. Writers replace the map's values under the same lock, so the guarantees above hold
- * for them too.
+ * <p>Filters without wildcards live outside the trie, in a hash table keyed by the whole filter
+ * ({@link ExactFilters}) whose entries hold subscribers like the arrays of a node. A match looks the
+ * topic up there once and then walks the trie, which contains only wildcard filters, so the walk loads
+ * fewer nodes that are not in the CPU caches. Writers replace the table's entries under the same lock,
+ * so the guarantees above hold for them too.
  *
  * <p>{@code remove} detaches nodes left without subscribers and children, and drops map entries left
  * without subscribers, so memory follows the number of subscriptions rather than their history.
@@ -45,11 +44,8 @@ public final class SubscriptionTrie<S, V> {
     private static final Object[] NO_SUBSCRIBERS = new Object[0];
 
     private final Node root = new Node("");
-    /**
-     * Subscribers of each wildcard-free filter: subscriber at each even index, its value at the next
-     * odd index. Never contains an empty array. Written only under {@link #writeLock}.
-     */
-    private final ConcurrentHashMap<String, Object[]> exactFilters = new ConcurrentHashMap<>();
+    /** Subscribers of each wildcard-free filter. Written only under {@link #writeLock}. */
+    private final ExactFilters exactFilters = new ExactFilters();
     private final ReentrantLock writeLock = new ReentrantLock();
     private final int maxFilterLevels;
     private volatile long size;
@@ -86,13 +82,15 @@ public final class SubscriptionTrie<S, V> {
             int start = 0;
             while (true) {
                 int end = Topics.levelEnd(filter, start);
+                if (Topics.isLevel(filter, start, end, '#')) {
+                    return putSubscriber(node, true, subscriber, value); // '#' is always the last level
+                }
                 node = childForPut(node, filter, start, end);
                 if (end == filter.length()) {
-                    break;
+                    return putSubscriber(node, false, subscriber, value);
                 }
                 start = end + 1;
             }
-            return putSubscriber(node, subscriber, value);
         } finally {
             writeLock.unlock();
         }
@@ -115,10 +113,13 @@ public final class SubscriptionTrie<S, V> {
             if (!Topics.hasWildcard(filter)) {
                 return removeExact(filter, subscriber);
             }
-            Node[] path = new Node[levels + 1];
+            // '#' is always the last level, and its subscribers belong to the node of the level before it.
+            boolean multiLevel = filter.equals("#") || filter.endsWith("/#");
+            int nodeLevels = multiLevel ? levels - 1 : levels;
+            Node[] path = new Node[nodeLevels + 1];
             path[0] = root;
             int start = 0;
-            for (int level = 0; level < levels; level++) {
+            for (int level = 0; level < nodeLevels; level++) {
                 int end = Topics.levelEnd(filter, start);
                 Node child = child(path[level], filter, start, end);
                 if (child == null) {
@@ -127,7 +128,7 @@ public final class SubscriptionTrie<S, V> {
                 path[level + 1] = child;
                 start = end + 1;
             }
-            V removed = removeSubscriber(path[levels], subscriber);
+            V removed = removeSubscriber(path[nodeLevels], multiLevel, subscriber);
             if (removed != null) {
                 prune(path);
             }
@@ -145,16 +146,16 @@ public final class SubscriptionTrie<S, V> {
     public void match(String topic, BiConsumer<? super S, ? super V> visitor) {
         Object[] exact = exactFilters.get(topic);
         if (exact != null) {
-            visitSubscribers(exact, visitor);
+            visitSubscribers(exact, 1, visitor);
         }
         if (Topics.startsWithDollar(topic)) {
             // [MQTT-4.7.2-1]: wildcards at the first level do not match topics starting with '$'.
-            LevelMap<Node> children = root.children;
+            Object children = root.children;
             if (children == null) {
                 return;
             }
             int end = Topics.levelEnd(topic, 0);
-            Node child = children.get(topic, 0, end);
+            Node child = exactChild(children, LevelMap.key(topic, 0, end), topic, 0, end);
             if (child != null) {
                 matchFrom(child, topic, end + 1, visitor);
             }
@@ -186,11 +187,11 @@ public final class SubscriptionTrie<S, V> {
                 if (node.singleLevelChild != null) {
                     pending.push(node.singleLevelChild);
                 }
-                if (node.multiLevelChild != null) {
-                    pending.push(node.multiLevelChild);
-                }
-                if (node.children != null) {
-                    node.children.forEach(pending::push);
+                Object children = node.children;
+                if (children instanceof Node only) {
+                    pending.push(only);
+                } else if (children != null) {
+                    LevelMap.<Node>forEach((Object[]) children, pending::push);
                 }
             }
             return count;
@@ -207,27 +208,23 @@ public final class SubscriptionTrie<S, V> {
     private void matchFrom(Node node, String topic, int start, BiConsumer<? super S, ? super V> visitor) {
         int length = topic.length();
         while (true) {
-            Node multiLevel = node.multiLevelChild;
-            if (multiLevel != null) {
-                visitSubscribers(multiLevel, visitor); // '#' matches the remaining levels, none included
-            }
+            // '#' matches the remaining levels, none included.
+            visitSubscribers(node.multiLevelSubscribers, visitor);
             if (start > length) {
-                visitSubscribers(node, visitor);
+                visitSubscribers(node.subscribers, visitor);
                 return;
             }
-            int end = topic.indexOf('/', start);
-            if (end < 0) {
-                end = length;
-            }
+            long key = LevelMap.levelKey(topic, start);
+            int end = start + LevelMap.levelLength(key);
             Node singleLevel = node.singleLevelChild;
             if (singleLevel != null) {
                 matchFrom(singleLevel, topic, end + 1, visitor);
             }
-            LevelMap<Node> children = node.children;
+            Object children = node.children;
             if (children == null) {
                 return;
             }
-            node = children.get(topic, start, end);
+            node = exactChild(children, key, topic, start, end);
             if (node == null) {
                 return;
             }
@@ -235,13 +232,14 @@ public final class SubscriptionTrie<S, V> {
         }
     }
 
-    private void visitSubscribers(Node node, BiConsumer<? super S, ? super V> visitor) {
-        visitSubscribers(node.subscribers, visitor);
+    private void visitSubscribers(Object[] subscribers, BiConsumer<? super S, ? super V> visitor) {
+        visitSubscribers(subscribers, 0, visitor);
     }
 
+    /** Visits the pairs of {@code subscribers} from index {@code from} on. */
     @SuppressWarnings("unchecked")
-    private void visitSubscribers(Object[] subscribers, BiConsumer<? super S, ? super V> visitor) {
-        for (int i = 0; i < subscribers.length; i += 2) {
+    private void visitSubscribers(Object[] subscribers, int from, BiConsumer<? super S, ? super V> visitor) {
+        for (int i = from; i < subscribers.length; i += 2) {
             visitor.accept((S) subscribers[i], (V) subscribers[i + 1]);
         }
     }
@@ -269,19 +267,34 @@ public final class SubscriptionTrie<S, V> {
         }
     }
 
-    /** Returns the child of {@code node} for the filter level {@code [start, end)}, or {@code null}. */
+    /**
+     * Returns the child of {@code node} for the filter level {@code [start, end)}, which is not
+     * {@code '#'}, or {@code null}.
+     */
     private static Node child(Node node, String filter, int start, int end) {
         if (Topics.isLevel(filter, start, end, '+')) {
             return node.singleLevelChild;
         }
-        if (Topics.isLevel(filter, start, end, '#')) {
-            return node.multiLevelChild;
-        }
-        LevelMap<Node> children = node.children;
-        return children == null ? null : children.get(filter, start, end);
+        Object children = node.children;
+        return children == null ? null : exactChild(children, LevelMap.key(filter, start, end), filter, start, end);
     }
 
-    /** Returns the child for the filter level {@code [start, end)}, creating and publishing it if absent. */
+    /**
+     * Returns the child for the exact level {@code [start, end)} of {@code text}, whose key is
+     * {@code key}, among a node's {@code children} (not null: the only child or a slot table), or
+     * {@code null}. Lock-free.
+     */
+    private static Node exactChild(Object children, long key, String text, int start, int end) {
+        if (children instanceof Node only) {
+            return only.hasLevel(key, text, start, end) ? only : null;
+        }
+        return LevelMap.get((Object[]) children, key, text, start, end);
+    }
+
+    /**
+     * Returns the child for the filter level {@code [start, end)}, which is not {@code '#'}, creating and
+     * publishing it if absent.
+     */
     private static Node childForPut(Node node, String filter, int start, int end) {
         Node existing = child(node, filter, start, end);
         if (existing != null) {
@@ -290,13 +303,15 @@ public final class SubscriptionTrie<S, V> {
         Node created = new Node(filter.substring(start, end));
         if (Topics.isLevel(filter, start, end, '+')) {
             node.singleLevelChild = created;
-        } else if (Topics.isLevel(filter, start, end, '#')) {
-            node.multiLevelChild = created;
         } else {
-            LevelMap<Node> children = node.children;
-            LevelMap<Node> updated = children == null ? LevelMap.of(created) : children.put(created);
-            if (updated != children) {
-                node.children = updated; // publishes a new map once it contains the child
+            Object children = node.children;
+            if (children == null) {
+                node.children = created;
+            } else {
+                LevelMap<Node> map = children instanceof Node only ? LevelMap.of(only) : node.childMap;
+                LevelMap<Node> updated = map.put(created);
+                node.childMap = updated;
+                node.children = updated.slots(); // publishes a new table once it contains the child
             }
         }
         return created;
@@ -304,18 +319,21 @@ public final class SubscriptionTrie<S, V> {
 
     @SuppressWarnings("unchecked")
     private V putExact(String filter, S subscriber, V value) {
-        Object[] current = exactFilters.getOrDefault(filter, NO_SUBSCRIBERS);
-        int index = indexOf(current, subscriber);
+        Object[] current = exactFilters.get(filter);
+        if (current == null) {
+            current = new Object[] {filter};
+        }
+        int index = indexOf(current, 1, subscriber);
         if (index >= 0) {
             Object[] replaced = current.clone();
             replaced[index + 1] = value;
-            exactFilters.put(filter, replaced);
+            exactFilters.put(replaced);
             return (V) current[index + 1];
         }
         Object[] added = Arrays.copyOf(current, current.length + 2);
         added[current.length] = subscriber;
         added[current.length + 1] = value;
-        exactFilters.put(filter, added);
+        exactFilters.put(added);
         size = size + 1;
         return null;
     }
@@ -326,27 +344,31 @@ public final class SubscriptionTrie<S, V> {
         if (current == null) {
             return null;
         }
-        int index = indexOf(current, subscriber);
+        int index = indexOf(current, 1, subscriber);
         if (index < 0) {
             return null;
         }
-        if (current.length == 2) {
+        if (current.length == 3) {
             exactFilters.remove(filter);
         } else {
-            exactFilters.put(filter, without(current, index));
+            exactFilters.put(without(current, index));
         }
         size = size - 1;
         return (V) current[index + 1];
     }
 
+    /**
+     * Adds or replaces a subscriber of {@code node}'s filter, or with {@code multiLevel} of that
+     * filter followed by {@code '#'}.
+     */
     @SuppressWarnings("unchecked")
-    private V putSubscriber(Node node, S subscriber, V value) {
-        Object[] current = node.subscribers;
+    private V putSubscriber(Node node, boolean multiLevel, S subscriber, V value) {
+        Object[] current = node.subscribers(multiLevel);
         int index = indexOf(current, subscriber);
         if (index >= 0) {
             Object[] replaced = current.clone();
             replaced[index + 1] = value;
-            node.subscribers = replaced;
+            node.setSubscribers(multiLevel, replaced);
             return (V) current[index + 1];
         }
         // NOTE: each change copies the node's whole subscriber array, so subscribing to a filter that
@@ -354,19 +376,19 @@ public final class SubscriptionTrie<S, V> {
         Object[] added = Arrays.copyOf(current, current.length + 2);
         added[current.length] = subscriber;
         added[current.length + 1] = value;
-        node.subscribers = added;
+        node.setSubscribers(multiLevel, added);
         size = size + 1; // only the writer thread holding the lock writes size
         return null;
     }
 
     @SuppressWarnings("unchecked")
-    private V removeSubscriber(Node node, S subscriber) {
-        Object[] current = node.subscribers;
+    private V removeSubscriber(Node node, boolean multiLevel, S subscriber) {
+        Object[] current = node.subscribers(multiLevel);
         int index = indexOf(current, subscriber);
         if (index < 0) {
             return null;
         }
-        node.subscribers = current.length > 2 ? without(current, index) : NO_SUBSCRIBERS;
+        node.setSubscribers(multiLevel, current.length > 2 ? without(current, index) : NO_SUBSCRIBERS);
         size = size - 1;
         return (V) current[index + 1];
     }
@@ -380,7 +402,12 @@ public final class SubscriptionTrie<S, V> {
     }
 
     private static int indexOf(Object[] subscribers, Object subscriber) {
-        for (int i = 0; i < subscribers.length; i += 2) {
+        return indexOf(subscribers, 0, subscriber);
+    }
+
+    /** Returns the index of {@code subscriber} among the pairs from index {@code from} on, or -1. */
+    private static int indexOf(Object[] subscribers, int from, Object subscriber) {
+        for (int i = from; i < subscribers.length; i += 2) {
             if (subscribers[i].equals(subscriber)) {
                 return i;
             }
@@ -398,13 +425,16 @@ public final class SubscriptionTrie<S, V> {
             Node parent = path[depth - 1];
             if (parent.singleLevelChild == node) {
                 parent.singleLevelChild = null;
-            } else if (parent.multiLevelChild == node) {
-                parent.multiLevelChild = null;
+            } else if (parent.children == node) {
+                parent.children = null;
             } else {
-                LevelMap<Node> children = parent.children;
-                LevelMap<Node> updated = children.remove(node.level());
-                if (updated != children) {
-                    parent.children = updated;
+                LevelMap<Node> updated = parent.childMap.remove(node.level());
+                if (updated.size() == 1) {
+                    parent.childMap = null;
+                    parent.children = updated.anyChild();
+                } else {
+                    parent.childMap = updated;
+                    parent.children = updated.slots();
                 }
             }
         }
@@ -414,17 +444,39 @@ public final class SubscriptionTrie<S, V> {
     private static final class Node extends LevelMap.Child {
         /** Subscriber at each even index, its value at the next odd index. Replaced, never changed in place. */
         volatile Object[] subscribers = NO_SUBSCRIBERS;
+        /**
+         * The subscribers of this node's filter followed by {@code '#'}, laid out as {@link #subscribers}.
+         * A {@code '#'} level is always the last one, so it needs no node of its own.
+         */
+        volatile Object[] multiLevelSubscribers = NO_SUBSCRIBERS;
         volatile Node singleLevelChild;
-        volatile Node multiLevelChild;
-        /** Children for exact levels, or {@code null} while there are none. */
-        volatile LevelMap<Node> children;
+        /**
+         * Children for exact levels: {@code null} while there are none, the child itself while there
+         * is one, otherwise the slot table of {@link #childMap}. Pointing to a single child directly
+         * saves a matching thread two loads that are often cache misses.
+         */
+        volatile Object children;
+        /** The children while there are two or more, otherwise {@code null}. Writer only. */
+        LevelMap<Node> childMap;
 
         Node(String level) {
             super(level);
         }
 
+        Object[] subscribers(boolean multiLevel) {
+            return multiLevel ? multiLevelSubscribers : subscribers;
+        }
+
+        void setSubscribers(boolean multiLevel, Object[] updated) {
+            if (multiLevel) {
+                multiLevelSubscribers = updated;
+            } else {
+                subscribers = updated;
+            }
+        }
+
         boolean isEmpty() {
-            return subscribers.length == 0 && singleLevelChild == null && multiLevelChild == null
+            return subscribers.length == 0 && multiLevelSubscribers.length == 0 && singleLevelChild == null
                     && children == null;
         }
     }

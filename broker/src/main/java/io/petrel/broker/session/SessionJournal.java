@@ -3,7 +3,7 @@ package io.petrel.broker.session;
 import io.petrel.api.Message;
 import io.petrel.api.store.SessionStore;
 import io.petrel.api.store.StoredSubscription;
-import io.petrel.broker.observability.RateLimitedLogger;
+import io.petrel.broker.observability.StoreFailureLog;
 import io.petrel.broker.protocol.EncodedPublish;
 import io.petrel.broker.routing.Delivery;
 import io.petrel.broker.routing.Grant;
@@ -34,7 +34,7 @@ import java.util.function.Supplier;
 final class SessionJournal {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionJournal.class);
-    private static final RateLimitedLogger FAILURE_LOG = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
+    private static final StoreFailureLog FAILURE_LOG = new StoreFailureLog(LOG, 10, TimeUnit.SECONDS);
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final SessionStore store;
@@ -233,8 +233,7 @@ final class SessionJournal {
                 result.complete(null);
                 return;
             }
-            FAILURE_LOG.error("Failed to store {} in the session store; its publisher gets a failure",
-                    record, error);
+            FAILURE_LOG.failed("store " + record + " in the session store", "its publisher gets a failure", error);
             result.completeExceptionally(new StoreWriteException(record, error));
         });
         return result;
@@ -252,8 +251,8 @@ final class SessionJournal {
         }
         return written.handle((ignored, error) -> {
             if (error != null) {
-                FAILURE_LOG.error("Failed to {} of client {} in the session store; a restart may lose the change",
-                        action, clientId, error);
+                FAILURE_LOG.failed(action + " of client " + clientId + " in the session store",
+                        "a restart may lose the change", error);
             }
             return null;
         });

@@ -23,12 +23,21 @@ public final class EventLoops implements AutoCloseable {
     private final EventLoopGroup acceptor;
     private final EventLoopGroup workers;
 
-    /** Creates the groups; {@code ioThreads} 0 means Netty's default (twice the processors). */
+    /**
+     * Creates the groups with {@code ioThreads} I/O threads, or one per available processor for 0.
+     * Netty's own default for 0 would be twice the processors.
+     */
     public EventLoops(int ioThreads) {
         this.epoll = Epoll.isAvailable();
         IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        int threads = ioThreads == 0 ? Runtime.getRuntime().availableProcessors() : ioThreads;
         this.acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("petrel-accept", true), factory);
-        this.workers = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("petrel-io", true), factory);
+        this.workers = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("petrel-io", true), factory);
+    }
+
+    /** Returns the number of I/O threads. */
+    public int ioThreads() {
+        return ((MultiThreadIoEventLoopGroup) workers).executorCount();
     }
 
     /** Returns true when the native epoll transport is in use. */

@@ -48,6 +48,21 @@ class LevelMapTest {
     }
 
     @Test
+    void levelKeyEqualsKeyOfLevelUpToSlash() {
+        String topic = "site//battery/battery1/temperature-sensor/\u20ac/AaAaAaAa/";
+        int start = 0;
+        while (start <= topic.length()) {
+            int end = topic.indexOf('/', start);
+            end = end < 0 ? topic.length() : end;
+            long key = LevelMap.levelKey(topic, start);
+
+            assertEquals(LevelMap.key(topic, start, end), key, "key at " + start);
+            assertEquals(end - start, LevelMap.levelLength(key), "length at " + start);
+            start = end + 1;
+        }
+    }
+
+    @Test
     void emptyLevelIsKey() {
         LevelMap<Named> map = LevelMap.of(new Named("", "empty"));
 

@@ -130,12 +130,13 @@ class SubscriptionTrieTest {
         trie.put("a/+/c", "client-1", 0);
         trie.put("a/#", "client-1", 0);
         trie.put("a/b", "client-2", 0);
-        assertEquals(7, trie.nodeCount());
+        // The root, a, + and c, and the map entries of a/b/c and a/b; a/# needs no node of its own.
+        assertEquals(6, trie.nodeCount());
 
         trie.remove("a/b/c", "client-1");
-        assertEquals(6, trie.nodeCount());
+        assertEquals(5, trie.nodeCount());
         trie.remove("a/+/c", "client-1");
-        assertEquals(4, trie.nodeCount());
+        assertEquals(3, trie.nodeCount());
         trie.remove("a/b", "client-2");
         trie.remove("a/#", "client-1");
 
@@ -169,6 +170,47 @@ class SubscriptionTrieTest {
             subscriptions.computeIfAbsent(filter, k -> new HashMap<>()).put(subscriber, i);
             trie.put(filter, subscriber, i);
         }
+        assertMatchesReference(subscriptions, random);
+    }
+
+    @Test
+    void matchAgreesWithReferenceMatcherAfterRemovals() {
+        Random random = new Random(20_261_205);
+        Map<String, Map<String, Integer>> subscriptions = new HashMap<>();
+        List<String[]> added = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            String filter = TopicGenerator.filter(random);
+            String subscriber = "client-" + (i % 30);
+            subscriptions.computeIfAbsent(filter, k -> new HashMap<>()).put(subscriber, i);
+            trie.put(filter, subscriber, i);
+            added.add(new String[] {filter, subscriber});
+        }
+        // Removing two thirds takes nodes from several exact children down to one and to none.
+        for (int i = 0; i < added.size(); i++) {
+            if (i % 3 != 0) {
+                String filter = added.get(i)[0];
+                String subscriber = added.get(i)[1];
+                // A pair added twice is gone after its first removal.
+                Map<String, Integer> subscribers = subscriptions.getOrDefault(filter, new HashMap<>());
+                assertEquals(subscribers.remove(subscriber), trie.remove(filter, subscriber), "remove " + filter);
+                if (subscribers.isEmpty()) {
+                    subscriptions.remove(filter);
+                }
+            }
+        }
+
+        assertMatchesReference(subscriptions, random);
+    }
+
+    @Test
+    void removeOfFilterEndingInHashCharacterKeepsMultiLevelSubscription() {
+        trie.put("a/#", "client-1", 1);
+
+        assertNull(trie.remove("a/b#", "client-1"));
+        assertEquals(Map.of("client-1", List.of(1)), matches("a/b"));
+    }
+
+    private void assertMatchesReference(Map<String, Map<String, Integer>> subscriptions, Random random) {
         assertEquals(subscriptions.values().stream().mapToInt(Map::size).sum(), trie.size());
         for (int i = 0; i < 2_000; i++) {
             String topic = TopicGenerator.topic(random);
@@ -233,9 +275,18 @@ class SubscriptionTrieTest {
                 // Churn the stable node's own subscriber set, its siblings and the levels above it, so
                 // that level maps grow, shrink and detach while readers walk through them.
                 for (int round = 0; round < churnRounds; round++) {
-                    String churned = round % 3 == 0 ? stableFilter
-                            : round % 3 == 1 ? "site/1/device/" + (round % 64) + "/rh"
-                            : "site/" + (round % 16) + "/device/+/#";
+                    if (round % 3 == 1) {
+                        // Fills the wildcard-free table with 1,000 filters and empties it again, in turns,
+                        // so that it grows and shrinks while readers search it.
+                        String filter = "site/1/device/" + (round % 3_000) + "/rh";
+                        if (round / 3_000 % 2 == 0) {
+                            trie.put(filter, "churn", 0);
+                        } else {
+                            trie.remove(filter, "churn");
+                        }
+                        continue;
+                    }
+                    String churned = round % 3 == 0 ? stableFilter : "site/" + (round % 16) + "/device/+/#";
                     String subscriber = "churn-" + (round % 32);
                     trie.put(churned, subscriber, 0);
                     trie.remove(churned, subscriber);

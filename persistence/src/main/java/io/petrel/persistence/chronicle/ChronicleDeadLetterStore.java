@@ -77,6 +77,8 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore, StoreWri
 
     private static final Logger LOG = LoggerFactory.getLogger(ChronicleDeadLetterStore.class);
     private static final long REMOVE_TIMEOUT_SECONDS = 10;
+    /** Removal records a purge hands to the writer before it waits for them. */
+    static final int PURGE_CHUNK = 1_024;
     private static final long OPEN_RETENTION_TIMEOUT_SECONDS = 60;
 
     private final Path directory;
@@ -98,7 +100,7 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore, StoreWri
         this.compaction = new JournalCompaction("dead-letter", COMPACTION_THREAD_NAME, directory, generation,
                 options.rollCycle(), options.compactionMinRecords(), DeadLetterLiveRecords::new,
                 options.storeOptions().sync(), this::switchGeneration);
-        load(queue);
+        load(queue, options.retention());
         StorageGuard guard = StorageGuard.of(dataDirectory, directory, "dead-letter", options.storeOptions());
         this.writer = new JournalWriter(queue, THREAD_NAME, new WriterHooks(), guard, options.storeOptions().sync());
         compaction.attach(writer);
@@ -177,7 +179,7 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore, StoreWri
         return writer.rejectedWrites();
     }
 
-    private void load(ChronicleQueue queue) {
+    private void load(ChronicleQueue queue, DeadLetterRetention retention) {
         long[] skipped = new long[1];
         long records = JournalReader.readAll(queue, (journalIndex, record) -> {
             compaction.loaded(journalIndex, record);
@@ -196,8 +198,10 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore, StoreWri
                 index.add(decoded.letter(), record.length, journalIndex, null);
             }
         });
-        LOG.info("Opened the dead-letter journal {}: {} records, {} letters stored, {} records skipped", queue.file(),
-                records, index.size(), skipped[0]);
+        LOG.info("Opened the dead-letter journal {}: {} records, {} letters stored, {} records skipped; retention: "
+                + "max age {}, max size {}", queue.file(), records, index.size(), skipped[0],
+                retention.maxAge().map(Duration::toString).orElse("none"),
+                retention.maxBytes().isPresent() ? retention.maxBytes().getAsLong() + " bytes" : "none");
     }
 
     @Override
@@ -311,18 +315,34 @@ public final class ChronicleDeadLetterStore implements DeadLetterStore, StoreWri
         return true;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Hands the removal records to the writer {@value #PURGE_CHUNK} at a time and waits for each
+     * chunk, so a large purge cannot fill the writer's queue. The letters to remove are those that match
+     * when the purge starts, so a letter appended during the purge stays.
+     */
     @Override
     public long purge(DeadLetterQuery query) {
-        List<CompletableFuture<Long>> removals = new ArrayList<>();
+        List<Entry> matching;
         synchronized (this) {
-            List<Entry> matching = index.entries().stream().filter(entry -> query.matches(entry.summary())).toList();
-            for (Entry entry : matching) {
-                index.remove(entry);
-                removals.add(writer.appendRemoval(DeadLetterRecords.removal(entry.id())));
-            }
+            matching = index.entries().stream().filter(entry -> query.matches(entry.summary())).toList();
         }
-        awaitRemovals(removals);
-        return removals.size();
+        long purged = 0;
+        for (int start = 0; start < matching.size(); start += PURGE_CHUNK) {
+            List<CompletableFuture<Long>> removals = new ArrayList<>();
+            synchronized (this) {
+                for (Entry entry : matching.subList(start, Math.min(matching.size(), start + PURGE_CHUNK))) {
+                    // A letter removed since the scan has its removal record already.
+                    if (index.remove(entry)) {
+                        removals.add(writer.appendRemoval(DeadLetterRecords.removal(entry.id())));
+                    }
+                }
+            }
+            awaitRemovals(removals);
+            purged += removals.size();
+        }
+        return purged;
     }
 
     /**

@@ -86,6 +86,29 @@ class ChronicleDeadLetterStoreTest {
     }
 
     @Test
+    void purgeLargerThanWriterQueueRemovesEveryLetter() {
+        int count = 4 * JournalWriter.QUEUE_CAPACITY;
+        try (ChronicleDeadLetterStore store = open()) {
+            List<CompletableFuture<Void>> appends = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                appends.add(store.append(letter("id-" + i, "bulk/" + i)).toCompletableFuture());
+                if (appends.size() == 1_024) {
+                    appends.forEach(append -> append.orTimeout(10, TimeUnit.SECONDS).join());
+                    appends.clear();
+                }
+            }
+            appends.forEach(append -> append.orTimeout(10, TimeUnit.SECONDS).join());
+            await(store, letter("kept", "other"));
+
+            assertEquals(count, store.purge(DeadLetterQuery.builder().topicFilter("bulk/#").build()));
+        }
+
+        try (ChronicleDeadLetterStore store = open()) {
+            assertEquals(List.of("kept"), ids(store.list(DeadLetterQuery.all(), null, 10)));
+        }
+    }
+
+    @Test
     void listPagesThroughMatchingLetters() {
         try (ChronicleDeadLetterStore store = open()) {
             for (int i = 0; i < 7; i++) {

@@ -1,0 +1,140 @@
+package io.petrel.broker.routing;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The subscribers of topic filters without wildcards, keyed by the whole filter, for
+ * {@link SubscriptionTrie}. Each filter has one entry: an {@code Object[]} with the filter at index 0,
+ * then each subscriber at an odd index and its value at the next even index. A lookup of a topic that
+ * has subscribers loads the slot table and the entry. A lookup of a topic without subscribers usually
+ * loads the slot table alone. A chained hash map also loads a node per entry, which is one more cache
+ * miss per lookup.
+ *
+ * <p>Layout: an open-addressed table with linear probing, keyed by {@link String#hashCode()}.
+ *
+ * <p>Threads: one writer at a time (the trie's write lock), while any number of readers call
+ * {@link #get} without a lock and never block. A slot goes from empty to an entry once, may then be
+ * replaced by newer entries of the same filter, and becomes a tombstone when the filter loses its last
+ * subscriber; each of these is a release store that readers load with acquire semantics. An entry is
+ * built completely before it is stored and never changed afterwards. When the table must grow or
+ * shrink, the writer copies the live entries into a new table and publishes it with a volatile write,
+ * leaving the old one unchanged for readers still searching it. At least half of the slots stay empty,
+ * so every probe ends.
+ */
+final class ExactFilters {
+
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
+    private static final Object TOMBSTONE = new Object();
+    private static final int MIN_CAPACITY = 16;
+
+    /** Per slot: {@code null}, an entry, or {@link #TOMBSTONE}. Replaced when the table is resized. */
+    private volatile Object[] slots = new Object[MIN_CAPACITY];
+    /** Filters with an entry. Written by the writer only. */
+    private volatile int size;
+    /** Slots that are not {@code null}: entries plus tombstones. Writer only. */
+    private int usedSlots;
+
+    /** Returns the entry of {@code filter}, or {@code null} if it has no subscriber. Lock-free. */
+    Object[] get(String filter) {
+        Object[] table = slots;
+        int mask = table.length - 1;
+        for (int slot = index(filter.hashCode(), mask); ; slot = (slot + 1) & mask) {
+            Object found = SLOT.getAcquire(table, slot);
+            if (found == null) {
+                return null;
+            }
+            if (found != TOMBSTONE) {
+                Object[] entry = (Object[]) found;
+                Object key = entry[0];
+                if (key == filter || key.equals(filter)) {
+                    return entry;
+                }
+            }
+        }
+    }
+
+    /**
+     * Stores {@code entry}, whose index 0 contains its filter, in place of the filter's current entry,
+     * if any. Writer only.
+     */
+    void put(Object[] entry) {
+        String filter = (String) entry[0];
+        Object[] table = slots;
+        int existing = find(table, filter);
+        if (existing >= 0) {
+            SLOT.setRelease(table, existing, entry);
+            return;
+        }
+        if ((usedSlots + 1) * 2 > table.length) {
+            table = resize(size + 1);
+        }
+        insert(table, entry);
+        size = size + 1;
+    }
+
+    /** Removes the entry of {@code filter}, if any. Writer only. */
+    void remove(String filter) {
+        Object[] table = slots;
+        int existing = find(table, filter);
+        if (existing < 0) {
+            return;
+        }
+        SLOT.setRelease(table, existing, TOMBSTONE);
+        size = size - 1;
+        if (table.length > MIN_CAPACITY && size * 8 < table.length) {
+            resize(size); // so that churn does not leave a large sparse table behind
+        }
+    }
+
+    /** Returns the number of filters with an entry. */
+    int size() {
+        return size;
+    }
+
+    /** Returns the slot of {@code filter}'s entry in {@code table}, or -1. Writer only. */
+    private static int find(Object[] table, String filter) {
+        int mask = table.length - 1;
+        for (int slot = index(filter.hashCode(), mask); ; slot = (slot + 1) & mask) {
+            Object found = table[slot];
+            if (found == null) {
+                return -1;
+            }
+            if (found != TOMBSTONE && ((Object[]) found)[0].equals(filter)) {
+                return slot;
+            }
+        }
+    }
+
+    private void insert(Object[] table, Object[] entry) {
+        int mask = table.length - 1;
+        int slot = index(entry[0].hashCode(), mask);
+        while (table[slot] != null) {
+            slot = (slot + 1) & mask; // tombstones are not reused, so a slot never changes its filter
+        }
+        SLOT.setRelease(table, slot, entry);
+        usedSlots++;
+    }
+
+    /** Copies the live entries into a new table with room for {@code liveEntries}, publishes and returns it. */
+    private Object[] resize(int liveEntries) {
+        int capacity = MIN_CAPACITY;
+        while (capacity < liveEntries * 3) {
+            capacity <<= 1;
+        }
+        Object[] table = new Object[capacity];
+        usedSlots = 0;
+        for (Object found : slots) {
+            if (found != null && found != TOMBSTONE) {
+                insert(table, (Object[]) found);
+            }
+        }
+        slots = table;
+        return table;
+    }
+
+    private static int index(int hash, int mask) {
+        int mixed = hash * 0x9E37_79B9;
+        return (mixed ^ mixed >>> 16) & mask;
+    }
+}

@@ -1,0 +1,77 @@
+package io.petrel.broker.routing;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import org.junit.jupiter.api.Test;
+
+class ExactFiltersTest {
+
+    private final ExactFilters filters = new ExactFilters();
+
+    @Test
+    void getFindsEntryByEqualTopic() {
+        Object[] entry = {"site/1/temp", "client-1", 1};
+        filters.put(entry);
+
+        assertSame(entry, filters.get(new String("site/1/temp")));
+        assertNull(filters.get("site/1/rh"));
+        assertEquals(1, filters.size());
+    }
+
+    @Test
+    void putReplacesEntryOfSameFilter() {
+        filters.put(new Object[] {"a", "client-1", 1});
+        Object[] replaced = {"a", "client-1", 1, "client-2", 2};
+        filters.put(replaced);
+
+        assertSame(replaced, filters.get("a"));
+        assertEquals(1, filters.size());
+    }
+
+    @Test
+    void collidingFiltersAreKeptApart() {
+        // "Aa" and "BB" have the same String hash.
+        filters.put(new Object[] {"Aa", "client-1", 1});
+        filters.put(new Object[] {"BB", "client-2", 2});
+        filters.remove("Aa");
+
+        assertNull(filters.get("Aa"));
+        assertArrayEquals(new Object[] {"BB", "client-2", 2}, filters.get("BB"));
+    }
+
+    @Test
+    void tableGrowsAndShrinksWithoutLosingEntries() {
+        int count = 10_000;
+        for (int i = 0; i < count; i++) {
+            filters.put(new Object[] {"t/" + i, "client", i});
+        }
+        for (int i = 0; i < count; i++) {
+            if (i % 100 != 0) {
+                filters.remove("t/" + i);
+            }
+        }
+
+        assertEquals(count / 100, filters.size());
+        for (int i = 0; i < count; i++) {
+            Object[] entry = filters.get("t/" + i);
+            if (i % 100 == 0) {
+                assertEquals(i, entry[2], "value of t/" + i);
+            } else {
+                assertNull(entry, "entry of removed t/" + i);
+            }
+        }
+    }
+
+    @Test
+    void removeOfAbsentFilterChangesNothing() {
+        filters.put(new Object[] {"a", "client-1", 1});
+
+        filters.remove("b");
+
+        assertEquals(1, filters.size());
+        assertEquals("client-1", filters.get("a")[1]);
+    }
+}
