@@ -75,9 +75,10 @@ public class InProcessPublishBenchmark {
                 .config(BrokerConfig.builder().host("127.0.0.1").port(0).ioThreads(1).build())
                 .build();
         broker.start();
-        // A handler counts a message before its queue slot is released, so a publisher thread may start
-        // its next batch while one slot of the last batch is still taken. Room for two batches per
-        // thread keeps every QoS 0 message from being dropped for a full queue.
+        // A handler counts a message before its queue slot is released, and a drain frees slots in
+        // groups, so a publisher thread may start its next batch while a few slots of the last batch
+        // are still taken. Room for two batches per thread keeps every QoS 0 message from being
+        // dropped for a full queue.
         SubscriptionOptions.Builder options = SubscriptionOptions.builder().maxQos(Qos.AT_MOST_ONCE)
                 .queueCapacity(2 * BATCH * MAX_PUBLISHERS);
         if (executor.equals("caller")) {

@@ -74,7 +74,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -196,7 +196,9 @@ public final class PetrelBroker implements Broker {
         }
         loadRetained();
         int threads = config.handlerThreads() > 0 ? config.handlerThreads() : Runtime.getRuntime().availableProcessors();
-        handlerPool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        // A lock-free queue: publishing threads submit drain tasks and pool threads take them at high
+        // rates, and a LinkedBlockingQueue made them contend for its two locks.
+        handlerPool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedTransferQueue<>(),
                 new DefaultThreadFactory("petrel-handler", true));
         retryScheduler = newRetryScheduler();
         localContext = new LocalContext(clock, retryScheduler, deadLetterWriter, metrics, publishTimeout);

@@ -113,6 +113,21 @@ final class CircuitBreaker {
         return null;
     }
 
+    /**
+     * Records {@code count} calls that returned normally and were not the probe, as that many
+     * {@link #record} calls without a failure would.
+     */
+    void recordSuccesses(int count) {
+        if (!policy.enabled() || count == 0 || state != CircuitState.CLOSED) {
+            return;
+        }
+        consecutiveFailures = 0;
+        // Beyond the window's size, further successes only overwrite successes.
+        for (int i = Math.min(count, windowFailed.length); i > 0; i--) {
+            addToWindow(false);
+        }
+    }
+
     private boolean consecutiveTripped() {
         return policy.consecutiveFailures() > 0 && consecutiveFailures >= policy.consecutiveFailures();
     }

@@ -6,7 +6,8 @@ import java.time.Instant;
 
 /**
  * One message on its way through an in-process subscription, with the history of its failed
- * attempts.
+ * attempts. A queued message has no delivery object: the drain creates one when the handler fails on
+ * it, when it is the circuit breaker's probe, or when several messages may run at once.
  *
  * <p>Threads: a delivery has one owner at a time (the queue, a handler task, a retry timer) and is
  * handed between them through the queue, the executor, the scheduler or the subscription's lock,
@@ -34,7 +35,7 @@ final class Delivery implements Runnable {
     /** Runs this delivery's handler call and the deliveries that may follow it on the same thread. */
     @Override
     public void run() {
-        subscription.runFrom(this);
+        subscription.runTask(this);
     }
 
     void recordFailure(Throwable error, Instant now) {

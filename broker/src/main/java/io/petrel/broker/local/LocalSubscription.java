@@ -31,6 +31,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
@@ -45,19 +46,36 @@ import java.util.function.Consumer;
  * a delivery waiting for a retry holds back every later message, so arrival order is kept.
  *
  * <p>Threads: {@link #offer} and {@link #deliver} are called from any publisher thread. They only
- * append to the queue and submit tasks, so a publisher never runs or waits for the handler, unless
- * the subscription's executor runs tasks on the submitting thread. Handler tasks run on the executor; retry, probe and timeout tasks on the
- * broker's scheduler. {@code lock} guards the circuit breaker, the parked deliveries, the probe
- * timer and every write of {@code inProgress}; it is never held while the handler runs, while
- * logging, or while calling the dead-letter store. Publishers read {@code inProgress} without it:
- * a publisher appends to the queue and then reads {@code inProgress}, and a finishing task lowers
- * {@code inProgress} and then looks at the queue, so at least one of them starts the next delivery.
+ * append to the queue and request a drain, so a publisher never runs or waits for the handler,
+ * unless the subscription's executor runs tasks on the submitting thread. With one delivery at a
+ * time ({@code maxConcurrency} 1), a drain task calls the handler for a batch of queued messages. At
+ * most one drain runs, which makes it the queue's only consumer: an atomic state word
+ * ({@code drainState}) starts a drain task on the executor when none runs, or else notifies the
+ * running one, which looks at the queue again before it stops. With more, each delivery is its own
+ * handler task, which goes on with the next queued message, and consumers take messages out of the
+ * queue under {@code lock}. Retry, probe and timeout
+ * tasks run on the broker's scheduler. {@code lock} guards the circuit breaker, the parked
+ * deliveries, the probe timer and every write of {@code inProgress}; it is never held while the
+ * handler runs, while logging, or while calling the dead-letter store. Publishers read
+ * {@code inProgress} without it: a publisher appends to the queue and then reads {@code inProgress},
+ * and whoever lowers {@code inProgress} then looks at the queue, so at least one of them starts the
+ * next delivery.
  */
-public final class LocalSubscription implements MessageRouter.BoundedSubscriber, Subscription {
+public final class LocalSubscription implements MessageRouter.MessageSubscriber, Subscription {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalSubscription.class);
-    /** Deliveries one handler task runs before it yields its executor thread. */
+    /** Handler calls one drain task makes before it yields its executor thread. */
     private static final int MAX_DELIVERIES_PER_TASK = 256;
+    /** Finished messages of a batch whose queue slots are freed together. */
+    private static final int RELEASE_GROUP = 32;
+    /** Drain state: no drain runs. */
+    private static final int IDLE = 0;
+    /** Drain state: a drain runs. */
+    private static final int RUNNING = 1;
+    /** Drain state: a drain runs and must look at the queue again before it stops. */
+    private static final int NOTIFIED = 2;
+    /** Returned by {@link #takeNext} when a batch of queued messages may start; never run. */
+    private static final Delivery BATCH = new Delivery(null, null);
     private static final CompletableFuture<Void> SETTLED = CompletableFuture.completedFuture(null);
 
     private final String filter;
@@ -77,6 +95,9 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
     private final LongAdder delivered = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final LongAdder deadLettered = new LongAdder();
+    /** {@link #IDLE}, {@link #RUNNING} or {@link #NOTIFIED}; used only when {@code maxConcurrency} is 1. */
+    private final AtomicInteger drainState = new AtomicInteger(IDLE);
+    private final Runnable drainTask = this::drain;
 
     private final Object lock = new Object();
     private final ArrayDeque<Delivery> parked = new ArrayDeque<>();
@@ -138,7 +159,8 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
 
     /**
      * Stops delivery: removes the subscription from routing, and drops the messages still queued,
-     * waiting for room or waiting for a retry, counting each. A handler call already running finishes.
+     * waiting for room or waiting for a retry, counting each. A handler call already running finishes,
+     * and the messages its drain took out of the queue are dropped after it.
      */
     @Override
     public void close() {
@@ -149,7 +171,9 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
         queue.clearWaiting();
         List<Delivery> abandoned;
         synchronized (lock) {
-            queue.drain();
+            if (maxConcurrency > 1) {
+                queue.drain();
+            }
             abandoned = new ArrayList<>(parked);
             parked.clear();
             if (probeTimer != null) {
@@ -159,6 +183,10 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
         }
         for (Delivery delivery : abandoned) {
             abandon(delivery);
+        }
+        if (maxConcurrency == 1) {
+            // A drain of a closed subscription only drops, so it may run on the closing thread.
+            requestDrain(true);
         }
     }
 
@@ -172,7 +200,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
             return;
         }
         if (routed.onSubscribe()) {
-            queue.offerBeyondCapacity(new Delivery(messageFor(publish.message(), routed), this));
+            queue.offerBeyondCapacity(messageFor(publish.message(), routed));
             signal();
             return;
         }
@@ -181,25 +209,29 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
 
     @Override
     public CompletableFuture<Void> offer(EncodedPublish publish, io.petrel.broker.routing.Delivery routed) {
+        return offer(publish.message(), routed);
+    }
+
+    @Override
+    public CompletableFuture<Void> offer(Message published, io.petrel.broker.routing.Delivery routed) {
         if (!active.get()) {
             return SETTLED;
         }
-        Qos qos = routed.qos();
-        Delivery delivery = new Delivery(messageFor(publish.message(), routed), this);
-        if (queue.offer(delivery)) {
+        Message message = messageFor(published, routed);
+        if (queue.offer(message)) {
             signal();
             return SETTLED;
         }
         if (breaker.isOpen() && breakerPolicy.deadLetterWhenQueueFull()) {
-            return deadLetterWhileOpen(delivery);
+            return deadLetterWhileOpen(message);
         }
-        if (qos == Qos.AT_MOST_ONCE) {
+        if (routed.qos() == Qos.AT_MOST_ONCE) {
             metrics.dropped(DropReason.SUBSCRIPTION_QUEUE_FULL);
             dropLog.warn("Dropped a QoS 0 message on topic '{}': the queue of the in-process subscription '{}' "
-                    + "is full (capacity {})", delivery.message.topic(), filter, queue.capacity());
+                    + "is full (capacity {})", message.topic(), filter, queue.capacity());
             return SETTLED;
         }
-        CompletableFuture<Void> queued = queue.await(delivery);
+        CompletableFuture<Void> queued = queue.await(message);
         signal();
         return queued;
     }
@@ -221,38 +253,147 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
         return message.toBuilder().qos(routed.qos()).retain(routed.retain()).subscriptionIdentifiers(identifiers).build();
     }
 
-    private CompletableFuture<Void> deadLetterWhileOpen(Delivery delivery) {
+    private CompletableFuture<Void> deadLetterWhileOpen(Message message) {
         Instant now = context.clock().instant();
         CircuitBreaker.Failure cause = breaker.lastOpeningFailure();
         deadLettered.increment();
-        return context.deadLetters().write(filter, delivery.message, DeadLetter.Reason.CIRCUIT_OPEN, 0, now, now,
+        return context.deadLetters().write(filter, message, DeadLetter.Reason.CIRCUIT_OPEN, 0, now, now,
                 cause.exceptionClass(), cause.message());
     }
 
     /**
-     * Starts deliveries after a publish. While the circuit is not closed, every publish also looks
-     * at the breaker, so a probe starts as soon as the clock passed the cool-down, even when the
-     * probe timer has not fired yet.
+     * Starts deliveries after a publisher queued a message, unless every slot is taken while the
+     * circuit is closed: whoever frees a slot looks at the queue afterwards. While the circuit is not
+     * closed, every publish requests a drain, so a probe starts as soon as the clock passed the
+     * cool-down, even when the probe timer has not fired yet.
      */
     private void signal() {
-        if (inProgress < maxConcurrency || breaker.state() != CircuitState.CLOSED) {
+        // The append swapped the queue's tail atomically before this read, and whoever lowers
+        // inProgress reads the tail afterwards, so one of the two sees the other's write.
+        if (inProgress >= maxConcurrency && breaker.state() == CircuitState.CLOSED) {
+            return;
+        }
+        wake();
+    }
+
+    /** Starts the deliveries that may start now, on the executor. */
+    private void wake() {
+        if (maxConcurrency == 1) {
+            requestDrain(false);
+        } else {
             dispatch();
         }
     }
 
-    /** Submits every delivery that may start now, each as its own handler task. */
+    /**
+     * Makes sure that a drain runs after this call and sees what the caller queued or freed before
+     * it, when one delivery runs at a time: starts one if none runs, or else tells the running one to
+     * look at the queue again before it stops. One atomic state word decides, so at most one drain
+     * runs at a time, and a publisher whose drain is already notified writes nothing.
+     *
+     * @param inline true to run a new drain on this thread: only on a thread of the executor, or once
+     *               the subscription is closed, when a drain only drops messages
+     */
+    private void requestDrain(boolean inline) {
+        // The caller's queue append or slot release came before this read. A drain that is notified
+        // makes its next read of the queue's tail and of inProgress after its swap of the state.
+        int state = drainState.get();
+        while (true) {
+            if (state == NOTIFIED) {
+                return;
+            }
+            if (state == RUNNING) {
+                if (drainState.compareAndSet(RUNNING, NOTIFIED)) {
+                    return;
+                }
+            } else if (drainState.compareAndSet(IDLE, RUNNING)) {
+                if (inline) {
+                    drain();
+                } else {
+                    startDrain();
+                }
+                return;
+            }
+            state = drainState.get();
+        }
+    }
+
+    /** Submits the drain task, which continues the drain that the caller owns. */
+    private void startDrain() {
+        try {
+            executor.execute(drainTask);
+        } catch (RejectedExecutionException e) {
+            handlerErrorLog.warn("The executor of the in-process subscription '{}' rejected a handler task; "
+                    + "counting the queued messages' attempts as failed", filter, e);
+            failQueued(e);
+        }
+    }
+
+    /**
+     * Runs the queued deliveries that may start, {@value #MAX_DELIVERIES_PER_TASK} handler calls at
+     * most before it yields the thread by submitting itself again. The caller must own the drain.
+     */
+    private void drain() {
+        int budget = MAX_DELIVERIES_PER_TASK;
+        do {
+            budget = drainAvailable(budget);
+            if (budget == 0) {
+                startDrain(); // the resubmitted task continues this drain
+                return;
+            }
+        } while (!stopDrain());
+    }
+
+    /**
+     * Stops the caller's drain, or returns false if a notification came in since it last looked at the
+     * queue: the drain then carries on.
+     */
+    private boolean stopDrain() {
+        if (drainState.compareAndSet(RUNNING, IDLE)) {
+            return true;
+        }
+        // The atomic swap orders this drain's next look at the queue after the notifier's append.
+        drainState.getAndSet(RUNNING);
+        return false;
+    }
+
+    /**
+     * Runs deliveries until none may start or {@code budget} handler calls were made; returns the
+     * budget left. The caller must own the drain, which makes it the queue's only consumer.
+     */
+    private int drainAvailable(int budget) {
+        while (budget > 0) {
+            if (!active.get()) {
+                queue.drain();
+                return budget;
+            }
+            int calls = runSequential(budget);
+            if (calls < 0) {
+                return budget;
+            }
+            budget -= calls;
+        }
+        return 0;
+    }
+
+    /**
+     * Submits every delivery that may start now, each as its own handler task, when up to
+     * {@code maxConcurrency} may run at once. Any thread; the lock orders the consumers of the queue.
+     */
     private void dispatch() {
         Delivery next;
-        while ((next = takeNext()) != null) {
+        while ((next = takeNext(false)) != null) {
             submit(next);
         }
     }
 
     /**
      * Takes the next delivery that may start now, counting it as in progress: a parked one first,
-     * then the head of the queue. Returns null if none may start.
+     * then the head of the queue. Returns null if none may start. With {@code batch}, a queued message
+     * that is not the probe stays in the queue and {@link #BATCH} is returned instead, so that the
+     * caller polls it without a delivery object.
      */
-    private Delivery takeNext() {
+    private Delivery takeNext(boolean batch) {
         Delivery next;
         synchronized (lock) {
             if (!active.get()) {
@@ -269,14 +410,17 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
                 }
                 return null;
             }
-            next = fromParked ? parked.pollFirst() : queue.poll();
-            if (next == null) {
-                return null;
-            }
-            if (!fromParked) {
+            boolean probe = breaker.callStarted();
+            if (fromParked) {
+                next = parked.pollFirst();
+            } else {
                 inProgress = inProgress + 1;
+                if (batch && !probe) {
+                    return BATCH;
+                }
+                next = new Delivery(queue.poll(), this);
             }
-            next.probe = breaker.callStarted();
+            next.probe = probe;
         }
         if (next.probe) {
             logTransition(CircuitState.HALF_OPEN);
@@ -285,8 +429,93 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
     }
 
     /**
+     * Runs the next deliveries on this thread when one runs at a time: a parked retry or the probe
+     * alone, otherwise a batch of queued messages under one in-progress slot. The lock is taken once
+     * to start the batch and once to end it, and a message gets retry state only when its handler
+     * fails, which ends the batch. Returns the handler calls made, or -1 if none may start now.
+     */
+    private int runSequential(int budget) {
+        Delivery next = takeNext(true);
+        if (next == null) {
+            return -1;
+        }
+        if (next != BATCH) {
+            runAndSettle(next);
+            return 1;
+        }
+
+        int calls = 0;
+        int succeeded = 0;
+        int unreleased = 0;
+        Message message = queue.poll();
+        while (true) {
+            if (!active.get()) {
+                metrics.dropped(DropReason.SUBSCRIPTION_CLOSED);
+                unreleased++;
+                break;
+            }
+
+            calls++;
+            Throwable failure = invoke(message);
+            if (failure != null) {
+                queue.release(unreleased);
+                delivered.add(succeeded);
+                recordSuccesses(succeeded);
+                // The failed message takes over the batch's slot with its retry state.
+                settle(new Delivery(message, this), failure);
+                return calls;
+            }
+
+            succeeded++;
+            metrics.deliveredToLocal();
+            // Publishers reserve slots on the same counter, so finished messages free their slots in
+            // groups, or at once while a publisher waits for room.
+            unreleased++;
+            if (unreleased == RELEASE_GROUP || queue.hasWaiting()) {
+                queue.release(unreleased);
+                unreleased = 0;
+            }
+            if (calls == budget || (message = queue.poll()) == null) {
+                break;
+            }
+        }
+
+        queue.release(unreleased);
+        delivered.add(succeeded);
+        synchronized (lock) {
+            breaker.recordSuccesses(succeeded);
+            inProgress = inProgress - 1;
+        }
+        return calls;
+    }
+
+    private void recordSuccesses(int count) {
+        if (count > 0) {
+            synchronized (lock) {
+                breaker.recordSuccesses(count);
+            }
+        }
+    }
+
+    /**
+     * Counts the queued messages' attempts as failed with the executor's rejection, after the executor
+     * rejected a drain task. The caller must own the drain, which stops here.
+     */
+    private void failQueued(RejectedExecutionException rejection) {
+        do {
+            if (!active.get()) {
+                queue.drain();
+            }
+            Delivery next;
+            while ((next = takeNext(false)) != null) {
+                settle(next, rejection);
+            }
+        } while (!stopDrain());
+    }
+
+    /**
      * Hands a delivery to the executor. Returns false if the executor rejected it; the rejection then
-     * counts as a failed attempt, and the caller must look for the next delivery itself.
+     * counts as a failed attempt.
      */
     private boolean submit(Delivery delivery) {
         try {
@@ -300,36 +529,46 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
         }
     }
 
-    /** Runs {@code first} and then, on the same thread, the deliveries that may follow it. */
-    void runFrom(Delivery first) {
-        Delivery delivery = first;
-        int handled = 0;
-        while (delivery != null) {
-            if (!active.get()) {
-                abandon(delivery);
-                return;
-            }
-            if (delivery.attempts > 0) {
-                metrics.retried();
-            }
-            Throwable failure = invoke(delivery);
-            CircuitState transition = settle(delivery, failure);
-            handled++;
-            if (handled >= MAX_DELIVERIES_PER_TASK) {
+    /**
+     * Runs a delivery submitted as its own task (a retry, or a message when several may run at once),
+     * then the deliveries that may follow it on the same thread.
+     */
+    void runTask(Delivery delivery) {
+        if (maxConcurrency == 1) {
+            runAndSettle(delivery);
+            requestDrain(true);
+            return;
+        }
+        Delivery next = delivery;
+        for (int handled = 0; next != null; handled++) {
+            if (handled == MAX_DELIVERIES_PER_TASK) {
                 dispatch();
                 return;
             }
-            delivery = takeNext();
-            if (transition == CircuitState.CLOSED && maxConcurrency > 1) {
+            CircuitState transition = runAndSettle(next);
+            next = takeNext(false);
+            if (transition == CircuitState.CLOSED) {
                 // The probe succeeded: start the parked and queued deliveries in parallel.
                 dispatch();
             }
         }
     }
 
-    private Throwable invoke(Delivery delivery) {
+    /** Runs one handler call and accounts for it; returns the circuit state it moved to, or null. */
+    private CircuitState runAndSettle(Delivery delivery) {
+        if (!active.get()) {
+            abandon(delivery);
+            return null;
+        }
+        if (delivery.attempts > 0) {
+            metrics.retried();
+        }
+        return settle(delivery, invoke(delivery.message));
+    }
+
+    private Throwable invoke(Message message) {
         try {
-            handler.onMessage(delivery.message);
+            handler.onMessage(message);
             return null;
         } catch (Throwable t) {
             // User code is fenced off: any throwable counts as a failed attempt.
@@ -412,7 +651,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
             logTransition(CircuitState.HALF_OPEN);
         }
         if (!submit(delivery)) {
-            dispatch();
+            wake();
         }
     }
 
@@ -442,7 +681,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
         return false;
     }
 
-    /** Schedules a dispatch for when the cool-down ends. Called holding {@code lock}. */
+    /** Schedules a drain for when the cool-down ends. Called holding {@code lock}. */
     private void armProbeTimer(long delayMillis) {
         if (probeTimer != null) {
             return;
@@ -458,7 +697,7 @@ public final class LocalSubscription implements MessageRouter.BoundedSubscriber,
         synchronized (lock) {
             probeTimer = null;
         }
-        dispatch();
+        wake();
     }
 
     /** Drops an in-progress delivery of a closed subscription, freeing its slot. */

@@ -1,6 +1,7 @@
 package io.petrel.broker.local;
 
 import io.petrel.api.BrokerException;
+import io.petrel.api.Message;
 import io.petrel.broker.observability.BrokerMetrics;
 import io.petrel.broker.observability.BrokerMetrics.DropReason;
 
@@ -21,14 +22,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The bound counts the deliveries that were accepted and are not finished: those in the queue
  * and those its consumer took out and still works on (in the handler or waiting for a retry). The
- * consumer calls {@link #release()} when one finishes, which moves the oldest waiting deliveries into
- * the queue and completes their stages. A delivery that waits longer than the publish timeout is
+ * consumer calls {@link #release()} when one finishes, or {@link #release(int)} for several, which
+ * moves the oldest waiting deliveries into the queue and completes their stages. A drain frees the
+ * slots of its finished messages in small groups while no delivery waits, so a few finished ones may
+ * still count until the end of the group. A delivery that waits longer than the publish timeout is
  * withdrawn, counted as dropped, and its stage fails with a {@link BrokerException}. At most as many
  * deliveries wait as the queue can contain.
  *
  * <p>Threads: publishers on any thread call {@link #offer} and {@link #await}; the consumer calls
  * {@link #poll}, {@link #isEmpty}, {@link #drain} and {@link #release}. The queue takes one consumer
- * at a time: callers of {@code poll}, {@code isEmpty} and {@code drain} hold the subscription's lock.
+ * at a time: callers of {@code poll}, {@code isEmpty} and {@code drain} own the subscription's drain
+ * (one delivery at a time) or hold its lock (several at a time).
  * While the waiting list is empty, an offer takes no lock: it
  * reserves a slot with a compare-and-set on the occupancy and appends to a lock-free queue. Once a
  * delivery waits, later offers take the waiting list's lock, so that no delivery overtakes one that
@@ -45,7 +49,7 @@ final class SubscriptionQueue {
     private final Duration publishTimeout;
     private final ScheduledExecutorService scheduler;
     private final BrokerMetrics metrics;
-    private final DeliveryQueue<Delivery> queue = new DeliveryQueue<>();
+    private final DeliveryQueue<Message> queue = new DeliveryQueue<>();
     private final AtomicInteger occupancy = new AtomicInteger();
     private final AtomicInteger waitingCount = new AtomicInteger();
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
@@ -53,12 +57,12 @@ final class SubscriptionQueue {
     /** A delivery waiting for room, with the stage of its publisher and its timeout. */
     private static final class Waiter {
 
-        final Delivery delivery;
+        final Message message;
         final CompletableFuture<Void> admitted = new CompletableFuture<>();
         ScheduledFuture<?> timeout;
 
-        Waiter(Delivery delivery) {
-            this.delivery = delivery;
+        Waiter(Message message) {
+            this.message = message;
         }
     }
 
@@ -75,14 +79,14 @@ final class SubscriptionQueue {
      * Appends a delivery if the queue has room and nothing waits; returns false, changing nothing,
      * otherwise.
      */
-    boolean offer(Delivery delivery) {
+    boolean offer(Message message) {
         if (waitingCount.get() == 0 && tryReserve()) {
-            queue.offer(delivery);
+            queue.offer(message);
             return true;
         }
         synchronized (waiting) {
             if (waiting.isEmpty() && tryReserve()) {
-                queue.offer(delivery);
+                queue.offer(message);
                 return true;
             }
         }
@@ -90,9 +94,9 @@ final class SubscriptionQueue {
     }
 
     /** Appends a delivery even beyond the bound; for retained messages sent on subscribe. */
-    void offerBeyondCapacity(Delivery delivery) {
+    void offerBeyondCapacity(Message message) {
         occupancy.incrementAndGet();
-        queue.offer(delivery);
+        queue.offer(message);
     }
 
     /**
@@ -102,8 +106,8 @@ final class SubscriptionQueue {
      *         fails with a {@link BrokerException} when the waiting list is full or the publish
      *         timeout passes first
      */
-    CompletableFuture<Void> await(Delivery delivery) {
-        Waiter waiter = new Waiter(delivery);
+    CompletableFuture<Void> await(Message message) {
+        Waiter waiter = new Waiter(message);
         List<Waiter> admitted;
         synchronized (waiting) {
             if (waiting.size() >= maxWaiting()) {
@@ -125,7 +129,7 @@ final class SubscriptionQueue {
     }
 
     /** Takes the oldest delivery out of the queue; it keeps its slot until {@link #release()}. */
-    Delivery poll() {
+    Message poll() {
         return queue.poll();
     }
 
@@ -140,7 +144,20 @@ final class SubscriptionQueue {
      * @return true if a waiting delivery entered the queue
      */
     boolean release() {
-        occupancy.decrementAndGet();
+        return release(1);
+    }
+
+    /**
+     * Frees the slots of {@code count} finished deliveries at once and moves waiting deliveries into
+     * the queue.
+     *
+     * @return true if a waiting delivery entered the queue
+     */
+    boolean release(int count) {
+        if (count == 0) {
+            return false;
+        }
+        occupancy.addAndGet(-count);
         if (waitingCount.get() == 0) {
             return false;
         }
@@ -150,6 +167,11 @@ final class SubscriptionQueue {
         }
         completeAll(admitted);
         return !admitted.isEmpty();
+    }
+
+    /** Returns true if a delivery waits for room. */
+    boolean hasWaiting() {
+        return waitingCount.get() != 0;
     }
 
     /** Returns the deliveries accepted and not finished. */
@@ -217,7 +239,7 @@ final class SubscriptionQueue {
             Waiter waiter = waiting.peekFirst();
             // Offer before removing, so that the waiting count stays positive until the delivery is
             // in the queue and no publisher on the lock-free path can overtake it.
-            queue.offer(waiter.delivery);
+            queue.offer(waiter.message);
             waiting.pollFirst();
             waitingCount.decrementAndGet();
             admitted.add(waiter);

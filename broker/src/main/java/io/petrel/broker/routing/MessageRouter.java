@@ -61,6 +61,18 @@ public final class MessageRouter {
     }
 
     /**
+     * A bounded subscriber that reads only the message of a publish, neither its encodings nor its
+     * receive time, such as an in-process subscription. Without a delivery gate, routing hands it the
+     * message alone, so a message whose subscribers are all of this kind allocates no
+     * {@link EncodedPublish}.
+     */
+    public interface MessageSubscriber extends BoundedSubscriber {
+
+        /** Hands one message to this subscriber, like {@link #offer(EncodedPublish, Delivery)}. */
+        CompletableFuture<Void> offer(Message message, Delivery delivery);
+    }
+
+    /**
      * The result of routing one message.
      *
      * @param matched        subscribers the message was handed to
@@ -153,7 +165,8 @@ public final class MessageRouter {
             collector = new MatchCollector();
             collector.start(publisher);
         }
-        EncodedPublish publish = new EncodedPublish(message, receivedAt);
+        // Created for the first subscriber that needs it.
+        EncodedPublish publish = null;
         try {
             trie.match(message.topic(), collector);
             int waitingForRoom = 0;
@@ -162,17 +175,13 @@ public final class MessageRouter {
                 Delivery delivery = collector.delivery(match, message);
                 Subscriber subscriber = collector.subscriber(match);
                 CompletableFuture<Void> queued;
-                if (gate != null) {
-                    queued = gate.deliver(subscriber, publish, delivery, null);
-                } else if (subscriber instanceof BoundedSubscriber bounded) {
-                    queued = bounded.offer(publish, delivery);
-                } else if (subscriber instanceof SharedMember member) {
-                    queued = member.deliverShared(publish, delivery, null);
-                } else if (subscriber instanceof SharedGroup sharedGroup) {
-                    queued = sharedGroup.offer(publish, delivery);
+                if (gate == null && subscriber instanceof MessageSubscriber local) {
+                    queued = local.offer(message, delivery);
                 } else {
-                    subscriber.deliver(publish, delivery);
-                    continue;
+                    if (publish == null) {
+                        publish = new EncodedPublish(message, receivedAt);
+                    }
+                    queued = handOver(subscriber, publish, delivery);
                 }
                 if (!queued.isDone()) {
                     waitingForRoom++;
@@ -192,8 +201,31 @@ public final class MessageRouter {
             return new RouteOutcome(matched, waitingForRoom, allOf(unsettled));
         } finally {
             collector.clear();
-            publish.releaseUser();
+            if (publish != null) {
+                publish.releaseUser();
+            }
         }
+    }
+
+    /**
+     * Hands a live delivery to a subscriber, through the gate if there is one. Returns a stage like
+     * that of {@link BoundedSubscriber#offer}.
+     */
+    private CompletableFuture<Void> handOver(Subscriber subscriber, EncodedPublish publish, Delivery delivery) {
+        if (gate != null) {
+            return gate.deliver(subscriber, publish, delivery, null);
+        }
+        if (subscriber instanceof BoundedSubscriber bounded) {
+            return bounded.offer(publish, delivery);
+        }
+        if (subscriber instanceof SharedMember member) {
+            return member.deliverShared(publish, delivery, null);
+        }
+        if (subscriber instanceof SharedGroup sharedGroup) {
+            return sharedGroup.offer(publish, delivery);
+        }
+        subscriber.deliver(publish, delivery);
+        return DeliveryGate.SETTLED;
     }
 
     /**

@@ -107,6 +107,43 @@ class LocalOrderingTest {
     }
 
     @Test
+    void brokerPoolDeliversEveryMessageInPublishOrder() throws InterruptedException {
+        int publishers = 2;
+        int perPublisher = 50_000;
+        int[] next = new int[publishers];
+        AtomicInteger outOfOrder = new AtomicInteger();
+        AtomicInteger received = new AtomicInteger();
+        broker.subscribe("burst/+", m -> {
+            // The handler runs one message at a time, so the plain array has one writer at a time.
+            int publisher = m.payload().getInt(0);
+            if (m.payload().getInt(4) != next[publisher]++) {
+                outOfOrder.incrementAndGet();
+            }
+            received.incrementAndGet();
+        }, SubscriptionOptions.builder().queueCapacity(publishers * perPublisher).build());
+
+        List<Thread> threads = new ArrayList<>();
+        for (int p = 0; p < publishers; p++) {
+            int publisher = p;
+            Thread thread = new Thread(() -> {
+                for (int i = 0; i < perPublisher; i++) {
+                    byte[] payload = java.nio.ByteBuffer.allocate(8).putInt(publisher).putInt(i).array();
+                    broker.publish(Message.builder("burst/" + publisher).payload(payload).build());
+                }
+            });
+            threads.add(thread);
+            thread.start();
+        }
+        for (Thread thread : threads) {
+            thread.join(WAIT.toMillis());
+        }
+
+        await().atMost(WAIT).until(() -> received.get() == publishers * perPublisher);
+        assertEquals(0, outOfOrder.get());
+        await().atMost(WAIT).until(() -> broker.status().localSubscriptions().get(0).queued() == 0);
+    }
+
+    @Test
     void maxConcurrencyRunsHandlersInParallel() {
         CountDownLatch allRunning = new CountDownLatch(4);
         AtomicInteger completed = new AtomicInteger();
