@@ -105,6 +105,11 @@ import java.util.function.Function;
  */
 public final class PetrelBroker implements Broker {
 
+    /**
+     * How long a drain task on the handler pool waits for the next message of its subscription
+     * before it stops. A few microseconds cover the gap between two publishes of a busy publisher.
+     */
+    private static final long POOL_DRAIN_LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(5);
     private static final Logger LOG = LoggerFactory.getLogger(PetrelBroker.class);
     private static final long CLOSE_TIMEOUT_SECONDS = 5;
     private static final long RETAINED_SWEEP_SECONDS = 1;
@@ -407,8 +412,10 @@ public final class PetrelBroker implements Broker {
         }
         SubscribeEvent admitted = hooks.inProcess().subscribe(filter, options.maxQos());
         String subscribed = admitted.filter();
+        // Only the broker's own pool gets the linger: an application's executor may have other work.
         LocalSubscription subscription = new LocalSubscription(subscribed, handler, options,
-                options.executor().orElse(handlerPool), localContext, this::unsubscribe);
+                options.executor().orElse(handlerPool), options.executor().isPresent() ? 0 : POOL_DRAIN_LINGER_NANOS,
+                localContext, this::unsubscribe);
         localSubscriptions.add(subscription);
         if (ShareName.isShared(subscribed)) {
             ShareName name = ShareName.parse(subscribed);

@@ -97,7 +97,9 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
     private final LongAdder deadLettered = new LongAdder();
     /** {@link #IDLE}, {@link #RUNNING} or {@link #NOTIFIED}; used only when {@code maxConcurrency} is 1. */
     private final AtomicInteger drainState = new AtomicInteger(IDLE);
-    private final Runnable drainTask = this::drain;
+    private final Runnable drainTask = () -> drain(true);
+    /** How long a drain task waits for more messages before it stops; see {@link #awaitPublish}. */
+    private final long drainLingerNanos;
 
     private final Object lock = new Object();
     private final ArrayDeque<Delivery> parked = new ArrayDeque<>();
@@ -105,13 +107,24 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
     private volatile int inProgress;
 
     /**
-     * Creates a subscription; {@code onClose} removes it from routing and runs once, on the first
-     * {@link #close()}.
+     * Creates a subscription whose drain tasks stop as soon as its queue is empty; {@code onClose}
+     * removes it from routing and runs once, on the first {@link #close()}.
      *
      * @param executor the executor that runs the handler: the one in {@code options}, or the broker's pool
      */
     public LocalSubscription(String filter, MessageHandler handler, SubscriptionOptions options, Executor executor,
                              LocalContext context, Consumer<LocalSubscription> onClose) {
+        this(filter, handler, options, executor, 0, context, onClose);
+    }
+
+    /**
+     * Creates a subscription whose drain tasks, after they ran a handler, wait up to
+     * {@code drainLingerNanos} for the next message before they stop. The broker passes a few
+     * microseconds for its own handler pool, whose threads have nothing else to run meanwhile.
+     */
+    public LocalSubscription(String filter, MessageHandler handler, SubscriptionOptions options, Executor executor,
+                             long drainLingerNanos, LocalContext context, Consumer<LocalSubscription> onClose) {
+        this.drainLingerNanos = drainLingerNanos;
         this.filter = filter;
         this.handler = handler;
         this.executor = executor;
@@ -308,7 +321,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
                 }
             } else if (drainState.compareAndSet(IDLE, RUNNING)) {
                 if (inline) {
-                    drain();
+                    drain(false);
                 } else {
                     startDrain();
                 }
@@ -333,15 +346,34 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
      * Runs the queued deliveries that may start, {@value #MAX_DELIVERIES_PER_TASK} handler calls at
      * most before it yields the thread by submitting itself again. The caller must own the drain.
      */
-    private void drain() {
+    private void drain(boolean task) {
         int budget = MAX_DELIVERIES_PER_TASK;
         do {
+            int before = budget;
             budget = drainAvailable(budget);
             if (budget == 0) {
                 startDrain(); // the resubmitted task continues this drain
                 return;
             }
+            // Only after handler calls, so a drain that may not start anything (an open circuit, a
+            // parked retry) never holds its thread.
+            if (task && budget < before && drainLingerNanos > 0) {
+                awaitPublish();
+            }
         } while (!stopDrain());
+    }
+
+    /**
+     * Polls the drain state for up to {@link #drainLingerNanos}, until a publisher notifies this
+     * drain. A publisher that keeps up its rate then finds the drain still running, and hands its
+     * message over without submitting a new task and waking a pool thread, which costs it more than
+     * the publish itself. The price is the polling time of a pool thread each time a burst ends.
+     */
+    private void awaitPublish() {
+        long deadline = System.nanoTime() + drainLingerNanos;
+        while (drainState.get() == RUNNING && System.nanoTime() - deadline < 0) {
+            Thread.onSpinWait();
+        }
     }
 
     /**

@@ -1,0 +1,83 @@
+package io.petrel.broker.local;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.petrel.api.Message;
+import io.petrel.api.Qos;
+import io.petrel.api.SubscriptionOptions;
+import io.petrel.broker.observability.BrokerMetrics;
+import io.petrel.broker.routing.Delivery;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class LocalDrainLingerTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Delivery AT_MOST_ONCE = Delivery.of(Qos.AT_MOST_ONCE, false);
+
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    private final ExecutorService pool = Executors.newSingleThreadExecutor();
+    private final AtomicInteger submitted = new AtomicInteger();
+    private final List<String> handled = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void stopThreads() {
+        pool.shutdownNow();
+        scheduler.shutdownNow();
+    }
+
+    @Test
+    void lingeringDrainTakesNextMessageWithoutNewTask() throws InterruptedException {
+        LocalSubscription subscription = subscribe(TimeUnit.SECONDS.toNanos(30));
+
+        deliverTwoMessages(subscription);
+
+        assertEquals(1, submitted.get(), "drain tasks submitted");
+        subscription.close();
+        pool.shutdown();
+        // Closing notifies the waiting drain, so its task ends long before the 30 s linger.
+        assertTrue(pool.awaitTermination(5, TimeUnit.SECONDS), "drain task ended after close");
+    }
+
+    @Test
+    void drainWithoutLingerStopsWhenQueueIsEmpty() {
+        LocalSubscription subscription = subscribe(0);
+
+        deliverTwoMessages(subscription);
+
+        assertEquals(2, submitted.get(), "drain tasks submitted");
+        subscription.close();
+    }
+
+    private LocalSubscription subscribe(long lingerNanos) {
+        BrokerMetrics metrics = new BrokerMetrics(new SimpleMeterRegistry());
+        LocalContext context = new LocalContext(Clock.systemUTC(), scheduler,
+                new DeadLetterWriter(new InMemoryDeadLetterStore(), metrics), metrics, Duration.ofSeconds(30));
+        return new LocalSubscription("meter/+", message -> handled.add(message.payloadAsString()),
+                SubscriptionOptions.builder().build(), task -> {
+                    submitted.incrementAndGet();
+                    pool.execute(task);
+                }, lingerNanos, context, s -> { });
+    }
+
+    /** Offers one message, waits until the handler has it, then offers the next. */
+    private void deliverTwoMessages(LocalSubscription subscription) {
+        subscription.offer(Message.builder("meter/1").payload("first").build(), AT_MOST_ONCE);
+        await().atMost(WAIT).until(() -> handled.size() == 1);
+        subscription.offer(Message.builder("meter/1").payload("second").build(), AT_MOST_ONCE);
+        await().atMost(WAIT).until(() -> handled.size() == 2);
+        assertEquals(List.of("first", "second"), handled);
+    }
+}
