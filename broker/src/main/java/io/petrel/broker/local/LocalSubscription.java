@@ -356,7 +356,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
                 return;
             }
             // Only after handler calls, so a drain that may not start anything (an open circuit, a
-            // parked retry) never holds its thread.
+            // parked retry) never keeps its thread busy.
             if (task && budget < before && drainLingerNanos > 0) {
                 awaitPublish();
             }
