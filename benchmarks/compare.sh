@@ -158,10 +158,12 @@ start_petrel() {
   PETREL_PORT=$(free_port)
   if [[ -x "$DISTRIBUTION" ]]; then
     # The distribution reads PETREL_<KEY> environment variables as overrides of conf/petrel.conf.
+    # Its journals go to a fresh directory under $WORK, so that a broker already running in the
+    # working directory, or data it left there, does not affect the run.
     PETREL_LISTENER_HOST=127.0.0.1 PETREL_LISTENER_PORT="$PETREL_PORT" \
       PETREL_SESSION_MAX_QUEUED_MESSAGES="$MAX_QUEUED" PETREL_SESSION_MAX_INFLIGHT_MESSAGES="$MAX_INFLIGHT" \
-      "$DISTRIBUTION" >> "$WORK/petrel.log" 2>&1 &
-    PETREL_START="PETREL_LISTENER_HOST=127.0.0.1 PETREL_LISTENER_PORT=PORT PETREL_SESSION_MAX_QUEUED_MESSAGES=$MAX_QUEUED PETREL_SESSION_MAX_INFLIGHT_MESSAGES=$MAX_INFLIGHT broker/target/petrel/bin/petrel"
+      PETREL_PERSISTENCE_DIR="$WORK/petrel-data-$PETREL_PORT" "$DISTRIBUTION" >> "$WORK/petrel.log" 2>&1 &
+    PETREL_START="PETREL_LISTENER_HOST=127.0.0.1 PETREL_LISTENER_PORT=PORT PETREL_SESSION_MAX_QUEUED_MESSAGES=$MAX_QUEUED PETREL_SESSION_MAX_INFLIGHT_MESSAGES=$MAX_INFLIGHT PETREL_PERSISTENCE_DIR=TEMPORARY_DIRECTORY broker/target/petrel/bin/petrel"
   else
     java -cp "$JAR" io.petrel.benchmarks.load.PetrelLauncher --host 127.0.0.1 --port "$PETREL_PORT" \
       --max-inflight "$MAX_INFLIGHT" --max-queued "$MAX_QUEUED" >> "$WORK/petrel.log" 2>&1 &
@@ -194,6 +196,7 @@ if [[ $QUICK -eq 1 ]]; then
     "p2p-qos1-20k|--scenario p2p --clients 10 --qos 1 --rate 20000 --messages 40000 --warmup-messages 10000"
   )
   IDLE_ARGS="--scenario idle --connections 1000 --connect-batch 200 --hold-seconds 2"
+  IDLE_WARMUP_ARGS="--scenario idle --connections 200 --connect-batch 200 --hold-seconds 1"
   WARMUP_ARGS="--scenario p2p --clients 10 --qos 1 --messages 20000 --warmup-messages 0"
 else
   SCENARIOS=(
@@ -207,6 +210,7 @@ else
     "p2p-qos1-20k|--scenario p2p --clients 10 --qos 1 --rate 20000 --messages 600000 --warmup-messages 200000"
   )
   IDLE_ARGS="--scenario idle --connections 10000 --connect-batch 200 --hold-seconds 10"
+  IDLE_WARMUP_ARGS="--scenario idle --connections 1000 --connect-batch 200 --hold-seconds 2"
   WARMUP_ARGS="--scenario p2p --clients 10 --qos 1 --messages 300000 --warmup-messages 0"
 fi
 DRIVER_JAVA=(java -Xms512m -Xmx2g -cp "$JAR" io.petrel.benchmarks.load.LoadDriver)
@@ -262,6 +266,11 @@ for round in $(seq 1 "$ROUNDS"); do
   # runs does not hide the growth per connection.
   start_mosquitto
   start_petrel
+  # One unrecorded idle run of 1,000 connections first: a fresh JVM loads classes and runs its first
+  # collections on the first connections, after which G1 may shrink its heap, which made the RSS
+  # growth of a measured run on a fresh broker negative.
+  run_case "$round" idle-warm-up mosquitto "$MOSQUITTO_PORT" "$MOSQUITTO_PID" "$IDLE_WARMUP_ARGS" /dev/null
+  run_case "$round" idle-warm-up petrel "$PETREL_PORT" "$PETREL_PID" "$IDLE_WARMUP_ARGS" /dev/null
   run_case "$round" idle mosquitto "$MOSQUITTO_PORT" "$MOSQUITTO_PID" "$IDLE_ARGS"
   run_case "$round" idle petrel "$PETREL_PORT" "$PETREL_PID" "$IDLE_ARGS"
   stop_brokers
@@ -291,7 +300,7 @@ SECTION="$WORK/section.md"
   echo "- Versions: $JAVA_VERSION; $MOSQUITTO_VERSION; Petrel $PETREL_VERSION."
   echo "- Petrel started with: \`$PETREL_START\` (default JVM options)."
   echo "- Mosquitto configuration: \`listener PORT 127.0.0.1\`, \`allow_anonymous true\`, \`max_queued_messages $MAX_QUEUED\`, \`max_inflight_messages $MAX_INFLIGHT\`, \`set_tcp_nodelay true\`, \`persistence false\`$( [[ $(id -u) -eq 0 ]] && echo ", \`user root\`")."
-  echo "- Each round starts both brokers, gives each one unrecorded warm-up run (\`$WARMUP_ARGS\`), then runs every case against both, alternating which broker goes first. Idle connections run on freshly started brokers."
+  echo "- Each round starts both brokers, gives each one unrecorded warm-up run (\`$WARMUP_ARGS\`), then runs every case against both, alternating which broker goes first. Idle connections run on freshly started brokers, after one unrecorded idle run (\`$IDLE_WARMUP_ARGS\`)."
   echo "- Each figure is the mean over the rounds. Ratios are Petrel / Mosquitto: above 1 is better for throughput, below 1 is better for CPU and latency."
   echo
   awk -f "$ROOT/benchmarks/compare-report.awk" "$RESULTS"

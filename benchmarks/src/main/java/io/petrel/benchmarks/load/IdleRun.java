@@ -62,7 +62,8 @@ final class IdleRun {
         List<ClientConnection> opened = result.opened();
         int accepted = opened.size() - result.failed();
         if (result.firstFailure() != null) {
-            log.printf("%d connections failed; first failure: %s%n", result.failed(), result.firstFailure());
+            log.printf("%d connections failed; check that a broker listens on %s, or pass its --host and --port. "
+                    + "First failure: %s%n", result.failed(), options.broker(), result.firstFailure());
         }
 
         log.printf("opened %d of %d connections in %.1f s; holding them for %d s%n", accepted,
@@ -80,7 +81,8 @@ final class IdleRun {
         long rssAfter = pid >= 0 ? procStats.rssBytes(pid) : -1;
         Connector.closeAll(opened);
 
-        String outcome = result.timedOut() || deadline.passed() ? "timed_out" : "complete";
+        String outcome = result.timedOut() || deadline.passed() ? "timed_out"
+                : result.failed() > 0 ? "connections_failed" : "complete";
         return new LoadReport()
                 .add("label", "label", options.label())
                 .add("scenario", "scenario", options.scenario().optionValue())

@@ -15,6 +15,8 @@ import io.petrel.benchmarks.load.LoadOptions.Scenario;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.OptionalLong;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -243,6 +245,12 @@ public final class LoadDriver implements Callable<Integer> {
         if (brokerPid != null && brokerPid <= 0) {
             throw new ParameterException(spec.commandLine(), "invalid --broker-pid " + brokerPid
                     + ": expected the process id of the running broker");
+        }
+        // Where /proc exists, a missing process would only fail at the end of the measured window.
+        if (brokerPid != null && Files.isDirectory(Path.of("/proc/self"))
+                && !Files.isDirectory(Path.of("/proc", Long.toString(brokerPid)))) {
+            throw new ParameterException(spec.commandLine(), "invalid --broker-pid " + brokerPid
+                    + ": no process has this id; pass the process id of the running broker");
         }
 
         InetSocketAddress address = new InetSocketAddress(host, port);

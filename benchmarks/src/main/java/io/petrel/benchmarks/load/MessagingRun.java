@@ -155,7 +155,8 @@ final class MessagingRun {
             throw new IOException("the run reached --max-seconds while connecting the " + role + "s");
         }
         if (result.failed() > 0) {
-            throw new IOException(result.failed() + " " + role + " connections to " + options.broker() + " failed",
+            throw new IOException(result.failed() + " of the " + role + " connections to " + options.broker()
+                    + " failed; check that a broker listens there, or pass its --host and --port",
                     result.firstFailure());
         }
     }

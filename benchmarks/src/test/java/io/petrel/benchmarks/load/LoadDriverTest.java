@@ -160,6 +160,29 @@ class LoadDriverTest {
     }
 
     @Test
+    void idleRunWithoutBrokerReportsFailedConnections() throws Exception {
+        String closedPort;
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress("127.0.0.1", 0));
+            closedPort = Integer.toString(socket.getLocalPort());
+        }
+
+        LoadReport report = runAgainst(closedPort, "--scenario", "idle", "--connections", "5", "--hold-seconds", "0");
+
+        assertEquals("connections_failed", report.value("outcome"));
+        assertEquals("0", report.value("accepted"));
+    }
+
+    @Test
+    void brokerPidOfNoProcessIsRejected() {
+        // Linux process ids stay below 2^22 (the largest pid_max), so no process has this one.
+        int exitCode = new CommandLine(new LoadDriver()).execute("--port", port, "--broker-pid",
+                Integer.toString(Integer.MAX_VALUE));
+
+        assertEquals(2, exitCode);
+    }
+
+    @Test
     void qos2IsRejected() {
         int exitCode = new CommandLine(new LoadDriver()).execute("--port", port, "--qos", "2");
 
