@@ -9,13 +9,13 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The idle-connections run: opens {@code --connections} connections with keepalive,
  * {@code --connect-batch} at a time, keeps them open for {@code --hold-seconds}, counts how many are still
- * open and measures the broker's resident memory per connection: the growth of VmRSS over the run,
- * divided by the accepted connections, and the growth while the second half of the connections
- * opened and were held, divided by the connections of that half. The second figure leaves out what
- * the broker spends once, such as compiling its connect path, so it is the cost of one more
- * connection. It also reports the retransmitted SYNs and listen-queue
- * overflows the kernel counted while the connections were opened ({@link TcpCounters}). Closes every
- * connection at the end.
+ * open and measures the broker's resident memory per connection. The first figure is the growth of
+ * VmRSS over the run, divided by the accepted connections. The second is the growth while the second
+ * half of the connections opened and were held, divided by the connections of that half. It leaves
+ * out what the broker spends once, such as compiling its connect path, but a heap that grows in steps
+ * still shows in either figure. The run also reports the retransmitted SYNs and listen-queue overflows
+ * the kernel counted while the connections were opened ({@link TcpCounters}). Closes every connection
+ * at the end.
  *
  * <p>Threads: used by the main thread only.
  */
