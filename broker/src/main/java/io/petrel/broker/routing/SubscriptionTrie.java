@@ -154,8 +154,9 @@ public final class SubscriptionTrie<S, V> {
             if (children == null) {
                 return;
             }
-            int end = Topics.levelEnd(topic, 0);
-            Node child = exactChild(children, LevelMap.key(topic, 0, end), topic, 0, end);
+            long key = LevelMap.levelKey(topic, 0);
+            int end = LevelMap.levelLength(key);
+            Node child = exactChild(children, key, topic, 0, end);
             if (child != null) {
                 matchFrom(child, topic, end + 1, visitor);
             }
