@@ -266,9 +266,9 @@ for round in $(seq 1 "$ROUNDS"); do
   # runs does not hide the growth per connection.
   start_mosquitto
   start_petrel
-  # One unrecorded idle run of 1,000 connections first: a fresh JVM loads classes and runs its first
-  # collections on the first connections, after which G1 may shrink its heap, which made the RSS
-  # growth of a measured run on a fresh broker negative.
+  # One unrecorded idle run first (1,000 connections, 200 in quick runs). A fresh JVM loads classes
+  # and runs its first collections on the first connections, and G1 may then shrink its heap. On a
+  # fresh broker that made the measured RSS growth negative.
   run_case "$round" idle-warm-up mosquitto "$MOSQUITTO_PORT" "$MOSQUITTO_PID" "$IDLE_WARMUP_ARGS" /dev/null
   run_case "$round" idle-warm-up petrel "$PETREL_PORT" "$PETREL_PID" "$IDLE_WARMUP_ARGS" /dev/null
   run_case "$round" idle mosquitto "$MOSQUITTO_PORT" "$MOSQUITTO_PID" "$IDLE_ARGS"

@@ -70,8 +70,8 @@ public final class Session implements SharedMember {
     // Field updaters instead of atomic objects save two objects per session.
     private volatile int queued;
     private volatile int drainScheduled;
-    // Created with the first subscription, so that a session without any holds no map. Changed only
-    // under the session registry's lock.
+    // Created with the first subscription, so that a session without subscriptions has no map.
+    // Changed only under the session registry's lock.
     private volatile Map<String, Grant> subscriptions;
     // Created by the first drain request; a race between two publishers only creates it twice.
     private Runnable drainTask;

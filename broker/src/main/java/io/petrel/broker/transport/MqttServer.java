@@ -38,8 +38,8 @@ public final class MqttServer implements AutoCloseable {
      * One receive-buffer sizing policy for all connections. It keeps only its limits, while each
      * channel keeps its own sizing handle, because connections read very different amounts: a
      * publisher's reads fill large buffers while a subscriber reads small acknowledgements. A handle
-     * shared by the connections of an event loop cut fan-out QoS 1 throughput to a third, since the
-     * subscribers' small reads made the publisher read in small buffers too.
+     * shared by the connections of an event loop cut fan-out QoS 1 throughput to about a quarter,
+     * because the subscribers' small reads made the publisher read in small buffers too.
      */
     private static final AdaptiveRecvByteBufAllocator RECEIVE_BUFFER_SIZING = new AdaptiveRecvByteBufAllocator();
 

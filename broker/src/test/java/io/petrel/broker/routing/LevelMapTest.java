@@ -48,7 +48,7 @@ class LevelMapTest {
     }
 
     @Test
-    void levelKeyEqualsKeyOfLevelUpToSlash() {
+    void levelKeyMatchesKeyOfLevel() {
         String topic = "site//battery/battery1/temperature-sensor/\u20ac/AaAaAaAa/";
         int start = 0;
         while (start <= topic.length()) {

@@ -203,7 +203,7 @@ class SubscriptionTrieTest {
     }
 
     @Test
-    void removeOfFilterEndingInHashCharacterKeepsMultiLevelSubscription() {
+    void removeOfHashLookalikeKeepsSubscription() {
         trie.put("a/#", "client-1", 1);
 
         assertNull(trie.remove("a/b#", "client-1"));
