@@ -1,22 +1,13 @@
 package io.petrel.broker.protocol;
 
-import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
 import io.netty.handler.codec.mqtt.MqttMessage;
-import io.netty.handler.codec.mqtt.MqttMessageType;
-import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
-import io.netty.handler.codec.mqtt.MqttVersion;
-import io.netty.util.AttributeKey;
 
 /**
- * Turns a packet that netty-codec-mqtt failed to decode into the reply its protocol version
- * requires: a CONNACK return code for a bad CONNECT, otherwise the connection's single exit for
- * protocol violations. Stateless; called on the connection's event loop.
+ * Turns a packet that {@link PacketDecoder} rejected into the reply its protocol version requires:
+ * a CONNACK return code for a bad CONNECT, otherwise the connection's single exit for protocol
+ * violations. Stateless; called on the connection's event loop.
  */
 final class DecoderFailures {
-
-    /** The channel attribute where netty-codec-mqtt keeps the protocol version decoded from CONNECT. */
-    private static final AttributeKey<MqttVersion> MQTT_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
 
     private DecoderFailures() {
     }
@@ -26,40 +17,18 @@ final class DecoderFailures {
      *
      * @param awaitingConnect true if the connection has not sent a valid CONNECT yet
      */
-    static void handle(MqttConnectionHandler connection, MqttMessage message, Throwable cause,
-                       boolean awaitingConnect) {
-        if (awaitingConnect) {
-            MqttVersion version = connection.channelContext().channel().attr(MQTT_VERSION).get();
-            int level = version == null ? 4 : version.protocolLevel();
-            if (cause instanceof MqttUnacceptableProtocolVersionException) {
-                connection.rejectConnect(ConnectRequest.rejected(ProtocolViolation.UNSUPPORTED_PROTOCOL_VERSION,
-                        ConnectRequest.V3_UNACCEPTABLE_PROTOCOL_VERSION, cause.getMessage(), level));
-                return;
-            }
-            if (cause instanceof MqttIdentifierRejectedException) {
-                connection.rejectConnect(ConnectRequest.rejected(ProtocolViolation.CLIENT_ID_REJECTED,
-                        ConnectRequest.V3_IDENTIFIER_REJECTED, cause.getMessage(), level));
-                return;
-            }
-            boolean isConnect = message.fixedHeader() != null
-                    && message.fixedHeader().messageType() == MqttMessageType.CONNECT;
-            if (isConnect && !(cause instanceof TooLongFrameException)) {
-                connection.rejectConnect(ConnectRequest.rejected(ProtocolViolation.MALFORMED_PACKET, 0,
-                        String.valueOf(cause.getMessage()), level));
-                return;
-            }
+    static void handle(MqttConnectionHandler connection, MqttMessage message, boolean awaitingConnect) {
+        Throwable cause = message.decoderResult().cause();
+        if (!(cause instanceof InvalidPacketException invalid)) {
+            connection.reject(ProtocolViolation.MALFORMED_PACKET, String.valueOf(cause));
+            return;
         }
-        connection.reject(classify(cause), String.valueOf(cause.getMessage()));
-    }
-
-    private static ProtocolViolation classify(Throwable cause) {
-        if (cause instanceof TooLongFrameException) {
-            return ProtocolViolation.PACKET_TOO_LARGE;
+        // A CONNECT too large to read gets no CONNACK: its protocol version is not known.
+        if (awaitingConnect && invalid.inConnect() && invalid.violation() != ProtocolViolation.PACKET_TOO_LARGE) {
+            connection.rejectConnect(ConnectRequest.rejected(invalid.violation(), invalid.v3ReturnCode(),
+                    invalid.getMessage(), invalid.connectProtocolLevel()));
+            return;
         }
-        String text = cause.getMessage();
-        if (text != null && text.contains("invalid publish topic name")) {
-            return ProtocolViolation.INVALID_TOPIC;
-        }
-        return ProtocolViolation.MALFORMED_PACKET;
+        connection.reject(invalid.violation(), invalid.getMessage());
     }
 }

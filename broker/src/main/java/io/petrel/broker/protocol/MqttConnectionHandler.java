@@ -1,14 +1,13 @@
 package io.petrel.broker.protocol;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
-import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
@@ -16,9 +15,7 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
-import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
-import io.netty.handler.codec.mqtt.MqttVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -50,7 +47,9 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  *
  * <p>Memory: a connection that completed CONNECT and then stays idle has no timer and no buffer of
  * its own. Keepalive is checked by the {@link KeepAliveSweep} of its event loop, and the CONNECT
- * request is dropped once CONNACK is written; only the facts needed later are kept in fields.
+ * request is dropped once CONNACK is written; only the facts needed later are kept in fields. The
+ * handler decodes its input itself with the stateless {@link PacketDecoder} and keeps received
+ * bytes only while a packet is partly received.
  *
  * <p>Packets that arrive while the connection waits (for its session in state CONNECTING, for the
  * authenticators and connect interceptors in state ADMITTING, or for an asynchronous hook on a
@@ -79,9 +78,13 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     // Created only when authenticators or connect interceptors are installed.
     private ConnectAdmission admission;
     // Created when the first packet has to wait, so that most connections never allocate it.
-    private ArrayDeque<Object> held;
+    private ArrayDeque<MqttMessage> held;
 
     private ChannelHandlerContext ctx;
+    // The start of a partly received packet, null when the input ended at a packet boundary.
+    private ByteBuf partialPacket;
+    // Set once a packet failed to decode: the input after it has no packet boundaries to trust.
+    private boolean discardInput;
     // Volatile only so that isOpen() may be read from other threads; written on the event loop.
     private volatile State state = State.AWAITING_CONNECT;
     private ScheduledFuture<?> connectTimeout;
@@ -137,6 +140,44 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf received)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (state == State.CLOSED || discardInput) {
+            received.release();
+            return;
+        }
+        ByteBuf input = partialPacket == null ? received
+                : PacketDecoder.append(ctx.alloc(), partialPacket, received);
+        partialPacket = null;
+        try {
+            decode(input);
+        } finally {
+            if (input.isReadable() && state != State.CLOSED && !discardInput) {
+                partialPacket = input;
+            } else {
+                input.release();
+            }
+        }
+    }
+
+    private void decode(ByteBuf input) {
+        int maxPacketSize = context.config().maxPacketSizeBytes();
+        while (state != State.CLOSED && !discardInput) {
+            MqttMessage packet = PacketDecoder.decode(input, maxPacketSize, mqtt5);
+            if (packet == null) {
+                return;
+            }
+            if (packet.decoderResult().isFailure()) {
+                discardInput = true;
+            }
+            onPacket(packet);
+        }
+    }
+
+    /** Processes one decoded packet, or queues it while the connection waits. Releases it when done. */
+    private void onPacket(MqttMessage msg) {
         packetRead = true;
         if (state == State.CONNECTING || state == State.ADMITTING || hookPending) {
             // Clients may send packets right after CONNECT or PUBLISH; keep them until the wait ends.
@@ -147,8 +188,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             return;
         }
         try {
-            if (state != State.CLOSED && msg instanceof MqttMessage) {
-                process((MqttMessage) msg);
+            if (state != State.CLOSED) {
+                process(msg);
             }
         } finally {
             ReferenceCountUtil.release(msg);
@@ -169,7 +210,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private void process(MqttMessage message) {
         DecoderResult result = message.decoderResult();
         if (result != null && result.isFailure()) {
-            DecoderFailures.handle(this, message, result.cause(), state == State.AWAITING_CONNECT);
+            DecoderFailures.handle(this, message, state == State.AWAITING_CONNECT);
             return;
         }
         MqttMessageType type = message.fixedHeader().messageType();
@@ -220,7 +261,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     private void onConnect(MqttConnectMessage connect) {
         ConnectRequest checked = ConnectRequest.check(connect, context.config());
-        mqtt5 = checked.mqtt5();
+        protocolLevel(checked.protocolLevel());
         if (checked.violation() != null) {
             rejectConnect(checked);
             return;
@@ -257,6 +298,14 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         state = State.AUTHENTICATING;
         authentication = new EnhancedAuthentication(this, authenticator);
         authentication.begin(checked.clientId(), checked.authenticationData(), false);
+    }
+
+    /** Sets the protocol version in which packets are decoded from and encoded for this connection. */
+    private void protocolLevel(int level) {
+        mqtt5 = level == 5;
+        if (mqtt5) {
+            PacketWriter.useMqtt5(ctx.channel());
+        }
     }
 
     private ConnectAdmission admission() {
@@ -382,7 +431,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     void resumeReading() {
         hookPending = false;
         while (held != null && !held.isEmpty() && state == State.CONNECTED && !hookPending) {
-            channelRead(ctx, held.pollFirst());
+            onPacket(held.pollFirst());
         }
         if (state != State.CONNECTED || (held != null && held.isEmpty())) {
             releaseHeld();
@@ -410,7 +459,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         if (held == null) {
             return;
         }
-        Object packet;
+        MqttMessage packet;
         while ((packet = held.pollFirst()) != null) {
             ReferenceCountUtil.release(packet);
         }
@@ -485,6 +534,18 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releasePartialPacket();
+    }
+
+    private void releasePartialPacket() {
+        if (partialPacket != null) {
+            partialPacket.release();
+            partialPacket = null;
+        }
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.debug("Connection of client {} from {} failed: {}", clientIdForLog(), ctx.channel().remoteAddress(),
                 cause.toString());
@@ -503,6 +564,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             keepAliveSweep.remove(this);
         }
         releaseHeld();
+        releasePartialPacket();
         if (session != null) {
             Will pendingWill = serverClosing ? null : will;
             will = null;
@@ -554,6 +616,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         REJECT_LOG.warn("Rejected connection from {}: {} ({})", ctx.channel().remoteAddress(), violation.tag(),
                 rejected.problem());
         state = State.CLOSED;
+        protocolLevel(rejected.protocolLevel());
         MqttConnectReturnCode code = null;
         if (rejected.mqtt5()) {
             code = MqttConnectReturnCode.valueOf((byte) violation.reasonCode());

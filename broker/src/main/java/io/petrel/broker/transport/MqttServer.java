@@ -6,9 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.petrel.api.BrokerException;
 import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.protocol.MqttConnectionHandler;
@@ -22,10 +20,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The TCP listener: a Netty server bootstrap on the broker's event loops with one MQTT pipeline per
- * connection: the decoder with the packet-size limit, then the connection handler. The pipeline
- * has no encoder stage, because the connection handler writes encoded bytes only (see
- * {@code PacketWriter} and {@code EncodedPublish}), which keeps an idle connection 64 bytes
- * smaller.
+ * connection, which has a single stage: the connection handler. It decodes its input itself, with
+ * the packet-size limit, and writes encoded bytes only (see {@code PacketWriter} and
+ * {@code EncodedPublish}), so an idle connection carries no decoder or encoder stage.
  *
  * <p>Threads: {@link #start} and {@link #close} are called by the broker's lifecycle methods, which
  * serialize them.
@@ -71,10 +68,7 @@ public final class MqttServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        ChannelPipeline pipeline = channel.pipeline();
-                        pipeline.addLast("decoder",
-                                new MqttDecoder(config.maxPacketSizeBytes(), config.maxClientIdLength()));
-                        pipeline.addLast("mqtt", new MqttConnectionHandler(context));
+                        channel.pipeline().addLast("mqtt", new MqttConnectionHandler(context));
                     }
                 });
         String address = config.host() + ':' + config.port();

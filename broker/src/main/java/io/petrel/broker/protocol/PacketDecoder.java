@@ -1,0 +1,281 @@
+package io.petrel.broker.protocol;
+
+import static io.petrel.broker.protocol.PacketFields.malformed;
+import static io.petrel.broker.protocol.PacketFields.protocolError;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageIdAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttSubscribePayload;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import io.netty.handler.codec.mqtt.MqttTopicSubscription;
+import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttUnsubscribePayload;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Decodes the packets a client sends (MQTT 3.1, 3.1.1 and 5.0) into netty-codec-mqtt's message
+ * types, one packet per call. The connection keeps its partly received bytes itself, so the decoder
+ * has no state: an idle connection pays for no decoder object, buffer or charset decoder.
+ *
+ * <p>The fixed header is checked first: the packet type, the reserved flags [MQTT-2.2.2-2], a
+ * remaining length of at most 4 bytes, and the maximum packet size, which is enforced before the
+ * body is waited for, so an oversized body is never buffered. A packet that breaks a rule is
+ * returned as a message whose decoder result failed with an {@link InvalidPacketException}.
+ *
+ * <p>Stateless; called on the event loop of the connection whose bytes are decoded.
+ */
+final class PacketDecoder {
+
+    private PacketDecoder() {
+    }
+
+    /**
+     * Decodes the packet at the reader index of {@code buffer} and moves the reader index past it.
+     * Returns null, leaving the reader index where it was, when the buffer ends inside the packet.
+     * After a failed packet the reader index is undefined and the caller must discard the rest of
+     * the connection's input.
+     *
+     * @param maxPacketSizeBytes the largest packet accepted, fixed header included
+     * @param mqtt5 true once the connection's CONNECT announced MQTT 5.0
+     */
+    static MqttMessage decode(ByteBuf buffer, int maxPacketSizeBytes, boolean mqtt5) {
+        int start = buffer.readerIndex();
+        int readable = buffer.readableBytes();
+        if (readable < 2) {
+            return null;
+        }
+        try {
+            int first = buffer.getUnsignedByte(start);
+            MqttMessageType type = checkFirstByte(first, mqtt5);
+            int remainingLength = 0;
+            int headerLength = 0;
+            for (int i = 1; headerLength == 0; i++) {
+                if (i > 4) {
+                    throw malformed("remaining length is longer than 4 bytes");
+                }
+                if (i >= readable) {
+                    return null;
+                }
+                int encoded = buffer.getUnsignedByte(start + i);
+                if (i > 1 && encoded == 0) {
+                    throw malformed("remaining length is not encoded in the fewest bytes");
+                }
+                remainingLength |= (encoded & 0x7F) << (7 * (i - 1));
+                if ((encoded & 0x80) == 0) {
+                    headerLength = i + 1;
+                }
+            }
+            long packetSize = (long) headerLength + remainingLength;
+            if (packetSize > maxPacketSizeBytes) {
+                throw new InvalidPacketException(ProtocolViolation.PACKET_TOO_LARGE, type + " of " + packetSize
+                        + " bytes is larger than the maximum packet size of " + maxPacketSizeBytes + " bytes");
+            }
+            if (readable < packetSize) {
+                return null;
+            }
+            ByteBuf body = buffer.slice(start + headerLength, remainingLength);
+            buffer.readerIndex(start + (int) packetSize);
+            return decodeBody(type, first & 0x0F, remainingLength, body, mqtt5);
+        } catch (InvalidPacketException e) {
+            return new MqttMessage(null, null, null, DecoderResult.failure(e));
+        }
+    }
+
+    /**
+     * Returns a buffer with the unread bytes of {@code partial} followed by those of {@code received},
+     * and releases both inputs unless the result is {@code partial} itself. {@code partial} is reused
+     * only if it has room and nothing else refers to it; otherwise the result is a new buffer of
+     * exactly the needed size, so a slowly received packet does not keep a large read buffer.
+     */
+    static ByteBuf append(ByteBufAllocator allocator, ByteBuf partial, ByteBuf received) {
+        try {
+            if (partial.refCnt() == 1 && partial.writableBytes() >= received.readableBytes()) {
+                partial.writeBytes(received);
+                return partial;
+            }
+            ByteBuf combined = allocator.buffer(partial.readableBytes() + received.readableBytes());
+            combined.writeBytes(partial).writeBytes(received);
+            partial.release();
+            return combined;
+        } finally {
+            received.release();
+        }
+    }
+
+    /** Returns the packet type of the first byte after checking that a client may send it with these flags. */
+    private static MqttMessageType checkFirstByte(int first, boolean mqtt5) throws InvalidPacketException {
+        int typeValue = first >>> 4;
+        int flags = first & 0x0F;
+        if (typeValue == 0 || (typeValue == 15 && !mqtt5)) {
+            throw malformed("packet type " + typeValue + " is reserved");
+        }
+        MqttMessageType type = MqttMessageType.valueOf(typeValue);
+        int expectedFlags = switch (type) {
+            case PUBLISH -> flags;
+            case PUBREL, SUBSCRIBE, UNSUBSCRIBE -> 0b0010;
+            case CONNACK, SUBACK, UNSUBACK, PINGRESP -> throw protocolError(type + " is sent only by servers");
+            default -> 0;
+        };
+        if (flags != expectedFlags) {
+            // [MQTT-2.2.2-2]: reserved flags that are not as the specification lists them make the packet malformed.
+            throw malformed(type + " with flags 0x" + Integer.toHexString(flags) + " instead of 0x"
+                    + Integer.toHexString(expectedFlags));
+        }
+        if (type == MqttMessageType.PUBLISH && (flags & 0b0110) == 0b0110) {
+            // [MQTT-3.3.1-4]: QoS 3 is invalid.
+            throw malformed("PUBLISH with QoS 3");
+        }
+        return type;
+    }
+
+    private static MqttMessage decodeBody(MqttMessageType type, int flags, int remainingLength, ByteBuf body,
+                                          boolean mqtt5) throws InvalidPacketException {
+        MqttFixedHeader header = switch (type) {
+            case PUBLISH -> new MqttFixedHeader(type, (flags & 0b1000) != 0, MqttQoS.valueOf((flags >> 1) & 0b11),
+                    (flags & 0b0001) != 0, remainingLength);
+            case PUBREL, SUBSCRIBE, UNSUBSCRIBE -> new MqttFixedHeader(type, false, MqttQoS.AT_LEAST_ONCE, false,
+                    remainingLength);
+            default -> new MqttFixedHeader(type, false, MqttQoS.AT_MOST_ONCE, false, remainingLength);
+        };
+        MqttMessage message = switch (type) {
+            case CONNECT -> ConnectDecoder.read(header, body);
+            case PUBLISH -> publish(header, body, mqtt5);
+            case PUBACK, PUBREC, PUBREL, PUBCOMP -> publishReply(header, body, mqtt5);
+            case SUBSCRIBE -> subscribe(header, body, mqtt5);
+            case UNSUBSCRIBE -> unsubscribe(header, body, mqtt5);
+            case PINGREQ -> {
+                requireEnd(body, type);
+                yield MqttMessage.PINGREQ;
+            }
+            case DISCONNECT, AUTH -> reasonCodeAndProperties(header, body, mqtt5);
+            default -> throw protocolError(type + " is sent only by servers");
+        };
+        return message;
+    }
+
+    private static MqttPublishMessage publish(MqttFixedHeader header, ByteBuf body, boolean mqtt5)
+            throws InvalidPacketException {
+        String topic = PacketFields.readString(body, "topic name");
+        if (topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0) {
+            // [MQTT-3.3.2-2]: a topic name contains no wildcards.
+            throw new InvalidPacketException(ProtocolViolation.INVALID_TOPIC,
+                    "topic name '" + topic + "' contains a wildcard");
+        }
+        // QoS 0 has no packet identifier, marked -1 as netty-codec-mqtt does.
+        int packetId = header.qosLevel() == MqttQoS.AT_MOST_ONCE ? -1 : PacketFields.readPacketId(body);
+        MqttProperties properties = mqtt5 ? PropertyDecoder.read(body, PropertyDecoder.Scope.PUBLISH)
+                : MqttProperties.NO_PROPERTIES;
+        // The payload stays in the network buffer; the message holds a reference until it is released.
+        ByteBuf payload = body.retainedSlice(body.readerIndex(), body.readableBytes());
+        return new MqttPublishMessage(header, new MqttPublishVariableHeader(topic, packetId, properties), payload);
+    }
+
+    /** Decodes PUBACK, PUBREC, PUBREL or PUBCOMP; in MQTT 5.0 the reason code and properties may be left out. */
+    private static MqttMessage publishReply(MqttFixedHeader header, ByteBuf body, boolean mqtt5)
+            throws InvalidPacketException {
+        int packetId = PacketFields.readPacketId(body);
+        if (!mqtt5) {
+            requireEnd(body, header.messageType());
+            return new MqttMessage(header, MqttMessageIdVariableHeader.from(packetId));
+        }
+        byte reasonCode = body.isReadable() ? (byte) PacketFields.readByte(body, "reason code") : 0;
+        MqttProperties properties = body.isReadable()
+                ? PropertyDecoder.read(body, PropertyDecoder.Scope.PUBLISH_REPLY) : MqttProperties.NO_PROPERTIES;
+        requireEnd(body, header.messageType());
+        return new MqttMessage(header, new MqttPubReplyMessageVariableHeader(packetId, reasonCode, properties));
+    }
+
+    private static MqttSubscribeMessage subscribe(MqttFixedHeader header, ByteBuf body, boolean mqtt5)
+            throws InvalidPacketException {
+        int packetId = PacketFields.readPacketId(body);
+        MqttProperties properties = mqtt5 ? PropertyDecoder.read(body, PropertyDecoder.Scope.SUBSCRIBE)
+                : MqttProperties.NO_PROPERTIES;
+        // An empty list is returned as it is: the connection rejects it as a protocol error [MQTT-3.8.3-3].
+        List<MqttTopicSubscription> subscriptions = new ArrayList<>(1);
+        while (body.isReadable()) {
+            String filter = PacketFields.readString(body, "topic filter");
+            int options = PacketFields.readByte(body, "subscription options");
+            subscriptions.add(new MqttTopicSubscription(filter, subscriptionOption(options, mqtt5)));
+        }
+        return new MqttSubscribeMessage(header, new MqttMessageIdAndPropertiesVariableHeader(packetId, properties),
+                new MqttSubscribePayload(subscriptions));
+    }
+
+    private static MqttSubscriptionOption subscriptionOption(int options, boolean mqtt5) throws InvalidPacketException {
+        int qos = options & 0b11;
+        if (qos == 3) {
+            // [MQTT-3.8.3-4] in 3.1.1, section 3.8.3.1 in 5.0: QoS 3 makes the SUBSCRIBE malformed.
+            throw malformed("subscription with QoS 3");
+        }
+        if (!mqtt5) {
+            if ((options & 0b1111_1100) != 0) {
+                // [MQTT-3.8.3-4]: the upper 6 bits of the requested QoS byte are reserved.
+                throw malformed("reserved bits set in the requested QoS 0x" + Integer.toHexString(options));
+            }
+            return MqttSubscriptionOption.onlyFromQos(MqttQoS.valueOf(qos));
+        }
+        if ((options & 0b1100_0000) != 0) {
+            // [MQTT-3.8.3-5]: the reserved bits of the subscription options must be 0.
+            throw malformed("reserved bits set in the subscription options 0x" + Integer.toHexString(options));
+        }
+        int retainHandling = (options >> 4) & 0b11;
+        if (retainHandling == 3) {
+            // MQTT 5.0 section 3.8.3.1: Retain Handling 3 is a protocol error.
+            throw protocolError("subscription with Retain Handling 3");
+        }
+        return new MqttSubscriptionOption(MqttQoS.valueOf(qos), (options & 0b0100) != 0, (options & 0b1000) != 0,
+                MqttSubscriptionOption.RetainedHandlingPolicy.valueOf(retainHandling));
+    }
+
+    private static MqttUnsubscribeMessage unsubscribe(MqttFixedHeader header, ByteBuf body, boolean mqtt5)
+            throws InvalidPacketException {
+        int packetId = PacketFields.readPacketId(body);
+        MqttProperties properties = mqtt5 ? PropertyDecoder.read(body, PropertyDecoder.Scope.UNSUBSCRIBE)
+                : MqttProperties.NO_PROPERTIES;
+        // An empty list is returned as it is: the connection rejects it as a protocol error [MQTT-3.10.3-2].
+        List<String> filters = new ArrayList<>(1);
+        while (body.isReadable()) {
+            filters.add(PacketFields.readString(body, "topic filter"));
+        }
+        return new MqttUnsubscribeMessage(header, new MqttMessageIdAndPropertiesVariableHeader(packetId, properties),
+                new MqttUnsubscribePayload(filters));
+    }
+
+    /**
+     * Decodes DISCONNECT or AUTH. In MQTT 5.0 both may leave out the reason code (then 0x00) and the
+     * properties; in MQTT 3 a DISCONNECT has no body.
+     */
+    private static MqttMessage reasonCodeAndProperties(MqttFixedHeader header, ByteBuf body, boolean mqtt5)
+            throws InvalidPacketException {
+        if (!mqtt5) {
+            requireEnd(body, header.messageType());
+            return new MqttMessage(header);
+        }
+        byte reasonCode = body.isReadable() ? (byte) PacketFields.readByte(body, "reason code") : 0;
+        PropertyDecoder.Scope scope = header.messageType() == MqttMessageType.AUTH
+                ? PropertyDecoder.Scope.AUTH : PropertyDecoder.Scope.DISCONNECT;
+        MqttProperties properties = body.isReadable() ? PropertyDecoder.read(body, scope) : MqttProperties.NO_PROPERTIES;
+        requireEnd(body, header.messageType());
+        return new MqttMessage(header, new MqttReasonCodeAndPropertiesVariableHeader(reasonCode, properties));
+    }
+
+    private static void requireEnd(ByteBuf body, MqttMessageType type) throws InvalidPacketException {
+        if (body.isReadable()) {
+            throw malformed(body.readableBytes() + " unexpected bytes at the end of " + type);
+        }
+    }
+}

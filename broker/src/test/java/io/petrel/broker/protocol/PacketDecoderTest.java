@@ -1,0 +1,464 @@
+package io.petrel.broker.protocol;
+
+import static io.petrel.broker.testing.MqttPackets.MQTT_3_1_1;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import io.netty.handler.codec.mqtt.MqttTopicSubscription;
+import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
+import io.netty.util.ReferenceCountUtil;
+import io.petrel.broker.testing.ConnectPacket;
+import io.petrel.broker.testing.Mqtt5Packets;
+import io.petrel.broker.testing.Mqtt5Properties;
+import io.petrel.broker.testing.MqttPackets;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link PacketDecoder} on real packet bytes: each packet type of MQTT 3.1.1 and 5.0, packets split
+ * at every byte boundary or packed into one buffer, and each class of malformed input with the
+ * violation it is reported as.
+ */
+class PacketDecoderTest {
+
+    private static final int MAX_PACKET_SIZE = 1_024;
+
+    @Test
+    void publishSplitAtEveryByteDecodesOnce() {
+        byte[] packet = Mqtt5Packets.publish("a/b", "hello", 1, 7, true,
+                Mqtt5Properties.create().userProperty("k", "v"));
+
+        for (int split = 1; split < packet.length; split++) {
+            ByteBuf buffer = Unpooled.buffer();
+            buffer.writeBytes(packet, 0, split);
+
+            assertNull(PacketDecoder.decode(buffer, MAX_PACKET_SIZE, true), "split at " + split);
+            assertEquals(0, buffer.readerIndex(), "split at " + split);
+
+            buffer.writeBytes(packet, split, packet.length - split);
+            MqttPublishMessage publish = (MqttPublishMessage) decodeOk(buffer, true);
+            assertEquals("a/b", publish.variableHeader().topicName(), "split at " + split);
+            assertEquals("hello", publish.content().toString(StandardCharsets.UTF_8), "split at " + split);
+            assertFalse(buffer.isReadable(), "split at " + split);
+            publish.release();
+            buffer.release();
+        }
+    }
+
+    @Test
+    void connectSplitAtEveryByteDecodesOnce() {
+        byte[] packet = ConnectPacket.mqtt311("split").will("w/t", "gone", 1, false).username("u").password("p")
+                .toBytes();
+
+        for (int split = 1; split < packet.length; split++) {
+            ByteBuf buffer = Unpooled.buffer();
+            buffer.writeBytes(packet, 0, split);
+            assertNull(PacketDecoder.decode(buffer, MAX_PACKET_SIZE, false), "split at " + split);
+
+            buffer.writeBytes(packet, split, packet.length - split);
+            MqttConnectMessage connect = (MqttConnectMessage) decodeOk(buffer, false);
+            assertEquals("split", connect.payload().clientIdentifier(), "split at " + split);
+            assertEquals("w/t", connect.payload().willTopic(), "split at " + split);
+            assertArrayEquals("p".getBytes(StandardCharsets.UTF_8), connect.payload().passwordInBytes(),
+                    "split at " + split);
+        }
+    }
+
+    @Test
+    void severalPacketsInOneBufferDecodeInOrder() {
+        ByteBuf buffer = buffer(
+                MqttPackets.publish(MQTT_3_1_1, "t/1", "one", 0, 0),
+                MqttPackets.subscribe(MQTT_3_1_1, 3, 1, "s/+", "s/#"),
+                MqttPackets.puback(9),
+                MqttPackets.pingreq(),
+                MqttPackets.unsubscribe(MQTT_3_1_1, 4, "s/+"),
+                MqttPackets.disconnect());
+
+        List<MqttMessageType> types = new ArrayList<>();
+        MqttMessage message;
+        while ((message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, false)) != null) {
+            assertTrue(message.decoderResult().isSuccess(), String.valueOf(message.decoderResult()));
+            types.add(message.fixedHeader().messageType());
+            ReferenceCountUtil.release(message);
+        }
+
+        assertEquals(List.of(MqttMessageType.PUBLISH, MqttMessageType.SUBSCRIBE, MqttMessageType.PUBACK,
+                MqttMessageType.PINGREQ, MqttMessageType.UNSUBSCRIBE, MqttMessageType.DISCONNECT), types);
+        assertFalse(buffer.isReadable());
+        buffer.release();
+    }
+
+    @Test
+    void connect5PropertiesDecoded() {
+        byte[] packet = Mqtt5Packets.connect("five")
+                .properties(Mqtt5Properties.create().sessionExpiryInterval(60).receiveMaximum(10)
+                        .userProperty("a", "1").userProperty("b", "2").userProperty("a", "3"))
+                .will("w", "x", 0, false, Mqtt5Properties.create().willDelayInterval(5))
+                .toBytes();
+
+        MqttConnectMessage connect = (MqttConnectMessage) decodeOk(buffer(packet), false);
+
+        MqttProperties properties = connect.variableHeader().properties();
+        assertEquals(5, connect.variableHeader().version());
+        assertEquals(60, properties.getProperty(MqttProperties.SESSION_EXPIRY_INTERVAL).value());
+        assertEquals(10, properties.getProperty(MqttProperties.RECEIVE_MAXIMUM).value());
+        assertEquals(List.of("a=1", "b=2", "a=3"), userProperties(properties));
+        assertEquals(5, connect.payload().willProperties().getProperty(MqttProperties.WILL_DELAY_INTERVAL).value());
+    }
+
+    @Test
+    void mqtt31ConnectDecoded() {
+        MqttConnectMessage connect = (MqttConnectMessage) decodeOk(buffer(ConnectPacket.mqtt31("old").toBytes()),
+                false);
+
+        assertEquals("MQIsdp", connect.variableHeader().name());
+        assertEquals(3, connect.variableHeader().version());
+    }
+
+    @Test
+    void subscribe5OptionsDecoded() {
+        byte[] packet = Mqtt5Packets.subscribe(12, Mqtt5Properties.create().varIntProperty(0x0B, 300), "x/#",
+                2 | Mqtt5Packets.NO_LOCAL | Mqtt5Packets.RETAIN_AS_PUBLISHED | Mqtt5Packets.RETAIN_HANDLING_NEVER);
+
+        MqttSubscribeMessage subscribe = (MqttSubscribeMessage) decodeOk(buffer(packet), true);
+
+        MqttTopicSubscription subscription = subscribe.payload().topicSubscriptions().get(0);
+        assertEquals(12, subscribe.idAndPropertiesVariableHeader().messageId());
+        assertEquals(300, subscribe.idAndPropertiesVariableHeader().properties()
+                .getProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER).value());
+        assertEquals("x/#", subscription.topicName());
+        assertEquals(2, subscription.qualityOfService().value());
+        assertTrue(subscription.option().isNoLocal());
+        assertTrue(subscription.option().isRetainAsPublished());
+        assertEquals(MqttSubscriptionOption.RetainedHandlingPolicy.DONT_SEND_AT_SUBSCRIBE,
+                subscription.option().retainHandling());
+    }
+
+    @Test
+    void unsubscribe5Decoded() {
+        MqttUnsubscribeMessage unsubscribe = (MqttUnsubscribeMessage) decodeOk(
+                buffer(Mqtt5Packets.unsubscribe(8, "u/v")), true);
+
+        assertEquals(8, unsubscribe.idAndPropertiesVariableHeader().messageId());
+        assertEquals(List.of("u/v"), unsubscribe.payload().topics());
+    }
+
+    @Test
+    void pubAck5ShortAndLongFormsDecoded() {
+        byte[] shortForm = MqttPackets.puback(5);
+        byte[] longForm = Mqtt5Packets.acknowledgement(MqttPackets.PUBREC << 4, 6, 0x10);
+
+        MqttMessage shortAck = decodeOk(buffer(shortForm), true);
+        MqttMessage longAck = decodeOk(buffer(longForm), true);
+
+        assertEquals(5, ((MqttMessageIdVariableHeader) shortAck.variableHeader()).messageId());
+        assertEquals(0, ((MqttPubReplyMessageVariableHeader) shortAck.variableHeader()).reasonCode());
+        assertEquals(6, ((MqttMessageIdVariableHeader) longAck.variableHeader()).messageId());
+        assertEquals(0x10, ((MqttPubReplyMessageVariableHeader) longAck.variableHeader()).reasonCode());
+    }
+
+    @Test
+    void disconnect5ReasonAndPropertiesDecoded() {
+        byte[] packet = Mqtt5Packets.disconnect(0x04, Mqtt5Properties.create().sessionExpiryInterval(30));
+
+        MqttMessage disconnect = decodeOk(buffer(packet), true);
+
+        MqttReasonCodeAndPropertiesVariableHeader header =
+                (MqttReasonCodeAndPropertiesVariableHeader) disconnect.variableHeader();
+        assertEquals(0x04, header.reasonCode());
+        assertEquals(30, header.properties().getProperty(MqttProperties.SESSION_EXPIRY_INTERVAL).value());
+    }
+
+    @Test
+    void auth5WithoutBodyHasReasonSuccess() {
+        MqttMessage auth = decodeOk(buffer(new byte[] {(byte) 0xF0, 0x00}), true);
+
+        assertEquals(0, ((MqttReasonCodeAndPropertiesVariableHeader) auth.variableHeader()).reasonCode());
+    }
+
+    @Test
+    void multiByteUtf8TopicDecoded() {
+        String topic = "ä/€/\uD83D\uDE00";
+
+        MqttPublishMessage publish = (MqttPublishMessage) decodeOk(
+                buffer(MqttPackets.publish(MQTT_3_1_1, topic, "x", 0, 0)), false);
+
+        assertEquals(topic, publish.variableHeader().topicName());
+        publish.release();
+    }
+
+    @Test
+    void fiveByteRemainingLengthIsMalformed() {
+        assertFailure(new byte[] {0x30, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x01}, false,
+                ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
+    void fifthRemainingLengthByteNotAwaited() {
+        // The fourth length byte announces a fifth: the packet is malformed before the fifth arrives.
+        assertFailure(new byte[] {0x30, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0x81}, false,
+                ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
+    void overlongRemainingLengthIsMalformed() {
+        assertFailure(new byte[] {(byte) 0xC0, (byte) 0x80, 0x00}, false, ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
+    void reservedFlagsAreMalformed() {
+        byte[] subscribe = MqttPackets.subscribe(MQTT_3_1_1, 1, 0, "a");
+        subscribe[0] = (byte) (MqttPackets.SUBSCRIBE << 4);
+        byte[] pubrel = MqttPackets.packetIdOnly(MqttPackets.PUBREL << 4, 3);
+        byte[] pingreq = new byte[] {(byte) 0xC1, 0x00};
+        byte[] connect = ConnectPacket.mqtt311("flags").toBytes();
+        connect[0] = 0x11;
+
+        assertFailure(subscribe, false, ProtocolViolation.MALFORMED_PACKET);
+        assertFailure(pubrel, false, ProtocolViolation.MALFORMED_PACKET);
+        assertFailure(pingreq, false, ProtocolViolation.MALFORMED_PACKET);
+        assertFailure(connect, false, ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
+    void publishQos3IsMalformed() {
+        byte[] publish = MqttPackets.publish(MQTT_3_1_1, "a", "x", 1, 1);
+        publish[0] = (byte) (publish[0] | 0x06);
+
+        assertFailure(publish, false, ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
+    void reservedPacketTypesRejected() {
+        assertFailure(new byte[] {0x00, 0x00}, false, ProtocolViolation.MALFORMED_PACKET);
+        assertFailure(new byte[] {(byte) 0xF0, 0x00}, false, ProtocolViolation.MALFORMED_PACKET);
+        assertFailure(new byte[] {0x20, 0x02, 0x00, 0x00}, false, ProtocolViolation.PROTOCOL_ERROR);
+    }
+
+    @Test
+    void invalidUtf8TopicIsMalformed() {
+        byte[][] invalid = {
+            {(byte) 0xC3},                               // truncated two-byte sequence
+            {(byte) 0xC0, (byte) 0xAF},                  // overlong '/'
+            {(byte) 0xE0, (byte) 0x80, (byte) 0xAF},     // overlong '/' in three bytes
+            {(byte) 0xED, (byte) 0xA0, (byte) 0x80},     // surrogate U+D800
+            {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // above U+10FFFF
+            {(byte) 0x80},                               // lone continuation byte
+            {(byte) 0xFF},
+        };
+        for (byte[] topic : invalid) {
+            byte[] publish = MqttPackets.publish(MQTT_3_1_1, topic, new byte[0], 0, 0, false, false);
+
+            assertFailure(publish, false, ProtocolViolation.MALFORMED_PACKET);
+        }
+    }
+
+    @Test
+    void nulCharacterInStringIsMalformed() {
+        byte[] publish = MqttPackets.publish(MQTT_3_1_1, new byte[] {'a', 0, 'b'}, new byte[0], 0, 0, false, false);
+        byte[] subscribe = MqttPackets.subscribe(MQTT_3_1_1, 1, 0, "a\u0000");
+
+        assertFailure(publish, false, ProtocolViolation.MALFORMED_PACKET);
+        assertFailure(subscribe, false, ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
+    void wildcardInTopicNameIsInvalidTopic() {
+        assertFailure(MqttPackets.publish(MQTT_3_1_1, "a/+", "x", 0, 0), false, ProtocolViolation.INVALID_TOPIC);
+        assertFailure(MqttPackets.publish(MQTT_3_1_1, "a/#", "x", 0, 0), false, ProtocolViolation.INVALID_TOPIC);
+    }
+
+    @Test
+    void duplicatePropertyIsProtocolError() {
+        byte[] publish = Mqtt5Packets.publish("a", "x", 0, 0, false,
+                Mqtt5Properties.create().fourByteProperty(0x02, 10).fourByteProperty(0x02, 20));
+
+        assertFailure(publish, true, ProtocolViolation.PROTOCOL_ERROR);
+    }
+
+    @Test
+    void repeatedUserPropertiesKeptInOrder() {
+        byte[] publish = Mqtt5Packets.publish("a", "x", 0, 0, false,
+                Mqtt5Properties.create().userProperty("k", "1").userProperty("k", "2").userProperty("j", "3"));
+
+        MqttPublishMessage message = (MqttPublishMessage) decodeOk(buffer(publish), true);
+
+        assertEquals(List.of("k=1", "k=2", "j=3"), userProperties(message.variableHeader().properties()));
+        message.release();
+    }
+
+    @Test
+    void propertyOfOtherPacketTypeIsMalformed() {
+        byte[] publishWithSessionExpiry = Mqtt5Packets.publish("a", "x", 0, 0, false,
+                Mqtt5Properties.create().sessionExpiryInterval(5));
+        // [MQTT-3.3.4-6]: a client's PUBLISH must not carry a Subscription Identifier.
+        byte[] publishWithSubscriptionId = Mqtt5Packets.publish("a", "x", 0, 0, false,
+                Mqtt5Properties.create().varIntProperty(0x0B, 1));
+        byte[] unknownIdentifier = Mqtt5Packets.publish("a", "x", 0, 0, false,
+                Mqtt5Properties.create().byteProperty(0x7F, 1));
+
+        assertFailure(publishWithSessionExpiry, true, ProtocolViolation.MALFORMED_PACKET);
+        assertFailure(publishWithSubscriptionId, true, ProtocolViolation.MALFORMED_PACKET);
+        assertFailure(unknownIdentifier, true, ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
+    void propertyPastItsBlockIsMalformed() {
+        // Property length 2, then a four-byte Message Expiry Interval that runs past it.
+        MqttPackets.Writer body = new MqttPackets.Writer().utf8("a").varInt(2).u8(0x02).u32(1);
+        byte[] publish = MqttPackets.packet(MqttPackets.PUBLISH << 4, body.toBytes());
+
+        assertFailure(publish, true, ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
+    void requestProblemInformation2IsProtocolError() {
+        byte[] connect = Mqtt5Packets.connect("rpi")
+                .properties(Mqtt5Properties.create().requestProblemInformation(2)).toBytes();
+
+        InvalidPacketException failure = assertFailure(connect, false, ProtocolViolation.PROTOCOL_ERROR);
+
+        assertEquals(5, failure.connectProtocolLevel());
+    }
+
+    @Test
+    void packetIdZeroRejected() {
+        assertFailure(MqttPackets.publish(MQTT_3_1_1, "a", "x", 1, 0), false, ProtocolViolation.MALFORMED_PACKET);
+        assertFailure(MqttPackets.subscribe(MQTT_3_1_1, 0, 0, "a"), false, ProtocolViolation.MALFORMED_PACKET);
+        assertFailure(MqttPackets.unsubscribe(MQTT_3_1_1, 0, "a"), false, ProtocolViolation.MALFORMED_PACKET);
+        assertFailure(MqttPackets.puback(0), false, ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
+    void subscribeReservedOptionBitsAreMalformed() {
+        byte[] mqtt3 = MqttPackets.subscribe(MQTT_3_1_1, 1, 0x04, "a");
+        byte[] mqtt5 = Mqtt5Packets.subscribe(1, Mqtt5Properties.none(), "a", 0x40);
+        byte[] qos3 = MqttPackets.subscribe(MQTT_3_1_1, 1, 3, "a");
+
+        assertFailure(mqtt3, false, ProtocolViolation.MALFORMED_PACKET);
+        assertFailure(mqtt5, true, ProtocolViolation.MALFORMED_PACKET);
+        assertFailure(qos3, false, ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
+    void trailingBytesAreMalformed() {
+        assertFailure(new byte[] {(byte) 0xC0, 0x01, 0x00}, false, ProtocolViolation.MALFORMED_PACKET);
+        assertFailure(new byte[] {0x40, 0x03, 0x00, 0x01, 0x00}, false, ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
+    void oversizedPacketRejectedFromFixedHeader() {
+        // Only the fixed header of a PUBLISH announcing 100,000 bytes: the body is never awaited.
+        ByteBuf buffer = buffer(new MqttPackets.Writer().u8(MqttPackets.PUBLISH << 4).varInt(100_000).toBytes());
+
+        MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, false);
+
+        assertNotNull(message, "the decoder waited for the body");
+        InvalidPacketException failure = assertInstanceOf(InvalidPacketException.class, message.decoderResult().cause());
+        assertEquals(ProtocolViolation.PACKET_TOO_LARGE, failure.violation());
+        buffer.release();
+    }
+
+    @Test
+    void packetAtMaximumSizeAccepted() {
+        byte[] publish = MqttPackets.publish(MQTT_3_1_1, "a", "x".repeat(MAX_PACKET_SIZE - 6), 0, 0);
+
+        MqttPublishMessage message = (MqttPublishMessage) decodeOk(buffer(publish), false);
+
+        assertEquals(MAX_PACKET_SIZE, publish.length);
+        message.release();
+        assertFailure(MqttPackets.publish(MQTT_3_1_1, "a", "x".repeat(MAX_PACKET_SIZE - 5), 0, 0), false,
+                ProtocolViolation.PACKET_TOO_LARGE);
+    }
+
+    @Test
+    void unsupportedProtocolGetsReturnCode1() {
+        InvalidPacketException level6 = assertFailure(ConnectPacket.mqtt311("v6").protocolLevel(6).toBytes(), false,
+                ProtocolViolation.UNSUPPORTED_PROTOCOL_VERSION);
+        InvalidPacketException name = assertFailure(ConnectPacket.mqtt311("n").protocolName("MQTX").toBytes(), false,
+                ProtocolViolation.UNSUPPORTED_PROTOCOL_VERSION);
+
+        assertEquals(ConnectRequest.V3_UNACCEPTABLE_PROTOCOL_VERSION, level6.v3ReturnCode());
+        assertEquals(4, level6.connectProtocolLevel());
+        assertEquals(ConnectRequest.V3_UNACCEPTABLE_PROTOCOL_VERSION, name.v3ReturnCode());
+    }
+
+    @Test
+    void reservedConnectFlagIsMalformedConnect() {
+        InvalidPacketException failure = assertFailure(
+                ConnectPacket.mqtt5("reserved").reservedFlag(true).toBytes(), false, ProtocolViolation.MALFORMED_PACKET);
+
+        assertTrue(failure.inConnect());
+        assertEquals(5, failure.connectProtocolLevel());
+    }
+
+    @Test
+    void partialPacketAppendedWithoutLeak() {
+        ByteBuf partial = ByteBufAllocator.DEFAULT.buffer(2, 2).writeBytes(new byte[] {(byte) 0xC0, 0x00});
+        partial.readerIndex(1);
+        ByteBuf received = ByteBufAllocator.DEFAULT.buffer(3).writeBytes(new byte[] {1, 2, 3});
+
+        ByteBuf combined = PacketDecoder.append(ByteBufAllocator.DEFAULT, partial, received);
+
+        assertEquals(4, combined.readableBytes());
+        assertEquals(0, partial.refCnt());
+        assertEquals(0, received.refCnt());
+        combined.release();
+    }
+
+    private static MqttMessage decodeOk(ByteBuf buffer, boolean mqtt5) {
+        MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, mqtt5);
+        assertNotNull(message, "incomplete packet");
+        assertTrue(message.decoderResult().isSuccess(), String.valueOf(message.decoderResult()));
+        return message;
+    }
+
+    private static InvalidPacketException assertFailure(byte[] packet, boolean mqtt5, ProtocolViolation expected) {
+        ByteBuf buffer = buffer(packet);
+        MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, mqtt5);
+        buffer.release();
+        assertNotNull(message, "incomplete packet");
+        InvalidPacketException failure = assertInstanceOf(InvalidPacketException.class,
+                message.decoderResult().cause(), "decoded: " + message);
+        assertEquals(expected, failure.violation(), failure.getMessage());
+        return failure;
+    }
+
+    private static ByteBuf buffer(byte[]... packets) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        for (byte[] packet : packets) {
+            bytes.writeBytes(packet);
+        }
+        return Unpooled.wrappedBuffer(bytes.toByteArray());
+    }
+
+    private static List<String> userProperties(MqttProperties properties) {
+        List<String> pairs = new ArrayList<>();
+        for (MqttProperties.MqttProperty<?> property : properties.getProperties(MqttProperties.USER_PROPERTY)) {
+            MqttProperties.StringPair pair = ((MqttProperties.UserProperty) property).value();
+            pairs.add(pair.key + "=" + pair.value);
+        }
+        return pairs;
+    }
+}
