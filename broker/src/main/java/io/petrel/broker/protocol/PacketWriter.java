@@ -1,5 +1,6 @@
 package io.petrel.broker.protocol;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -10,12 +11,12 @@ import io.netty.handler.codec.mqtt.MqttVersion;
 import io.netty.util.AttributeKey;
 
 /**
- * Writes the control packets of {@link Packets} to a connection. The packets are encoded with
- * netty-codec-mqtt's shared encoder, called directly instead of through a pipeline stage, so that
- * a connection's pipeline needs no handler context for the encoder. The encoder picks the MQTT 3
- * or 5 layout from a channel attribute, which {@link #useMqtt5} sets for MQTT 5.0 connections only:
- * without it the encoder writes MQTT 3.1.1 packets, which are also the MQTT 3.1 ones for every
- * packet written here, so MQTT 3 connections carry no attribute map.
+ * Writes the control packets of {@link Packets} to a connection, without a pipeline stage, so that
+ * a connection's pipeline needs no handler context for an encoder. MQTT 5.0 packets are encoded with
+ * netty-codec-mqtt's shared encoder, which reads the version from a channel attribute that
+ * {@link #useMqtt5} sets. MQTT 3.1 and 3.1.1 packets, which have the same layout, are encoded by
+ * {@link Mqtt3PacketEncoder}, because the shared encoder's version lookup would add an attribute map
+ * to every MQTT 3 channel.
  *
  * <p>Stateless; called on the connection's event loop with the connection handler's context, whose
  * next outbound stage is the socket.
@@ -53,6 +54,14 @@ final class PacketWriter {
     }
 
     private static void write(ChannelHandlerContext ctx, MqttMessage packet, ChannelPromise promise) {
+        // hasAttr, unlike attr, adds no attribute to the channel.
+        if (!ctx.channel().hasAttr(MQTT_VERSION)) {
+            ByteBuf encoded = Mqtt3PacketEncoder.encode(ctx.alloc(), packet);
+            if (encoded != null) {
+                ctx.write(encoded, promise);
+                return;
+            }
+        }
         try {
             // The encoder releases the packet and writes the encoded bytes to the stage after ctx.
             MqttEncoder.INSTANCE.write(ctx, packet, promise);

@@ -1,0 +1,78 @@
+package io.petrel.broker.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.mqtt.MqttConnAckVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttSubAckPayload;
+import java.util.List;
+
+/**
+ * Encodes the control packets that a server sends to MQTT 3.1 and 3.1.1 clients, which have no
+ * properties and the same layout in both versions. netty-codec-mqtt's encoder would do the same,
+ * but its version lookup adds an attribute map to every channel it encodes for.
+ *
+ * <p>Stateless; called on the event loop of the connection written to.
+ */
+final class Mqtt3PacketEncoder {
+
+    private Mqtt3PacketEncoder() {
+    }
+
+    /**
+     * Returns {@code packet} encoded in the MQTT 3 layout, or null for a packet type that MQTT 3
+     * servers do not send (DISCONNECT, AUTH) or that is not a control packet (PUBLISH).
+     */
+    static ByteBuf encode(ByteBufAllocator allocator, MqttMessage packet) {
+        int firstByte = packet.fixedHeader().messageType().value() << 4;
+        switch (packet.fixedHeader().messageType()) {
+            case CONNACK -> {
+                MqttConnAckVariableHeader header = (MqttConnAckVariableHeader) packet.variableHeader();
+                return allocator.buffer(4).writeByte(firstByte).writeByte(2)
+                        .writeByte(header.isSessionPresent() ? 0x01 : 0x00)
+                        .writeByte(header.connectReturnCode().byteValue());
+            }
+            case PUBACK, PUBREC, PUBCOMP, UNSUBACK -> {
+                return packetIdOnly(allocator, firstByte, packet);
+            }
+            case PUBREL -> {
+                // [MQTT-3.6.1-1]: PUBREL carries the fixed-header flags 0010.
+                return packetIdOnly(allocator, firstByte | 0b0010, packet);
+            }
+            case SUBACK -> {
+                List<Integer> codes = ((MqttSubAckPayload) packet.payload()).reasonCodes();
+                ByteBuf buffer = allocator.buffer(5 + codes.size()).writeByte(firstByte);
+                writeRemainingLength(buffer, 2 + codes.size());
+                buffer.writeShort(packetId(packet));
+                for (int code : codes) {
+                    buffer.writeByte(code);
+                }
+                return buffer;
+            }
+            case PINGRESP -> {
+                return allocator.buffer(2).writeByte(firstByte).writeByte(0);
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    private static ByteBuf packetIdOnly(ByteBufAllocator allocator, int firstByte, MqttMessage packet) {
+        return allocator.buffer(4).writeByte(firstByte).writeByte(2).writeShort(packetId(packet));
+    }
+
+    private static int packetId(MqttMessage packet) {
+        return ((MqttMessageIdVariableHeader) packet.variableHeader()).messageId();
+    }
+
+    private static void writeRemainingLength(ByteBuf buffer, int length) {
+        int remaining = length;
+        do {
+            int encoded = remaining & 0x7F;
+            remaining >>>= 7;
+            buffer.writeByte(remaining > 0 ? encoded | 0x80 : encoded);
+        } while (remaining > 0);
+    }
+}
