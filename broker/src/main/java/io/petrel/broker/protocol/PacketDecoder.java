@@ -98,8 +98,10 @@ final class PacketDecoder {
     /**
      * Returns a buffer with the unread bytes of {@code partial} followed by those of {@code received},
      * and releases both inputs unless the result is {@code partial} itself. {@code partial} is reused
-     * only if it has room and nothing else refers to it; otherwise the result is a new buffer of
-     * exactly the needed size, so a slowly received packet does not keep a large read buffer.
+     * if it has room and nothing else refers to it. Otherwise the new buffer has room for twice the
+     * bytes so far, but not beyond the end of the packet that {@code partial} starts, so a large
+     * packet received in many reads is copied a logarithmic number of times, and a slowly received
+     * packet keeps no more than twice its received bytes.
      */
     static ByteBuf append(ByteBufAllocator allocator, ByteBuf partial, ByteBuf received) {
         try {
@@ -107,13 +109,34 @@ final class PacketDecoder {
                 partial.writeBytes(received);
                 return partial;
             }
-            ByteBuf combined = allocator.buffer(partial.readableBytes() + received.readableBytes());
+            int needed = partial.readableBytes() + received.readableBytes();
+            long packetSize = packetSize(partial);
+            int capacity = packetSize > needed ? (int) Math.min(packetSize, 2L * needed) : needed;
+            ByteBuf combined = allocator.buffer(capacity);
             combined.writeBytes(partial).writeBytes(received);
             partial.release();
             return combined;
         } finally {
             received.release();
         }
+    }
+
+    /**
+     * Returns the size of the packet at the reader index of {@code buffer}, fixed header included,
+     * or -1 when its fixed header is incomplete or invalid. The decoder checked the fixed header of
+     * a packet kept as partly received against the maximum packet size already.
+     */
+    private static long packetSize(ByteBuf buffer) {
+        int start = buffer.readerIndex();
+        int remainingLength = 0;
+        for (int i = 1; i <= 4 && i < buffer.readableBytes(); i++) {
+            int encoded = buffer.getUnsignedByte(start + i);
+            remainingLength |= (encoded & 0x7F) << (7 * (i - 1));
+            if ((encoded & 0x80) == 0) {
+                return (long) i + 1 + remainingLength;
+            }
+        }
+        return -1;
     }
 
     /** Returns the packet type of the first byte after checking that a client may send it with these flags. */

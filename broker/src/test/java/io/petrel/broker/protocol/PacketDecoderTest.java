@@ -427,6 +427,34 @@ class PacketDecoderTest {
         combined.release();
     }
 
+    @Test
+    void partialPacketGrowsGeometrically() {
+        // A PUBLISH of 1,000 bytes, of which 10 were received: the next read of 10 bytes gets room for 40.
+        ByteBuf partial = ByteBufAllocator.DEFAULT.buffer(10, 10)
+                .writeBytes(new MqttPackets.Writer().u8(MqttPackets.PUBLISH << 4).varInt(997).bytes(new byte[7])
+                        .toBytes());
+        ByteBuf received = ByteBufAllocator.DEFAULT.buffer(10).writeBytes(new byte[10]);
+
+        ByteBuf combined = PacketDecoder.append(ByteBufAllocator.DEFAULT, partial, received);
+
+        assertEquals(20, combined.readableBytes());
+        assertEquals(40, combined.capacity());
+        combined.release();
+    }
+
+    @Test
+    void partialPacketCapacityEndsWithPacket() {
+        // A PUBACK is 4 bytes long, so the buffer gets no room beyond them.
+        ByteBuf partial = ByteBufAllocator.DEFAULT.buffer(2, 2).writeBytes(new byte[] {0x40, 0x02});
+        ByteBuf received = ByteBufAllocator.DEFAULT.buffer(1).writeBytes(new byte[] {0x00});
+
+        ByteBuf combined = PacketDecoder.append(ByteBufAllocator.DEFAULT, partial, received);
+
+        assertEquals(3, combined.readableBytes());
+        assertEquals(4, combined.capacity());
+        combined.release();
+    }
+
     private static MqttMessage decodeOk(ByteBuf buffer, boolean mqtt5) {
         MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, mqtt5);
         assertNotNull(message, "incomplete packet");
