@@ -9,7 +9,7 @@
 # --max-seconds.
 #
 # Usage: benchmarks/compare.sh [--quick] [--rounds N] [--output FILE] [--skip-build]
-#   --quick       small counts and one round, for a smoke test (about 2 minutes after the build)
+#   --quick       small counts and one round, for a smoke test (about a minute after the build)
 #   --rounds N    rounds of all scenarios, each round running every scenario against both
 #                 brokers, interleaved (default: 2)
 #   --output FILE the Markdown file to update (default: docs/benchmarks.md)
@@ -65,14 +65,35 @@ stop_pid() {
   wait "$pid" 2>/dev/null || true
 }
 
+# Set once the report is written; the work directory is then removed, otherwise kept for diagnosis.
+COMPLETED=0
+
 cleanup() {
   local pid
   for pid in "${BROKER_PIDS[@]}"; do
     stop_pid "$pid"
   done
-  log "logs and raw results are in $WORK"
+  if [[ $COMPLETED -eq 1 ]]; then
+    rm -rf "$WORK"
+  else
+    log "logs and raw results are in $WORK"
+  fi
 }
 trap cleanup EXIT
+# The driver of the running case, if any; see run_case.
+DRIVER_PID=
+
+# On Ctrl+C or SIGTERM, stop the running driver and then the brokers (through the EXIT trap), without
+# reporting the driver's early exit as a failure of the broker under test.
+interrupted() {
+  log "interrupted; stopping the driver and the brokers"
+  if [[ -n "$DRIVER_PID" ]]; then
+    kill -TERM "$DRIVER_PID" 2>/dev/null || true
+    wait "$DRIVER_PID" 2>/dev/null || true
+  fi
+  exit 130
+}
+trap interrupted INT TERM
 
 # Raise the open-file limit for 10,000 idle connections: the driver and each broker need one
 # descriptor per connection. Without root the hard limit caps it.
@@ -224,9 +245,14 @@ run_case() {
     exit 1
   fi
   log "round $round: $name on $broker"
+  # The driver runs in the background so that the INT trap can run while the shell waits for it.
   # shellcheck disable=SC2086 # args is a list of options
-  output=$(timeout $((MAX_SECONDS + 90)) "${DRIVER_JAVA[@]}" --host 127.0.0.1 --port "$port" --broker-pid "$pid" \
-    --max-seconds "$MAX_SECONDS" --label "$broker" $args 2>> "$WORK/driver.log") || rc=$?
+  timeout $((MAX_SECONDS + 90)) "${DRIVER_JAVA[@]}" --host 127.0.0.1 --port "$port" --broker-pid "$pid" \
+    --max-seconds "$MAX_SECONDS" --label "$broker" $args > "$WORK/case.out" 2>> "$WORK/driver.log" &
+  DRIVER_PID=$!
+  wait "$DRIVER_PID" || rc=$?
+  DRIVER_PID=
+  output=$(cat "$WORK/case.out")
   if [[ $rc -ne 0 ]]; then
     log "driver exited with $rc on $name against $broker; see $WORK/driver.log"
   fi
@@ -330,5 +356,7 @@ else
   { [[ -f "$OUTPUT" ]] && cat "$OUTPUT" && echo; cat "$SECTION"; } > "$WORK/output.md"
   cp "$WORK/output.md" "$OUTPUT"
 fi
-cp "$RESULTS" "$ROOT/benchmarks/target/compare-results.txt" 2>/dev/null || true
-log "wrote $OUTPUT"
+mkdir -p "$ROOT/benchmarks/target/compare"
+cp "$RESULTS" "$WORK"/*.log "$WORK/driver.out" "$ROOT/benchmarks/target/compare/" 2>/dev/null || true
+COMPLETED=1
+log "wrote $OUTPUT; raw results and logs are in benchmarks/target/compare"

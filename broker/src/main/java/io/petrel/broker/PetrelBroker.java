@@ -34,6 +34,7 @@ import io.petrel.broker.hooks.PluginLoader;
 import io.petrel.broker.hooks.Plugins;
 import io.petrel.broker.local.BrokerDeadLetters;
 import io.petrel.broker.local.DeadLetterWriter;
+import io.petrel.broker.local.DrainPacing;
 import io.petrel.broker.local.InMemoryDeadLetterStore;
 import io.petrel.broker.local.LocalContext;
 import io.petrel.broker.local.LocalSubscription;
@@ -105,11 +106,6 @@ import java.util.function.Function;
  */
 public final class PetrelBroker implements Broker {
 
-    /**
-     * How long a drain task on the handler pool waits for the next message of its subscription
-     * before it stops. A few microseconds cover the gap between two publishes of a busy publisher.
-     */
-    private static final long POOL_DRAIN_LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(5);
     private static final Logger LOG = LoggerFactory.getLogger(PetrelBroker.class);
     private static final long CLOSE_TIMEOUT_SECONDS = 5;
     private static final long RETAINED_SWEEP_SECONDS = 1;
@@ -152,6 +148,8 @@ public final class PetrelBroker implements Broker {
     private MqttServer server;
     private SessionRegistry registry;
     private ExecutorService handlerPool;
+    /** How in-process subscriptions on {@link #handlerPool} share it; set with the pool. */
+    private DrainPacing handlerPoolPacing;
     private ScheduledThreadPoolExecutor retryScheduler;
     private volatile LocalContext localContext;
     private volatile List<InetSocketAddress> listeners = List.of();
@@ -203,8 +201,10 @@ public final class PetrelBroker implements Broker {
         int threads = config.handlerThreads() > 0 ? config.handlerThreads() : Runtime.getRuntime().availableProcessors();
         // A lock-free queue: publishing threads submit drain tasks and pool threads take them at high
         // rates, and a LinkedBlockingQueue made them contend for its two locks.
-        handlerPool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedTransferQueue<>(),
+        LinkedTransferQueue<Runnable> handlerTasks = new LinkedTransferQueue<>();
+        handlerPool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, handlerTasks,
                 new DefaultThreadFactory("petrel-handler", true));
+        handlerPoolPacing = DrainPacing.ownPool(() -> !handlerTasks.isEmpty());
         retryScheduler = newRetryScheduler();
         localContext = new LocalContext(clock, retryScheduler, deadLetterWriter, metrics, publishTimeout);
 
@@ -412,10 +412,12 @@ public final class PetrelBroker implements Broker {
         }
         SubscribeEvent admitted = hooks.inProcess().subscribe(filter, options.maxQos());
         String subscribed = admitted.filter();
-        // Only the broker's own pool gets the linger: an application's executor may have other work.
+        // An application's executor may have other work, so only the broker's own pool gets the linger
+        // and lets a drain keep its thread while no other drain waits.
         LocalSubscription subscription = new LocalSubscription(subscribed, handler, options,
-                options.executor().orElse(handlerPool), options.executor().isPresent() ? 0 : POOL_DRAIN_LINGER_NANOS,
-                localContext, this::unsubscribe);
+                options.executor().orElse(handlerPool),
+                options.executor().isPresent() ? DrainPacing.SHARED_EXECUTOR : handlerPoolPacing, localContext,
+                this::unsubscribe);
         localSubscriptions.add(subscription);
         if (ShareName.isShared(subscribed)) {
             ShareName name = ShareName.parse(subscribed);

@@ -161,7 +161,22 @@ public final class LoadDriver implements Callable<Integer> {
      * invalid options, 3 when the run had to be halted {@value #HALT_GRACE_SECONDS} s after its limit.
      */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new LoadDriver()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * Returns the driver's command line. An invalid option prints one error line that names the
+     * option, followed by a pointer to {@code --help} rather than the whole usage text.
+     */
+    static CommandLine commandLine() {
+        CommandLine commandLine = new CommandLine(new LoadDriver());
+        commandLine.setParameterExceptionHandler((error, args) -> {
+            CommandLine failed = error.getCommandLine();
+            failed.getErr().println("error: " + error.getMessage());
+            failed.getErr().println("Run with --help for the options.");
+            return failed.getCommandSpec().exitCodeOnInvalidInput();
+        });
+        return commandLine;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.petrel.benchmarks.load;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +11,8 @@ import io.micrometer.core.instrument.Counter;
 import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.PetrelBroker;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -187,6 +190,20 @@ class LoadDriverTest {
         int exitCode = new CommandLine(new LoadDriver()).execute("--port", port, "--qos", "2");
 
         assertEquals(2, exitCode);
+    }
+
+    @Test
+    void invalidOptionPrintsOneErrorWithoutUsage() {
+        StringWriter errors = new StringWriter();
+        CommandLine commandLine = LoadDriver.commandLine();
+        commandLine.setErr(new PrintWriter(errors));
+
+        int exitCode = commandLine.execute("--port", port, "--qos", "2");
+
+        assertEquals(2, exitCode);
+        assertTrue(errors.toString().contains("invalid --qos 2"), errors.toString());
+        assertTrue(errors.toString().contains("--help"), errors.toString());
+        assertFalse(errors.toString().contains("--payload-bytes"), errors.toString());
     }
 
     private static LoadReport run(String... options) throws IOException, InterruptedException {

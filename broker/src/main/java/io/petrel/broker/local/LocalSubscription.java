@@ -66,6 +66,8 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
     private static final Logger LOG = LoggerFactory.getLogger(LocalSubscription.class);
     /** Handler calls one drain task makes before it yields its executor thread. */
     private static final int MAX_DELIVERIES_PER_TASK = 256;
+    /** How often a batch that waits for its publisher looks at the queue; see {@link #awaitMessage}. */
+    private static final long BATCH_POLL_INTERVAL_NANOS = 1_000;
     /** Finished messages of a batch whose queue slots are freed together. */
     private static final int RELEASE_GROUP = 32;
     /** Drain state: no drain runs. */
@@ -98,8 +100,8 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
     /** {@link #IDLE}, {@link #RUNNING} or {@link #NOTIFIED}; used only when {@code maxConcurrency} is 1. */
     private final AtomicInteger drainState = new AtomicInteger(IDLE);
     private final Runnable drainTask = () -> drain(true);
-    /** How long a drain task waits for more messages before it stops; see {@link #awaitPublish}. */
-    private final long drainLingerNanos;
+    /** The drain tasks' share of the executor: their linger, and when they give the thread back. */
+    private final DrainPacing pacing;
 
     private final Object lock = new Object();
     private final ArrayDeque<Delivery> parked = new ArrayDeque<>();
@@ -107,24 +109,25 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
     private volatile int inProgress;
 
     /**
-     * Creates a subscription whose drain tasks stop as soon as its queue is empty; {@code onClose}
+     * Creates a subscription whose drain tasks stop as soon as its queue is empty and give their
+     * thread back after every {@value #MAX_DELIVERIES_PER_TASK} handler calls; {@code onClose}
      * removes it from routing and runs once, on the first {@link #close()}.
      *
      * @param executor the executor that runs the handler: the one in {@code options}, or the broker's pool
      */
     public LocalSubscription(String filter, MessageHandler handler, SubscriptionOptions options, Executor executor,
                              LocalContext context, Consumer<LocalSubscription> onClose) {
-        this(filter, handler, options, executor, 0, context, onClose);
+        this(filter, handler, options, executor, DrainPacing.SHARED_EXECUTOR, context, onClose);
     }
 
     /**
-     * Creates a subscription whose drain tasks, after they ran a handler, wait up to
-     * {@code drainLingerNanos} for the next message before they stop. The broker passes a few
-     * microseconds for its own handler pool, whose threads have nothing else to run meanwhile.
+     * Creates a subscription whose drain tasks share {@code executor} according to {@code pacing}. The
+     * broker passes {@link DrainPacing#ownPool} for its own handler pool, whose threads have nothing
+     * else to run.
      */
     public LocalSubscription(String filter, MessageHandler handler, SubscriptionOptions options, Executor executor,
-                             long drainLingerNanos, LocalContext context, Consumer<LocalSubscription> onClose) {
-        this.drainLingerNanos = drainLingerNanos;
+                             DrainPacing pacing, LocalContext context, Consumer<LocalSubscription> onClose) {
+        this.pacing = pacing;
         this.filter = filter;
         this.handler = handler;
         this.executor = executor;
@@ -344,36 +347,51 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
 
     /**
      * Runs the queued deliveries that may start, {@value #MAX_DELIVERIES_PER_TASK} handler calls at
-     * most before it yields the thread by submitting itself again. The caller must own the drain.
+     * most before it yields the thread by submitting itself again, unless no other task waits for
+     * a thread of the executor. The caller must own the drain.
      */
     private void drain(boolean task) {
         int budget = MAX_DELIVERIES_PER_TASK;
-        do {
-            int before = budget;
-            budget = drainAvailable(budget);
+        while (true) {
+            budget = drainAvailable(budget, task);
             if (budget == 0) {
-                startDrain(); // the resubmitted task continues this drain
+                if (!task || pacing.tasksWaiting().getAsBoolean()) {
+                    startDrain(); // the resubmitted task continues this drain
+                    return;
+                }
+                // No other task waits, and a resubmitted one might only move to a thread that must be woken.
+                budget = MAX_DELIVERIES_PER_TASK;
+                continue;
+            }
+            if (stopDrain()) {
                 return;
             }
-            // Only after handler calls, so a drain that may not start anything (an open circuit, a
-            // parked retry) never keeps its thread busy.
-            if (task && budget < before && drainLingerNanos > 0) {
-                awaitPublish();
-            }
-        } while (!stopDrain());
+        }
     }
 
     /**
-     * Polls the drain state for up to {@link #drainLingerNanos}, until a publisher notifies this
-     * drain. A publisher that keeps up its rate then finds the drain still running, and hands its
-     * message over without submitting a new task and waking a pool thread, which costs it more than
-     * the publish itself. The price is the polling time of a pool thread each time a burst ends.
+     * Waits up to {@code lingerNanos} for the next queued message of a running batch and takes it, or
+     * returns null. It looks at the queue only every {@link #BATCH_POLL_INTERVAL_NANOS}, so that
+     * publishers can append a few messages in the meantime: a drain that ran right behind its
+     * publisher would pull each new message's cache line over from the publisher's core on its own,
+     * and end and start a batch for every message. The batch keeps its in-progress slot while it
+     * waits, so publishers do not notify the drain either. The caller must own the drain.
      */
-    private void awaitPublish() {
-        long deadline = System.nanoTime() + drainLingerNanos;
-        while (drainState.get() == RUNNING && System.nanoTime() - deadline < 0) {
+    private Message awaitMessage(long lingerNanos) {
+        long start = System.nanoTime();
+        long lastLook = start;
+        while (active.get()) {
             Thread.onSpinWait();
+            long now = System.nanoTime();
+            if (now - lastLook >= BATCH_POLL_INTERVAL_NANOS) {
+                Message message = queue.poll();
+                if (message != null || now - start >= lingerNanos) {
+                    return message;
+                }
+                lastLook = now;
+            }
         }
+        return null;
     }
 
     /**
@@ -393,13 +411,13 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
      * Runs deliveries until none may start or {@code budget} handler calls were made; returns the
      * budget left. The caller must own the drain, which makes it the queue's only consumer.
      */
-    private int drainAvailable(int budget) {
+    private int drainAvailable(int budget, boolean task) {
         while (budget > 0) {
             if (!active.get()) {
                 queue.drain();
                 return budget;
             }
-            int calls = runSequential(budget);
+            int calls = runSequential(budget, task ? pacing.lingerNanos() : 0);
             if (calls < 0) {
                 return budget;
             }
@@ -464,9 +482,11 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
      * Runs the next deliveries on this thread when one runs at a time: a parked retry or the probe
      * alone, otherwise a batch of queued messages under one in-progress slot. The lock is taken once
      * to start the batch and once to end it, and a message gets retry state only when its handler
-     * fails, which ends the batch. Returns the handler calls made, or -1 if none may start now.
+     * fails, which ends the batch. With {@code lingerNanos} above 0, a batch that finds the queue
+     * empty waits that long for the next message while no other task waits for the executor.
+     * Returns the handler calls made, or -1 if none may start now.
      */
-    private int runSequential(int budget) {
+    private int runSequential(int budget, long lingerNanos) {
         Delivery next = takeNext(true);
         if (next == null) {
             return -1;
@@ -507,7 +527,14 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
                 queue.release(unreleased);
                 unreleased = 0;
             }
-            if (calls == budget || (message = queue.poll()) == null) {
+            if (calls == budget) {
+                break;
+            }
+            message = queue.poll();
+            if (message == null && lingerNanos > 0 && !pacing.tasksWaiting().getAsBoolean()) {
+                message = awaitMessage(lingerNanos);
+            }
+            if (message == null) {
                 break;
             }
         }
