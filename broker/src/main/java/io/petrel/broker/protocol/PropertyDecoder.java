@@ -98,7 +98,14 @@ final class PropertyDecoder {
                 return new MqttProperties.IntegerProperty(identifier, PacketFields.readFourByteInteger(in, field));
             case 0x0B:
                 return new MqttProperties.IntegerProperty(identifier, PacketFields.readVariableByteInteger(in, field));
-            case 0x03, 0x08, 0x12, 0x15, 0x1A, 0x1C, 0x1F:
+            case 0x08:
+                String responseTopic = PacketFields.readString(in, field);
+                if (responseTopic.indexOf('+') >= 0 || responseTopic.indexOf('#') >= 0) {
+                    // [MQTT-3.3.2-14]: the Response Topic contains no wildcards.
+                    throw protocolError("response topic '" + responseTopic + "' contains a wildcard");
+                }
+                return new MqttProperties.StringProperty(identifier, responseTopic);
+            case 0x03, 0x12, 0x15, 0x1A, 0x1C, 0x1F:
                 return new MqttProperties.StringProperty(identifier, PacketFields.readString(in, field));
             case 0x09, 0x16:
                 return new MqttProperties.BinaryProperty(identifier, PacketFields.readBinary(in, field));

@@ -324,6 +324,14 @@ class PacketDecoderTest {
     }
 
     @Test
+    void wildcardResponseTopicIsProtocolError() {
+        byte[] publish = Mqtt5Packets.publish("a", "x", 0, 0, false,
+                Mqtt5Properties.create().stringProperty(0x08, "replies/+"));
+
+        assertFailure(publish, true, ProtocolViolation.PROTOCOL_ERROR);
+    }
+
+    @Test
     void propertyPastItsBlockIsMalformed() {
         // Property length 2, then a four-byte Message Expiry Interval that runs past it.
         MqttPackets.Writer body = new MqttPackets.Writer().utf8("a").varInt(2).u8(0x02).u32(1);
