@@ -47,6 +47,14 @@ final class PropertyDecoder {
     }
 
     private static final int USER_PROPERTY = MqttProperties.USER_PROPERTY;
+    /** Field names for error messages by identifier, built once so that reading a property allocates no name. */
+    private static final String[] FIELD_NAMES = new String[Long.SIZE];
+
+    static {
+        for (int identifier = 0; identifier < FIELD_NAMES.length; identifier++) {
+            FIELD_NAMES[identifier] = "property 0x" + Integer.toHexString(identifier);
+        }
+    }
 
     private PropertyDecoder() {
     }
@@ -80,7 +88,8 @@ final class PropertyDecoder {
     }
 
     private static MqttProperties.MqttProperty<?> readValue(ByteBuf in, int identifier) throws InvalidPacketException {
-        String field = "property 0x" + Integer.toHexString(identifier);
+        // Only identifiers below 64 get here, because Scope.allows rejects the others.
+        String field = FIELD_NAMES[identifier];
         switch (identifier) {
             case 0x01, 0x24, 0x25, 0x28, 0x29, 0x2A:
                 return new MqttProperties.IntegerProperty(identifier, PacketFields.readByte(in, field));
