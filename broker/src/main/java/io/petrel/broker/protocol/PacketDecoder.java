@@ -99,9 +99,9 @@ final class PacketDecoder {
      * Returns a buffer with the unread bytes of {@code partial} followed by those of {@code received},
      * and releases both inputs unless the result is {@code partial} itself. {@code partial} is reused
      * if it has room and nothing else refers to it. Otherwise the new buffer has room for twice the
-     * bytes so far, but not beyond the end of the packet that {@code partial} starts, so a large
-     * packet received in many reads is copied a logarithmic number of times, and a slowly received
-     * packet keeps no more than twice its received bytes.
+     * bytes so far, but not beyond the end of the packet that {@code partial} starts. A large packet
+     * received in many reads is therefore copied a logarithmic number of times, and a buffer made
+     * here holds at most twice the bytes received so far.
      */
     static ByteBuf append(ByteBufAllocator allocator, ByteBuf partial, ByteBuf received) {
         try {
