@@ -43,9 +43,11 @@ public record DrainPacing(long lingerNanos, BooleanSupplier tasksWaiting) {
 
     /**
      * For the broker's own handler pool, whose threads run nothing but drain tasks: a linger of a
-     * few microseconds, and a drain keeps its thread while {@code tasksWaiting} is false.
+     * few microseconds, and a drain keeps its thread while {@code tasksWaiting} is false. With a
+     * single processor there is no linger, because the publisher cannot run while a drain waits for it.
      */
     public static DrainPacing ownPool(BooleanSupplier tasksWaiting) {
-        return new DrainPacing(POOL_LINGER_NANOS, tasksWaiting);
+        long linger = Runtime.getRuntime().availableProcessors() > 1 ? POOL_LINGER_NANOS : 0;
+        return new DrainPacing(linger, tasksWaiting);
     }
 }
