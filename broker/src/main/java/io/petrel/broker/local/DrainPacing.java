@@ -4,7 +4,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * How the drain tasks of in-process subscriptions share the executor that runs them.
+ * The rules by which the drain tasks of in-process subscriptions share the executor that runs them.
  *
  * <p>A drain task that made its budget of handler calls gives its thread back by submitting itself
  * again, so that other subscriptions' tasks get their turn. When {@code tasksWaiting} returns false,
@@ -26,7 +26,7 @@ public record DrainPacing(long lingerNanos, BooleanSupplier tasksWaiting) {
     public static final DrainPacing SHARED_EXECUTOR = new DrainPacing(0, () -> true);
 
     /**
-     * How long a drain task on the broker's own pool polls for the next message: a few microseconds
+     * The time a drain task on the broker's own pool polls for the next message: a few microseconds
      * cover the gap between two publishes of a busy publisher.
      */
     private static final long POOL_LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(5);
