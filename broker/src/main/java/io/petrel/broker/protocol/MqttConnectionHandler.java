@@ -108,6 +108,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private boolean hookPending;
     private DisconnectEvent.Cause closeCause = DisconnectEvent.Cause.CONNECTION_LOST;
     private String[] inboundTopicAliases;
+    // The protocol level of the CONNECT (3, 4 or 5 for MQTT 3.1, 3.1.1 or 5.0), or 0 before CONNECT.
+    private int protocolLevel;
     private boolean mqtt5;
     private boolean requestProblemInformation = true;
     private boolean serverClosing;
@@ -165,7 +167,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private void decode(ByteBuf input) {
         int maxPacketSize = context.config().maxPacketSizeBytes();
         while (state != State.CLOSED && !discardInput) {
-            MqttMessage packet = PacketDecoder.decode(input, maxPacketSize, mqtt5);
+            MqttMessage packet = PacketDecoder.decode(input, maxPacketSize, protocolLevel);
             if (packet == null) {
                 return;
             }
@@ -302,6 +304,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     /** Sets the protocol version in which packets are decoded from and encoded for this connection. */
     private void protocolLevel(int level) {
+        protocolLevel = level;
         mqtt5 = level == 5;
         if (mqtt5) {
             PacketWriter.useMqtt5(ctx.channel());

@@ -53,7 +53,7 @@ class PacketDecoderTest {
             ByteBuf buffer = Unpooled.buffer();
             buffer.writeBytes(packet, 0, split);
 
-            assertNull(PacketDecoder.decode(buffer, MAX_PACKET_SIZE, true), "split at " + split);
+            assertNull(PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 5), "split at " + split);
             assertEquals(0, buffer.readerIndex(), "split at " + split);
 
             buffer.writeBytes(packet, split, packet.length - split);
@@ -74,7 +74,7 @@ class PacketDecoderTest {
         for (int split = 1; split < packet.length; split++) {
             ByteBuf buffer = Unpooled.buffer();
             buffer.writeBytes(packet, 0, split);
-            assertNull(PacketDecoder.decode(buffer, MAX_PACKET_SIZE, false), "split at " + split);
+            assertNull(PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 4), "split at " + split);
 
             buffer.writeBytes(packet, split, packet.length - split);
             MqttConnectMessage connect = (MqttConnectMessage) decodeOk(buffer, false);
@@ -97,7 +97,7 @@ class PacketDecoderTest {
 
         List<MqttMessageType> types = new ArrayList<>();
         MqttMessage message;
-        while ((message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, false)) != null) {
+        while ((message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 4)) != null) {
             assertTrue(message.decoderResult().isSuccess(), String.valueOf(message.decoderResult()));
             types.add(message.fixedHeader().messageType());
             ReferenceCountUtil.release(message);
@@ -242,6 +242,33 @@ class PacketDecoderTest {
     }
 
     @Test
+    void mqtt31ResendWithDupDecoded() {
+        byte[] subscribe = MqttPackets.subscribe(MqttPackets.MQTT_3_1, 1, 0, "a");
+        subscribe[0] = (byte) (subscribe[0] | 0x08);
+        byte[] unsubscribe = MqttPackets.unsubscribe(MqttPackets.MQTT_3_1, 2, "a");
+        unsubscribe[0] = (byte) (unsubscribe[0] | 0x08);
+        byte[] pubrel = MqttPackets.packetIdOnly((MqttPackets.PUBREL << 4) | 0x0A, 3);
+
+        ByteBuf buffer = buffer(subscribe, unsubscribe, pubrel);
+        List<MqttMessageType> types = new ArrayList<>();
+        MqttMessage message;
+        while ((message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, MqttPackets.MQTT_3_1)) != null) {
+            assertTrue(message.decoderResult().isSuccess(), String.valueOf(message.decoderResult()));
+            types.add(message.fixedHeader().messageType());
+        }
+        buffer.release();
+
+        assertEquals(List.of(MqttMessageType.SUBSCRIBE, MqttMessageType.UNSUBSCRIBE, MqttMessageType.PUBREL), types);
+    }
+
+    @Test
+    void mqtt311ResendWithDupIsMalformed() {
+        byte[] pubrel = MqttPackets.packetIdOnly((MqttPackets.PUBREL << 4) | 0x0A, 3);
+
+        assertFailure(pubrel, false, ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
     void publishQos3IsMalformed() {
         byte[] publish = MqttPackets.publish(MQTT_3_1_1, "a", "x", 1, 1);
         publish[0] = (byte) (publish[0] | 0x06);
@@ -380,7 +407,7 @@ class PacketDecoderTest {
         // Only the fixed header of a PUBLISH announcing 100,000 bytes: the body is never awaited.
         ByteBuf buffer = buffer(new MqttPackets.Writer().u8(MqttPackets.PUBLISH << 4).varInt(100_000).toBytes());
 
-        MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, false);
+        MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 4);
 
         assertNotNull(message, "the decoder waited for the body");
         InvalidPacketException failure = assertInstanceOf(InvalidPacketException.class, message.decoderResult().cause());
@@ -464,7 +491,7 @@ class PacketDecoderTest {
     }
 
     private static MqttMessage decodeOk(ByteBuf buffer, boolean mqtt5) {
-        MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, mqtt5);
+        MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, mqtt5 ? 5 : 4);
         assertNotNull(message, "incomplete packet");
         assertTrue(message.decoderResult().isSuccess(), String.valueOf(message.decoderResult()));
         return message;
@@ -472,7 +499,7 @@ class PacketDecoderTest {
 
     private static InvalidPacketException assertFailure(byte[] packet, boolean mqtt5, ProtocolViolation expected) {
         ByteBuf buffer = buffer(packet);
-        MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, mqtt5);
+        MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, mqtt5 ? 5 : 4);
         buffer.release();
         assertNotNull(message, "incomplete packet");
         InvalidPacketException failure = assertInstanceOf(InvalidPacketException.class,
