@@ -222,8 +222,20 @@ class PacketDecoderTest {
     }
 
     @Test
-    void overlongRemainingLengthIsMalformed() {
-        assertFailure(new byte[] {(byte) 0xC0, (byte) 0x80, 0x00}, false, ProtocolViolation.MALFORMED_PACKET);
+    void overlongRemainingLengthIsMalformedIn5() {
+        assertFailure(new byte[] {(byte) 0xC0, (byte) 0x80, 0x00}, true, ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
+    void overlongRemainingLengthAcceptedIn311() {
+        byte[] pubAck = {0x40, (byte) 0x82, (byte) 0x80, 0x00, 0x00, 0x07};
+
+        ByteBuf buffer = buffer(pubAck);
+        MqttMessage message = decodeOk(buffer, false);
+        buffer.release();
+
+        assertEquals(MqttMessageType.PUBACK, message.fixedHeader().messageType());
+        assertEquals(7, ((MqttMessageIdVariableHeader) message.variableHeader()).messageId());
     }
 
     @Test
