@@ -61,6 +61,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnectionHandler.class);
     private static final RateLimitedLogger REJECT_LOG = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
 
+    private static final int MQTT_3_1 = 3;
+
     private static final CompletableFuture<Void> DETACHED = CompletableFuture.completedFuture(null);
     private static final AtomicReferenceFieldUpdater<MqttConnectionHandler, CompletableFuture> DETACHED_UPDATER =
             AtomicReferenceFieldUpdater.newUpdater(MqttConnectionHandler.class, CompletableFuture.class, "detached");
@@ -383,7 +385,9 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             markDetached();
             return;
         }
-        PacketWriter.write(ctx, Packets.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, outcome.sessionPresent(),
+        // MQTT 3.1 has no session present flag: the first byte of its CONNACK variable header is reserved and 0.
+        boolean sessionPresentFlag = outcome.sessionPresent() && protocolLevel != MQTT_3_1;
+        PacketWriter.write(ctx, Packets.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, sessionPresentFlag,
                 connAckProperties()));
         state = State.CONNECTED;
         connAckSent = true;
