@@ -461,6 +461,25 @@ class PacketDecoderTest {
     }
 
     @Test
+    void reservedConnectFlagIgnoredIn31() {
+        ByteBuf buffer = buffer(ConnectPacket.mqtt31("reserved31").reservedFlag(true).toBytes());
+
+        MqttConnectMessage connect = (MqttConnectMessage) decodeOk(buffer, false);
+        buffer.release();
+
+        assertEquals(3, connect.variableHeader().version());
+        assertEquals("reserved31", connect.payload().clientIdentifier());
+    }
+
+    @Test
+    void reservedConnectFlagIsMalformedIn311() {
+        InvalidPacketException failure = assertFailure(
+                ConnectPacket.mqtt311("reserved").reservedFlag(true).toBytes(), false, ProtocolViolation.MALFORMED_PACKET);
+
+        assertEquals(4, failure.connectProtocolLevel());
+    }
+
+    @Test
     void partialPacketAppendedWithoutLeak() {
         ByteBuf partial = ByteBufAllocator.DEFAULT.buffer(2, 2).writeBytes(new byte[] {(byte) 0xC0, 0x00});
         partial.readerIndex(1);
