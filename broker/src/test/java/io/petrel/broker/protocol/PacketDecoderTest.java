@@ -351,15 +351,20 @@ class PacketDecoderTest {
     void propertyOfOtherPacketTypeIsMalformed() {
         byte[] publishWithSessionExpiry = Mqtt5Packets.publish("a", "x", 0, 0, false,
                 Mqtt5Properties.create().sessionExpiryInterval(5));
-        // [MQTT-3.3.4-6]: a client's PUBLISH must not carry a Subscription Identifier.
-        byte[] publishWithSubscriptionId = Mqtt5Packets.publish("a", "x", 0, 0, false,
-                Mqtt5Properties.create().varIntProperty(0x0B, 1));
         byte[] unknownIdentifier = Mqtt5Packets.publish("a", "x", 0, 0, false,
                 Mqtt5Properties.create().byteProperty(0x7F, 1));
 
         assertFailure(publishWithSessionExpiry, true, ProtocolViolation.MALFORMED_PACKET);
-        assertFailure(publishWithSubscriptionId, true, ProtocolViolation.MALFORMED_PACKET);
         assertFailure(unknownIdentifier, true, ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
+    void subscriptionIdentifierFromClientIsProtocolError() {
+        // MQTT 5.0 section 3.3.2.3.8 and [MQTT-3.3.4-6]: a client's PUBLISH must not carry a Subscription Identifier.
+        byte[] publishWithSubscriptionId = Mqtt5Packets.publish("a", "x", 0, 0, false,
+                Mqtt5Properties.create().varIntProperty(0x0B, 1));
+
+        assertFailure(publishWithSubscriptionId, true, ProtocolViolation.PROTOCOL_ERROR);
     }
 
     @Test
