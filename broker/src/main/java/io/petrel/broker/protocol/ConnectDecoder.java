@@ -54,7 +54,7 @@ final class ConnectDecoder {
         int flags = PacketFields.readByte(body, "connect flags");
         if ((flags & 0x01) != 0 && level != MQTT_3_1) {
             // [MQTT-3.1.2-3]: the reserved connect flag must be 0. MQTT 3.1 has no such rule, and
-            // netty-codec-mqtt and Mosquitto ignore the bit from 3.1 clients.
+            // netty-codec-mqtt's decoder and Mosquitto 2.0.11 ignore the bit from 3.1 clients.
             throw malformed("reserved connect flag is set");
         }
         boolean userNameFlag = (flags & 0x80) != 0;

@@ -79,7 +79,8 @@ final class PacketDecoder {
                 int encoded = buffer.getUnsignedByte(start + i);
                 if (i > 1 && encoded == 0 && mqtt5) {
                     // [MQTT-1.5.5-1] asks for the fewest bytes in MQTT 5.0 only. MQTT 3.1.1 section 2.2.3
-                    // has no such rule, and netty-codec-mqtt and Mosquitto accept a longer form from 3.x clients.
+                    // has no such rule, and netty-codec-mqtt's decoder and Mosquitto 2.0.11 accept a longer
+                    // form. NOTE: a CONNECT is decoded before its version is known, so it is never checked.
                     throw malformed("remaining length is not encoded in the fewest bytes");
                 }
                 remainingLength |= (encoded & 0x7F) << (7 * (i - 1));
