@@ -18,6 +18,8 @@ import io.netty.handler.codec.mqtt.MqttProperties;
  */
 final class ConnectDecoder {
 
+    private static final int MQTT_3_1 = 3;
+
     private ConnectDecoder() {
     }
 
@@ -50,8 +52,9 @@ final class ConnectDecoder {
             throws InvalidPacketException {
         boolean mqtt5 = level == 5;
         int flags = PacketFields.readByte(body, "connect flags");
-        if ((flags & 0x01) != 0) {
-            // [MQTT-3.1.2-3]: the reserved connect flag must be 0.
+        if ((flags & 0x01) != 0 && level != MQTT_3_1) {
+            // [MQTT-3.1.2-3]: the reserved connect flag must be 0. MQTT 3.1 has no such rule, and
+            // netty-codec-mqtt's decoder and Mosquitto 2.0.11 ignore the bit from 3.1 clients.
             throw malformed("reserved connect flag is set");
         }
         boolean userNameFlag = (flags & 0x80) != 0;

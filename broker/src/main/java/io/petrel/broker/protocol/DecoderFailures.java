@@ -29,6 +29,13 @@ final class DecoderFailures {
                     invalid.getMessage(), invalid.connectProtocolLevel()));
             return;
         }
+        if (!awaitingConnect && invalid.inConnect()) {
+            // [MQTT-3.1.0-2]: a second CONNECT is a protocol error whatever it contains. Its own failure,
+            // such as an unsupported version (0x84), may have no reason code that DISCONNECT allows.
+            connection.reject(ProtocolViolation.PROTOCOL_ERROR,
+                    "second CONNECT on one connection: " + invalid.getMessage());
+            return;
+        }
         connection.reject(invalid.violation(), invalid.getMessage());
     }
 }

@@ -81,13 +81,18 @@ final class InboundPublishing {
 
     /**
      * Returns the topic of the PUBLISH after applying its topic alias, or null after rejecting the
-     * connection for an invalid alias.
+     * connection for an invalid alias or for an empty topic without an alias.
      */
     private static String resolveTopicAlias(MqttConnectionHandler connection, MqttPublishMessage publish,
                                             String topic) {
         MqttProperties.MqttProperty<?> aliasProperty = publish.variableHeader().properties()
                 .getProperty(MqttProperties.TOPIC_ALIAS);
         if (aliasProperty == null) {
+            if (topic.isEmpty()) {
+                // MQTT 5.0 section 3.3.2.1: a zero-length Topic Name without a Topic Alias is a Protocol Error.
+                connection.reject(ProtocolViolation.PROTOCOL_ERROR, "empty topic name without a topic alias");
+                return null;
+            }
             return topic;
         }
         int alias = (Integer) aliasProperty.value();

@@ -61,6 +61,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnectionHandler.class);
     private static final RateLimitedLogger REJECT_LOG = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
 
+    private static final int MQTT_3_1 = 3;
+
     private static final CompletableFuture<Void> DETACHED = CompletableFuture.completedFuture(null);
     private static final AtomicReferenceFieldUpdater<MqttConnectionHandler, CompletableFuture> DETACHED_UPDATER =
             AtomicReferenceFieldUpdater.newUpdater(MqttConnectionHandler.class, CompletableFuture.class, "detached");
@@ -108,6 +110,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private boolean hookPending;
     private DisconnectEvent.Cause closeCause = DisconnectEvent.Cause.CONNECTION_LOST;
     private String[] inboundTopicAliases;
+    // The protocol level of the CONNECT (3, 4 or 5 for MQTT 3.1, 3.1.1 or 5.0), or 0 before CONNECT.
+    private int protocolLevel;
     private boolean mqtt5;
     private boolean requestProblemInformation = true;
     private boolean serverClosing;
@@ -165,7 +169,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private void decode(ByteBuf input) {
         int maxPacketSize = context.config().maxPacketSizeBytes();
         while (state != State.CLOSED && !discardInput) {
-            MqttMessage packet = PacketDecoder.decode(input, maxPacketSize, mqtt5);
+            MqttMessage packet = PacketDecoder.decode(input, maxPacketSize, protocolLevel);
             if (packet == null) {
                 return;
             }
@@ -302,6 +306,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     /** Sets the protocol version in which packets are decoded from and encoded for this connection. */
     private void protocolLevel(int level) {
+        protocolLevel = level;
         mqtt5 = level == 5;
         if (mqtt5) {
             PacketWriter.useMqtt5(ctx.channel());
@@ -380,7 +385,9 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             markDetached();
             return;
         }
-        PacketWriter.write(ctx, Packets.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, outcome.sessionPresent(),
+        // MQTT 3.1 has no session present flag: the first byte of its CONNACK variable header is reserved and 0.
+        boolean sessionPresentFlag = outcome.sessionPresent() && protocolLevel != MQTT_3_1;
+        PacketWriter.write(ctx, Packets.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, sessionPresentFlag,
                 connAckProperties()));
         state = State.CONNECTED;
         connAckSent = true;

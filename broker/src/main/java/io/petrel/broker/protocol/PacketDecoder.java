@@ -40,6 +40,10 @@ import java.util.List;
  */
 final class PacketDecoder {
 
+    private static final int MQTT_3_1 = 3;
+    private static final int MQTT_5 = 5;
+    private static final int DUP_FLAG = 0b1000;
+
     private PacketDecoder() {
     }
 
@@ -50,9 +54,11 @@ final class PacketDecoder {
      * the connection's input.
      *
      * @param maxPacketSizeBytes the largest packet accepted, fixed header included
-     * @param mqtt5 true once the connection's CONNECT announced MQTT 5.0
+     * @param protocolLevel the protocol level of the connection's CONNECT (3 for MQTT 3.1, 4 for
+     *                      3.1.1, 5 for 5.0), or 0 before CONNECT
      */
-    static MqttMessage decode(ByteBuf buffer, int maxPacketSizeBytes, boolean mqtt5) {
+    static MqttMessage decode(ByteBuf buffer, int maxPacketSizeBytes, int protocolLevel) {
+        boolean mqtt5 = protocolLevel == MQTT_5;
         int start = buffer.readerIndex();
         int readable = buffer.readableBytes();
         if (readable < 2) {
@@ -60,7 +66,7 @@ final class PacketDecoder {
         }
         try {
             int first = buffer.getUnsignedByte(start);
-            MqttMessageType type = checkFirstByte(first, mqtt5);
+            MqttMessageType type = checkFirstByte(first, protocolLevel);
             int remainingLength = 0;
             int headerLength = 0;
             for (int i = 1; headerLength == 0; i++) {
@@ -71,7 +77,10 @@ final class PacketDecoder {
                     return null;
                 }
                 int encoded = buffer.getUnsignedByte(start + i);
-                if (i > 1 && encoded == 0) {
+                if (i > 1 && encoded == 0 && mqtt5) {
+                    // [MQTT-1.5.5-1] asks for the fewest bytes in MQTT 5.0 only. MQTT 3.1.1 section 2.2.3
+                    // has no such rule, and netty-codec-mqtt's decoder and Mosquitto 2.0.11 accept a longer
+                    // form. NOTE: a CONNECT is decoded before its version is known, so it is never checked.
                     throw malformed("remaining length is not encoded in the fewest bytes");
                 }
                 remainingLength |= (encoded & 0x7F) << (7 * (i - 1));
@@ -140,10 +149,10 @@ final class PacketDecoder {
     }
 
     /** Returns the packet type of the first byte after checking that a client may send it with these flags. */
-    private static MqttMessageType checkFirstByte(int first, boolean mqtt5) throws InvalidPacketException {
+    private static MqttMessageType checkFirstByte(int first, int protocolLevel) throws InvalidPacketException {
         int typeValue = first >>> 4;
         int flags = first & 0x0F;
-        if (typeValue == 0 || (typeValue == 15 && !mqtt5)) {
+        if (typeValue == 0 || (typeValue == 15 && protocolLevel != MQTT_5)) {
             throw malformed("packet type " + typeValue + " is reserved");
         }
         MqttMessageType type = MqttMessageType.valueOf(typeValue);
@@ -153,6 +162,11 @@ final class PacketDecoder {
             case CONNACK, SUBACK, UNSUBACK, PINGRESP -> throw protocolError(type + " is sent only by servers");
             default -> 0;
         };
+        if (protocolLevel == MQTT_3_1 && expectedFlags == 0b0010 && flags == (0b0010 | DUP_FLAG)) {
+            // MQTT 3.1 section 4.2: a client that resends PUBREL, SUBSCRIBE or UNSUBSCRIBE for want of an
+            // acknowledgement should set DUP. MQTT 3.1.1 made these flags fixed [MQTT-2.2.2-2].
+            return type;
+        }
         if (flags != expectedFlags) {
             // [MQTT-2.2.2-2]: reserved flags that are not as the specification lists them make the packet malformed.
             throw malformed(type + " with flags 0x" + Integer.toHexString(flags) + " instead of 0x"

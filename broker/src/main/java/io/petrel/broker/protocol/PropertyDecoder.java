@@ -47,6 +47,7 @@ final class PropertyDecoder {
     }
 
     private static final int USER_PROPERTY = MqttProperties.USER_PROPERTY;
+    private static final int SUBSCRIPTION_IDENTIFIER = MqttProperties.SUBSCRIPTION_IDENTIFIER;
     /** Field names for error messages by identifier, built once so that reading a property allocates no name. */
     private static final String[] FIELD_NAMES = new String[Long.SIZE];
 
@@ -71,6 +72,11 @@ final class PropertyDecoder {
         long seen = 0;
         while (block.isReadable()) {
             int identifier = PacketFields.readVariableByteInteger(block, "property identifier");
+            if (scope == Scope.PUBLISH && identifier == SUBSCRIPTION_IDENTIFIER) {
+                // MQTT 5.0 section 3.3.2.3.8 and [MQTT-3.3.4-6]: the property belongs to PUBLISH, but one sent by
+                // a client is a protocol error rather than a malformed packet.
+                throw protocolError("a client's PUBLISH must not carry a Subscription Identifier");
+            }
             if (!scope.allows(identifier)) {
                 throw malformed("property 0x" + Integer.toHexString(identifier) + " is not allowed in " + scope.packet);
             }

@@ -284,4 +284,31 @@ class ConnectValidationTest {
             assertTrue(reasonCodes.contains(packets.get(0).connackCode()), "reason code: " + packets.get(0));
         }
     }
+
+    @Test
+    void mqtt31ConnAckReservedByteIsZero() {
+        String clientId = BROKER.clientId("present31");
+        try (RawMqttClient first = RawMqttClient.connect(BROKER.port(), ConnectPacket.mqtt31(clientId).cleanSession(false))) {
+            first.send(MqttPackets.disconnect());
+            first.receiveUntilClosed(CLOSE_TIMEOUT);
+        }
+
+        try (RawMqttClient second = RawMqttClient.connect(BROKER.port(), ConnectPacket.mqtt31(clientId).cleanSession(false))) {
+            // MQTT 3.1 has no session present flag: the first byte of the CONNACK variable header is reserved.
+            assertEquals(0, second.connack().body()[0]);
+        }
+    }
+
+    @Test
+    void mqtt311ResumedSessionIsPresent() {
+        String clientId = BROKER.clientId("present311");
+        try (RawMqttClient first = RawMqttClient.connect(BROKER.port(), ConnectPacket.mqtt311(clientId).cleanSession(false))) {
+            first.send(MqttPackets.disconnect());
+            first.receiveUntilClosed(CLOSE_TIMEOUT);
+        }
+
+        try (RawMqttClient second = RawMqttClient.connect(BROKER.port(), ConnectPacket.mqtt311(clientId).cleanSession(false))) {
+            assertTrue(second.connack().sessionPresent());
+        }
+    }
 }

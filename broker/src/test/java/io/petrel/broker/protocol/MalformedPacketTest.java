@@ -155,6 +155,22 @@ class MalformedPacketTest {
                 .toBytes();
     }
 
+    @Test
+    void secondConnectWithUnknownLevelGetsDisconnect82() {
+        double before = BROKER.violations();
+
+        try (RawMqttClient client = RawMqttClient.connect(BROKER.port(), ConnectPacket.mqtt5(BROKER.clientId("again5")))) {
+            client.send(ConnectPacket.mqtt311(BROKER.clientId("level6")).protocolLevel(6).toBytes());
+            List<RawPacket> packets = client.receiveUntilClosed(CLOSE_TIMEOUT);
+
+            assertEquals(1, packets.size(), "DISCONNECT, then close: " + packets);
+            assertEquals(MqttPackets.DISCONNECT, packets.get(0).type());
+            // [MQTT-3.1.0-2]: a second CONNECT is a Protocol Error. 0x84 is a CONNACK code, not a DISCONNECT code.
+            assertEquals(0x82, packets.get(0).reasonCode(), "protocol error");
+        }
+        awaitIncrease(BROKER::violations, before);
+    }
+
     private static List<RawPacket> sendAfterConnect(byte[] bytes) {
         try (RawMqttClient client = RawMqttClient.connect(BROKER.port(), ConnectPacket.mqtt311(BROKER.clientId("malformed")))) {
             client.send(bytes);

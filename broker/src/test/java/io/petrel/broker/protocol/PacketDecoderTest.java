@@ -53,7 +53,7 @@ class PacketDecoderTest {
             ByteBuf buffer = Unpooled.buffer();
             buffer.writeBytes(packet, 0, split);
 
-            assertNull(PacketDecoder.decode(buffer, MAX_PACKET_SIZE, true), "split at " + split);
+            assertNull(PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 5), "split at " + split);
             assertEquals(0, buffer.readerIndex(), "split at " + split);
 
             buffer.writeBytes(packet, split, packet.length - split);
@@ -74,7 +74,7 @@ class PacketDecoderTest {
         for (int split = 1; split < packet.length; split++) {
             ByteBuf buffer = Unpooled.buffer();
             buffer.writeBytes(packet, 0, split);
-            assertNull(PacketDecoder.decode(buffer, MAX_PACKET_SIZE, false), "split at " + split);
+            assertNull(PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 4), "split at " + split);
 
             buffer.writeBytes(packet, split, packet.length - split);
             MqttConnectMessage connect = (MqttConnectMessage) decodeOk(buffer, false);
@@ -97,7 +97,7 @@ class PacketDecoderTest {
 
         List<MqttMessageType> types = new ArrayList<>();
         MqttMessage message;
-        while ((message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, false)) != null) {
+        while ((message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 4)) != null) {
             assertTrue(message.decoderResult().isSuccess(), String.valueOf(message.decoderResult()));
             types.add(message.fixedHeader().messageType());
             ReferenceCountUtil.release(message);
@@ -222,8 +222,20 @@ class PacketDecoderTest {
     }
 
     @Test
-    void overlongRemainingLengthIsMalformed() {
-        assertFailure(new byte[] {(byte) 0xC0, (byte) 0x80, 0x00}, false, ProtocolViolation.MALFORMED_PACKET);
+    void overlongRemainingLengthIsMalformedIn5() {
+        assertFailure(new byte[] {(byte) 0xC0, (byte) 0x80, 0x00}, true, ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
+    void overlongRemainingLengthAcceptedIn311() {
+        byte[] pubAck = {0x40, (byte) 0x82, (byte) 0x80, 0x00, 0x00, 0x07};
+
+        ByteBuf buffer = buffer(pubAck);
+        MqttMessage message = decodeOk(buffer, false);
+        buffer.release();
+
+        assertEquals(MqttMessageType.PUBACK, message.fixedHeader().messageType());
+        assertEquals(7, ((MqttMessageIdVariableHeader) message.variableHeader()).messageId());
     }
 
     @Test
@@ -239,6 +251,33 @@ class PacketDecoderTest {
         assertFailure(pubrel, false, ProtocolViolation.MALFORMED_PACKET);
         assertFailure(pingreq, false, ProtocolViolation.MALFORMED_PACKET);
         assertFailure(connect, false, ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
+    void mqtt31ResendWithDupDecoded() {
+        byte[] subscribe = MqttPackets.subscribe(MqttPackets.MQTT_3_1, 1, 0, "a");
+        subscribe[0] = (byte) (subscribe[0] | 0x08);
+        byte[] unsubscribe = MqttPackets.unsubscribe(MqttPackets.MQTT_3_1, 2, "a");
+        unsubscribe[0] = (byte) (unsubscribe[0] | 0x08);
+        byte[] pubrel = MqttPackets.packetIdOnly((MqttPackets.PUBREL << 4) | 0x0A, 3);
+
+        ByteBuf buffer = buffer(subscribe, unsubscribe, pubrel);
+        List<MqttMessageType> types = new ArrayList<>();
+        MqttMessage message;
+        while ((message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, MqttPackets.MQTT_3_1)) != null) {
+            assertTrue(message.decoderResult().isSuccess(), String.valueOf(message.decoderResult()));
+            types.add(message.fixedHeader().messageType());
+        }
+        buffer.release();
+
+        assertEquals(List.of(MqttMessageType.SUBSCRIBE, MqttMessageType.UNSUBSCRIBE, MqttMessageType.PUBREL), types);
+    }
+
+    @Test
+    void mqtt311ResendWithDupIsMalformed() {
+        byte[] pubrel = MqttPackets.packetIdOnly((MqttPackets.PUBREL << 4) | 0x0A, 3);
+
+        assertFailure(pubrel, false, ProtocolViolation.MALFORMED_PACKET);
     }
 
     @Test
@@ -312,15 +351,20 @@ class PacketDecoderTest {
     void propertyOfOtherPacketTypeIsMalformed() {
         byte[] publishWithSessionExpiry = Mqtt5Packets.publish("a", "x", 0, 0, false,
                 Mqtt5Properties.create().sessionExpiryInterval(5));
-        // [MQTT-3.3.4-6]: a client's PUBLISH must not carry a Subscription Identifier.
-        byte[] publishWithSubscriptionId = Mqtt5Packets.publish("a", "x", 0, 0, false,
-                Mqtt5Properties.create().varIntProperty(0x0B, 1));
         byte[] unknownIdentifier = Mqtt5Packets.publish("a", "x", 0, 0, false,
                 Mqtt5Properties.create().byteProperty(0x7F, 1));
 
         assertFailure(publishWithSessionExpiry, true, ProtocolViolation.MALFORMED_PACKET);
-        assertFailure(publishWithSubscriptionId, true, ProtocolViolation.MALFORMED_PACKET);
         assertFailure(unknownIdentifier, true, ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
+    void subscriptionIdentifierFromClientIsProtocolError() {
+        // MQTT 5.0 section 3.3.2.3.8 and [MQTT-3.3.4-6]: a client's PUBLISH must not carry a Subscription Identifier.
+        byte[] publishWithSubscriptionId = Mqtt5Packets.publish("a", "x", 0, 0, false,
+                Mqtt5Properties.create().varIntProperty(0x0B, 1));
+
+        assertFailure(publishWithSubscriptionId, true, ProtocolViolation.PROTOCOL_ERROR);
     }
 
     @Test
@@ -380,7 +424,7 @@ class PacketDecoderTest {
         // Only the fixed header of a PUBLISH announcing 100,000 bytes: the body is never awaited.
         ByteBuf buffer = buffer(new MqttPackets.Writer().u8(MqttPackets.PUBLISH << 4).varInt(100_000).toBytes());
 
-        MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, false);
+        MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 4);
 
         assertNotNull(message, "the decoder waited for the body");
         InvalidPacketException failure = assertInstanceOf(InvalidPacketException.class, message.decoderResult().cause());
@@ -419,6 +463,25 @@ class PacketDecoderTest {
 
         assertTrue(failure.inConnect());
         assertEquals(5, failure.connectProtocolLevel());
+    }
+
+    @Test
+    void reservedConnectFlagIgnoredIn31() {
+        ByteBuf buffer = buffer(ConnectPacket.mqtt31("reserved31").reservedFlag(true).toBytes());
+
+        MqttConnectMessage connect = (MqttConnectMessage) decodeOk(buffer, false);
+        buffer.release();
+
+        assertEquals(3, connect.variableHeader().version());
+        assertEquals("reserved31", connect.payload().clientIdentifier());
+    }
+
+    @Test
+    void reservedConnectFlagIsMalformedIn311() {
+        InvalidPacketException failure = assertFailure(
+                ConnectPacket.mqtt311("reserved").reservedFlag(true).toBytes(), false, ProtocolViolation.MALFORMED_PACKET);
+
+        assertEquals(4, failure.connectProtocolLevel());
     }
 
     @Test
@@ -464,7 +527,7 @@ class PacketDecoderTest {
     }
 
     private static MqttMessage decodeOk(ByteBuf buffer, boolean mqtt5) {
-        MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, mqtt5);
+        MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, mqtt5 ? 5 : 4);
         assertNotNull(message, "incomplete packet");
         assertTrue(message.decoderResult().isSuccess(), String.valueOf(message.decoderResult()));
         return message;
@@ -472,7 +535,7 @@ class PacketDecoderTest {
 
     private static InvalidPacketException assertFailure(byte[] packet, boolean mqtt5, ProtocolViolation expected) {
         ByteBuf buffer = buffer(packet);
-        MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, mqtt5);
+        MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, mqtt5 ? 5 : 4);
         buffer.release();
         assertNotNull(message, "incomplete packet");
         InvalidPacketException failure = assertInstanceOf(InvalidPacketException.class,

@@ -52,6 +52,26 @@ class PacketFramingTest {
     }
 
     @Test
+    void mqtt31ResendsWithDupAnswered() {
+        try (RawMqttClient client = RawMqttClient.connect(BROKER.port(), ConnectPacket.mqtt31(BROKER.clientId("dup31")))) {
+            byte[] subscribe = MqttPackets.subscribe(MqttPackets.MQTT_3_1, 1, 1, "framing/dup31");
+            subscribe[0] = (byte) (subscribe[0] | 0x08);
+            client.send(subscribe);
+            assertEquals(MqttPackets.SUBACK, client.receive().type());
+
+            client.send(MqttPackets.publish(MqttPackets.MQTT_3_1, "framing/other", "x", 2, 5));
+            assertEquals(MqttPackets.PUBREC, client.receive().type());
+            client.send(MqttPackets.packetIdOnly((MqttPackets.PUBREL << 4) | 0x0A, 5));
+            assertEquals(MqttPackets.PUBCOMP, client.receive().type());
+
+            byte[] unsubscribe = MqttPackets.unsubscribe(MqttPackets.MQTT_3_1, 2, "framing/dup31");
+            unsubscribe[0] = (byte) (unsubscribe[0] | 0x08);
+            client.send(unsubscribe);
+            assertEquals(MqttPackets.UNSUBACK, client.receive().type());
+        }
+    }
+
+    @Test
     void severalPacketsInOneWriteDecoded() {
         try (RawMqttClient client = RawMqttClient.open(BROKER.port())) {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -128,13 +128,14 @@ class TopicAliasTest {
     }
 
     @Test
-    void emptyTopicWithoutAliasDisconnects() {
+    void emptyTopicWithoutAliasDisconnectsWith0x82() {
         try (RawMqttClient publisher = client("no-alias")) {
             publisher.send(Mqtt5Packets.publish("", "x", 0, 0, false, Mqtt5Properties.none()));
 
             RawPacket disconnect = Mqtt5Packets.awaitDisconnect(publisher);
 
-            assertTrue(disconnect.reasonCode() >= 0x80, "reason code 0x" + Integer.toHexString(disconnect.reasonCode()));
+            // MQTT 5.0 section 3.3.2.1: a zero-length Topic Name without a Topic Alias is a Protocol Error.
+            assertEquals(0x82, disconnect.reasonCode(), "reason code 0x" + Integer.toHexString(disconnect.reasonCode()));
         }
     }
 
