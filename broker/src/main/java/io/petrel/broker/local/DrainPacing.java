@@ -9,9 +9,10 @@ import java.util.function.BooleanSupplier;
  * <p>A drain task that made its budget of handler calls gives its thread back by submitting itself
  * again, so that other subscriptions' tasks get their turn. When {@code tasksWaiting} returns false,
  * it carries on instead, because a resubmitted task may be taken by another thread that has to be
- * woken first, and the drain would pay that wake-up for nothing. A drain
- * task whose queue ran empty waits up to {@code lingerNanos} for the next message before it stops,
- * again only while no other task waits.
+ * woken first, and the drain would pay that wake-up for nothing. A drain task whose queue ran empty
+ * waits up to {@code lingerNanos} for the next message before it stops, even while other tasks wait:
+ * with many subscriptions of one busy publisher, a drain that stopped at once would be started again
+ * a few microseconds later, and those starts cost more than the wait.
  *
  * @param lingerNanos  how long a drain task waits for the next message once its queue is empty; 0 to
  *                     stop at once

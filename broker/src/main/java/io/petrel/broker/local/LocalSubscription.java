@@ -483,7 +483,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
      * alone, otherwise a batch of queued messages under one in-progress slot. The lock is taken once
      * to start the batch and once to end it, and a message gets retry state only when its handler
      * fails, which ends the batch. With {@code lingerNanos} above 0, a batch that finds the queue
-     * empty waits that long for the next message while no other task waits for the executor.
+     * empty waits that long for the next message.
      * Returns the handler calls made, or -1 if none may start now.
      */
     private int runSequential(int budget, long lingerNanos) {
@@ -531,7 +531,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
                 break;
             }
             message = queue.poll();
-            if (message == null && lingerNanos > 0 && !pacing.tasksWaiting().getAsBoolean()) {
+            if (message == null && lingerNanos > 0) {
                 message = awaitMessage(lingerNanos);
             }
             if (message == null) {
