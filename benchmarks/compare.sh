@@ -73,6 +73,9 @@ cleanup() {
   for pid in "${BROKER_PIDS[@]}"; do
     stop_pid "$pid"
   done
+  if [[ ${#BROKER_PIDS[@]} -gt 0 ]]; then
+    log "stopped the brokers (PID ${BROKER_PIDS[*]})"
+  fi
   if [[ $COMPLETED -eq 1 ]]; then
     rm -rf "$WORK"
   else

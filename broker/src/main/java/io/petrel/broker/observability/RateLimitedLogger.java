@@ -6,8 +6,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Logs a WARN or ERROR line at most once per interval and counts the lines it held back, so a
- * misbehaving client cannot flood the log. Thread-safe.
+ * Logs an INFO, WARN or ERROR line at most once per interval and counts the lines it held back,
+ * so a misbehaving client cannot flood the log. A line after held-back ones ends with their count.
+ * Thread-safe.
  */
 public final class RateLimitedLogger {
 
@@ -22,17 +23,27 @@ public final class RateLimitedLogger {
         this.intervalNanos = unit.toNanos(interval);
     }
 
+    /** Logs at INFO unless a line went out less than one interval ago. */
+    public void info(String format, Object... arguments) {
+        if (acquire()) {
+            long count = suppressed.getAndSet(0);
+            logger.info(withSuppressed(format, count), withCount(arguments, count));
+        }
+    }
+
     /** Logs at WARN unless a line went out less than one interval ago. */
     public void warn(String format, Object... arguments) {
         if (acquire()) {
-            logger.warn(withSuppressed(format), withCount(arguments));
+            long count = suppressed.getAndSet(0);
+            logger.warn(withSuppressed(format, count), withCount(arguments, count));
         }
     }
 
     /** Logs at ERROR unless a line went out less than one interval ago. */
     public void error(String format, Object... arguments) {
         if (acquire()) {
-            logger.error(withSuppressed(format), withCount(arguments));
+            long count = suppressed.getAndSet(0);
+            logger.error(withSuppressed(format, count), withCount(arguments, count));
         }
     }
 
@@ -46,11 +57,16 @@ public final class RateLimitedLogger {
         return false;
     }
 
-    private static String withSuppressed(String format) {
-        return format + " ({} similar lines suppressed)";
+    /** Returns {@code format}, followed by a count placeholder if lines were held back since the last one. */
+    private static String withSuppressed(String format, long count) {
+        return count == 0 ? format : format + " ({} similar lines suppressed)";
     }
 
-    private Object[] withCount(Object[] arguments) {
+    /** Returns {@code arguments} with {@code count} inserted before a trailing throwable, unless it is 0. */
+    private static Object[] withCount(Object[] arguments, long count) {
+        if (count == 0) {
+            return arguments;
+        }
         Object[] extended = new Object[arguments.length + 1];
         int throwableIndex = -1;
         if (arguments.length > 0 && arguments[arguments.length - 1] instanceof Throwable) {
@@ -58,10 +74,10 @@ public final class RateLimitedLogger {
         }
         if (throwableIndex < 0) {
             System.arraycopy(arguments, 0, extended, 0, arguments.length);
-            extended[arguments.length] = suppressed.getAndSet(0);
+            extended[arguments.length] = count;
         } else {
             System.arraycopy(arguments, 0, extended, 0, throwableIndex);
-            extended[throwableIndex] = suppressed.getAndSet(0);
+            extended[throwableIndex] = count;
             extended[throwableIndex + 1] = arguments[throwableIndex];
         }
         return extended;

@@ -23,7 +23,6 @@ import io.petrel.api.Message;
 import io.petrel.api.hook.ClientInfo;
 import io.petrel.api.hook.DisconnectEvent;
 import io.petrel.api.hook.EnhancedAuthenticator;
-import io.petrel.broker.observability.RateLimitedLogger;
 import io.petrel.broker.routing.Delivery;
 import io.petrel.broker.session.ConnectOutcome;
 import io.petrel.broker.session.Session;
@@ -42,8 +41,8 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  *
  * <p>Threads: one instance per connection, used only on the connection's event loop, except
  * {@link #takeOver()} and {@link #shutDown()}, which hand their work to that event loop. Every
- * protocol violation leaves through {@link #reject}, which counts it, logs it at DEBUG and replies
- * as the client's protocol version requires.
+ * protocol violation leaves through {@link #reject}, which counts it, logs it and replies as the
+ * client's protocol version requires.
  *
  * <p>Memory: a connection that completed CONNECT and then stays idle has no timer and no buffer of
  * its own. Keepalive is checked by the {@link KeepAliveSweep} of its event loop, and the CONNECT
@@ -59,7 +58,6 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implements SessionConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnectionHandler.class);
-    private static final RateLimitedLogger REJECT_LOG = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
 
     private static final int MQTT_3_1 = 3;
 
@@ -267,7 +265,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         ConnectRequest checked = ConnectRequest.check(connect, context.config());
         protocolLevel(checked.protocolLevel());
         if (checked.violation() != null) {
-            rejectConnect(checked);
+            rejectConnect(checked, connect.payload().clientIdentifier());
             return;
         }
         request = checked;
@@ -593,7 +591,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     /**
      * Closes the connection for a protocol violation. This is the single exit for all of them: it
-     * counts the violation, logs it at DEBUG with the client and address, and sends DISCONNECT with
+     * counts the violation, logs it with the client and address (at INFO, one line per violation
+     * kind every 10 seconds, or every one at DEBUG when that level is on), and sends DISCONNECT with
      * the reason code to an MQTT 5.0 client that completed CONNECT before closing.
      */
     void reject(ProtocolViolation violation, String detail) {
@@ -601,8 +600,13 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             return;
         }
         context.metrics().protocolViolation(violation);
-        LOG.debug("Closing connection of client {} from {}: {} ({})", clientIdForLog(),
-                ctx.channel().remoteAddress(), violation.tag(), detail);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("Closing connection of client {} from {}: {} ({})", clientIdForLog(),
+                    ctx.channel().remoteAddress(), violation.tag(), detail);
+        } else {
+            context.violationLog().of(violation).info("Closing connection of client {} from {}: {} ({})", clientIdForLog(),
+                    ctx.channel().remoteAddress(), violation.tag(), detail);
+        }
         boolean sendDisconnect = mqtt5 && state == State.CONNECTED;
         closeCause = DisconnectEvent.Cause.PROTOCOL_ERROR;
         state = State.CLOSED;
@@ -618,10 +622,20 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     /** Rejects a CONNECT with the CONNACK code of its protocol version, then closes the connection. */
     void rejectConnect(ConnectRequest rejected) {
+        rejectConnect(rejected, null);
+    }
+
+    /**
+     * Rejects a CONNECT like {@link #rejectConnect(ConnectRequest)}; {@code requestedClientId} is the
+     * identifier the CONNECT carried, for the log line, or null or empty if unknown.
+     */
+    private void rejectConnect(ConnectRequest rejected, String requestedClientId) {
         ProtocolViolation violation = rejected.violation();
         context.metrics().protocolViolation(violation);
-        REJECT_LOG.warn("Rejected connection from {}: {} ({})", ctx.channel().remoteAddress(), violation.tag(),
-                rejected.problem());
+        String client = clientId != null ? clientId
+                : requestedClientId == null || requestedClientId.isEmpty() ? "(unknown)" : requestedClientId;
+        context.violationLog().of(violation).warn("Rejected connection of client {} from {}: {} ({})", client,
+                ctx.channel().remoteAddress(), violation.tag(), rejected.problem());
         state = State.CLOSED;
         protocolLevel(rejected.protocolLevel());
         MqttConnectReturnCode code = null;

@@ -9,6 +9,7 @@ import io.petrel.broker.routing.MessageRouter;
 import io.petrel.broker.session.SessionRegistry;
 
 import java.util.Map;
+import org.slf4j.LoggerFactory;
 
 /**
  * The broker services every connection handler uses, shared by all connections.
@@ -20,6 +21,7 @@ import java.util.Map;
  * @param connected channels that completed CONNECT, closed together on shutdown
  * @param authenticators the MQTT 5.0 enhanced authenticators by method name
  * @param hooks     the authenticators, authorizers and interceptors
+ * @param violationLog the rate-limited log of rejected and closed connections, one per broker
  */
 public record ProtocolContext(
         BrokerConfig config,
@@ -28,10 +30,19 @@ public record ProtocolContext(
         BrokerMetrics metrics,
         ChannelGroup connected,
         Map<String, EnhancedAuthenticator> authenticators,
-        BrokerHooks hooks) {
+        BrokerHooks hooks,
+        ViolationLog violationLog) {
 
     /** Copies the authenticator map so the context stays immutable. */
     public ProtocolContext {
         authenticators = Map.copyOf(authenticators);
+    }
+
+    /** Creates a context with a violation log of its own, logging as the connection handler. */
+    public ProtocolContext(BrokerConfig config, SessionRegistry registry, MessageRouter router, BrokerMetrics metrics,
+                           ChannelGroup connected, Map<String, EnhancedAuthenticator> authenticators,
+                           BrokerHooks hooks) {
+        this(config, registry, router, metrics, connected, authenticators, hooks,
+                new ViolationLog(LoggerFactory.getLogger(MqttConnectionHandler.class)));
     }
 }
