@@ -148,7 +148,7 @@ public final class PetrelBroker implements Broker {
     private MqttServer server;
     private SessionRegistry registry;
     private ExecutorService handlerPool;
-    /** How in-process subscriptions on {@link #handlerPool} share it; set with the pool. */
+    /** The rules by which in-process subscriptions on {@link #handlerPool} share it; set with the pool. */
     private DrainPacing handlerPoolPacing;
     private ScheduledThreadPoolExecutor retryScheduler;
     private volatile LocalContext localContext;

@@ -18,7 +18,10 @@ import io.netty.handler.codec.mqtt.MqttProperties;
  */
 final class ConnectDecoder {
 
-    private static final int MQTT_3_1 = 3;
+    /** The protocol level of MQTT 3.1. */
+    static final int MQTT_3_1 = 3;
+    /** The protocol level of MQTT 5.0. */
+    static final int MQTT_5 = 5;
 
     private ConnectDecoder() {
     }
@@ -50,7 +53,7 @@ final class ConnectDecoder {
 
     private static MqttConnectMessage readAfterLevel(MqttFixedHeader header, ByteBuf body, String name, int level)
             throws InvalidPacketException {
-        boolean mqtt5 = level == 5;
+        boolean mqtt5 = level == MQTT_5;
         int flags = PacketFields.readByte(body, "connect flags");
         if ((flags & 0x01) != 0 && level != MQTT_3_1) {
             // [MQTT-3.1.2-3]: the reserved connect flag must be 0. MQTT 3.1 has no such rule, and

@@ -43,7 +43,7 @@ final class Mqtt3PacketEncoder {
             case SUBACK -> {
                 List<Integer> codes = ((MqttSubAckPayload) packet.payload()).reasonCodes();
                 ByteBuf buffer = allocator.buffer(5 + codes.size()).writeByte(firstByte);
-                writeRemainingLength(buffer, 2 + codes.size());
+                PublishEncoder.writeVariableInt(buffer, 2 + codes.size());
                 buffer.writeShort(packetId(packet));
                 for (int code : codes) {
                     buffer.writeByte(code);
@@ -65,14 +65,5 @@ final class Mqtt3PacketEncoder {
 
     private static int packetId(MqttMessage packet) {
         return ((MqttMessageIdVariableHeader) packet.variableHeader()).messageId();
-    }
-
-    private static void writeRemainingLength(ByteBuf buffer, int length) {
-        int remaining = length;
-        do {
-            int encoded = remaining & 0x7F;
-            remaining >>>= 7;
-            buffer.writeByte(remaining > 0 ? encoded | 0x80 : encoded);
-        } while (remaining > 0);
     }
 }

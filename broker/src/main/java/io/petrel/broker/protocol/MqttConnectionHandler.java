@@ -59,8 +59,6 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnectionHandler.class);
 
-    private static final int MQTT_3_1 = 3;
-
     private static final CompletableFuture<Void> DETACHED = CompletableFuture.completedFuture(null);
     private static final AtomicReferenceFieldUpdater<MqttConnectionHandler, CompletableFuture> DETACHED_UPDATER =
             AtomicReferenceFieldUpdater.newUpdater(MqttConnectionHandler.class, CompletableFuture.class, "detached");
@@ -305,7 +303,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     /** Sets the protocol version in which packets are decoded from and encoded for this connection. */
     private void protocolLevel(int level) {
         protocolLevel = level;
-        mqtt5 = level == 5;
+        mqtt5 = level == ConnectDecoder.MQTT_5;
         if (mqtt5) {
             PacketWriter.useMqtt5(ctx.channel());
         }
@@ -384,7 +382,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             return;
         }
         // MQTT 3.1 has no session present flag: the first byte of its CONNACK variable header is reserved and 0.
-        boolean sessionPresentFlag = outcome.sessionPresent() && protocolLevel != MQTT_3_1;
+        boolean sessionPresentFlag = outcome.sessionPresent() && protocolLevel != ConnectDecoder.MQTT_3_1;
         PacketWriter.write(ctx, Packets.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, sessionPresentFlag,
                 connAckProperties()));
         state = State.CONNECTED;
@@ -632,8 +630,11 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private void rejectConnect(ConnectRequest rejected, String requestedClientId) {
         ProtocolViolation violation = rejected.violation();
         context.metrics().protocolViolation(violation);
-        String client = clientId != null ? clientId
-                : requestedClientId == null || requestedClientId.isEmpty() ? "(unknown)" : requestedClientId;
+        String client = clientId;
+        if (client == null) {
+            boolean requested = requestedClientId != null && !requestedClientId.isEmpty();
+            client = requested ? requestedClientId : "(unknown)";
+        }
         context.violationLog().of(violation).warn("Rejected connection of client {} from {}: {} ({})", client,
                 ctx.channel().remoteAddress(), violation.tag(), rejected.problem());
         state = State.CLOSED;

@@ -23,6 +23,7 @@ import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
 import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttUnsubscribePayload;
+import io.petrel.broker.routing.Topics;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,8 +41,6 @@ import java.util.List;
  */
 final class PacketDecoder {
 
-    private static final int MQTT_3_1 = 3;
-    private static final int MQTT_5 = 5;
     private static final int DUP_FLAG = 0b1000;
 
     private PacketDecoder() {
@@ -58,7 +57,7 @@ final class PacketDecoder {
      *                      3.1.1, 5 for 5.0), or 0 before CONNECT
      */
     static MqttMessage decode(ByteBuf buffer, int maxPacketSizeBytes, int protocolLevel) {
-        boolean mqtt5 = protocolLevel == MQTT_5;
+        boolean mqtt5 = protocolLevel == ConnectDecoder.MQTT_5;
         int start = buffer.readerIndex();
         int readable = buffer.readableBytes();
         if (readable < 2) {
@@ -67,27 +66,12 @@ final class PacketDecoder {
         try {
             int first = buffer.getUnsignedByte(start);
             MqttMessageType type = checkFirstByte(first, protocolLevel);
-            int remainingLength = 0;
-            int headerLength = 0;
-            for (int i = 1; headerLength == 0; i++) {
-                if (i > 4) {
-                    throw malformed("remaining length is longer than 4 bytes");
-                }
-                if (i >= readable) {
-                    return null;
-                }
-                int encoded = buffer.getUnsignedByte(start + i);
-                if (i > 1 && encoded == 0 && mqtt5) {
-                    // [MQTT-1.5.5-1] asks for the fewest bytes in MQTT 5.0 only. MQTT 3.1.1 section 2.2.3
-                    // has no such rule, and netty-codec-mqtt's decoder and Mosquitto 2.0.11 accept a longer
-                    // form. NOTE: a CONNECT is decoded before its version is known, so it is never checked.
-                    throw malformed("remaining length is not encoded in the fewest bytes");
-                }
-                remainingLength |= (encoded & 0x7F) << (7 * (i - 1));
-                if ((encoded & 0x80) == 0) {
-                    headerLength = i + 1;
-                }
+            long fixedHeader = fixedHeader(buffer, start, readable, mqtt5);
+            if (fixedHeader < 0) {
+                return null;
             }
+            int headerLength = headerLength(fixedHeader);
+            int remainingLength = remainingLength(fixedHeader);
             long packetSize = (long) headerLength + remainingLength;
             if (packetSize > maxPacketSizeBytes) {
                 throw new InvalidPacketException(ProtocolViolation.PACKET_TOO_LARGE, type + " of " + packetSize
@@ -110,7 +94,7 @@ final class PacketDecoder {
      * if it has room and nothing else refers to it. Otherwise the new buffer has room for twice the
      * bytes so far, but not beyond the end of the packet that {@code partial} starts. A large packet
      * received in many reads is therefore copied a logarithmic number of times, and a buffer made
-     * here holds at most twice the bytes received so far.
+     * here has room for at most twice the bytes received so far.
      */
     static ByteBuf append(ByteBufAllocator allocator, ByteBuf partial, ByteBuf received) {
         try {
@@ -136,23 +120,59 @@ final class PacketDecoder {
      * a packet kept as partly received against the maximum packet size already.
      */
     private static long packetSize(ByteBuf buffer) {
-        int start = buffer.readerIndex();
+        try {
+            long fixedHeader = fixedHeader(buffer, buffer.readerIndex(), buffer.readableBytes(), false);
+            return fixedHeader < 0 ? -1 : (long) headerLength(fixedHeader) + remainingLength(fixedHeader);
+        } catch (InvalidPacketException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Reads the remaining length of the packet that starts at {@code start}, of which {@code readable}
+     * bytes are present. Returns -1 when the remaining length is not complete yet, otherwise the
+     * remaining length and the length of the fixed header packed into one value, which
+     * {@link #remainingLength(long)} and {@link #headerLength(long)} take apart.
+     *
+     * @param fewestBytes true to reject a remaining length that is not encoded in the fewest bytes
+     */
+    private static long fixedHeader(ByteBuf buffer, int start, int readable, boolean fewestBytes)
+            throws InvalidPacketException {
         int remainingLength = 0;
-        for (int i = 1; i <= 4 && i < buffer.readableBytes(); i++) {
+        for (int i = 1; ; i++) {
+            if (i > 4) {
+                throw malformed("remaining length is longer than 4 bytes");
+            }
+            if (i >= readable) {
+                return -1;
+            }
             int encoded = buffer.getUnsignedByte(start + i);
+            if (i > 1 && encoded == 0 && fewestBytes) {
+                // [MQTT-1.5.5-1] requires the fewest bytes in MQTT 5.0 only. MQTT 3.1.1 section 2.2.3 has
+                // no such rule, and netty-codec-mqtt's decoder and Mosquitto 2.0.11 accept a longer form.
+                // NOTE: a CONNECT is decoded before its version is known, so it is never checked.
+                throw malformed("remaining length is not encoded in the fewest bytes");
+            }
             remainingLength |= (encoded & 0x7F) << (7 * (i - 1));
             if ((encoded & 0x80) == 0) {
-                return (long) i + 1 + remainingLength;
+                return (long) remainingLength << Integer.SIZE | (i + 1);
             }
         }
-        return -1;
+    }
+
+    private static int remainingLength(long fixedHeader) {
+        return (int) (fixedHeader >>> Integer.SIZE);
+    }
+
+    private static int headerLength(long fixedHeader) {
+        return (int) fixedHeader;
     }
 
     /** Returns the packet type of the first byte after checking that a client may send it with these flags. */
     private static MqttMessageType checkFirstByte(int first, int protocolLevel) throws InvalidPacketException {
         int typeValue = first >>> 4;
         int flags = first & 0x0F;
-        if (typeValue == 0 || (typeValue == 15 && protocolLevel != MQTT_5)) {
+        if (typeValue == 0 || (typeValue == 15 && protocolLevel != ConnectDecoder.MQTT_5)) {
             throw malformed("packet type " + typeValue + " is reserved");
         }
         MqttMessageType type = MqttMessageType.valueOf(typeValue);
@@ -162,7 +182,7 @@ final class PacketDecoder {
             case CONNACK, SUBACK, UNSUBACK, PINGRESP -> throw protocolError(type + " is sent only by servers");
             default -> 0;
         };
-        if (protocolLevel == MQTT_3_1 && expectedFlags == 0b0010 && flags == (0b0010 | DUP_FLAG)) {
+        if (protocolLevel == ConnectDecoder.MQTT_3_1 && expectedFlags == 0b0010 && flags == (0b0010 | DUP_FLAG)) {
             // MQTT 3.1 section 4.2: a client that resends PUBREL, SUBSCRIBE or UNSUBSCRIBE for want of an
             // acknowledgement should set DUP. MQTT 3.1.1 made these flags fixed [MQTT-2.2.2-2].
             return type;
@@ -188,7 +208,7 @@ final class PacketDecoder {
                     remainingLength);
             default -> new MqttFixedHeader(type, false, MqttQoS.AT_MOST_ONCE, false, remainingLength);
         };
-        MqttMessage message = switch (type) {
+        return switch (type) {
             case CONNECT -> ConnectDecoder.read(header, body);
             case PUBLISH -> publish(header, body, mqtt5);
             case PUBACK, PUBREC, PUBREL, PUBCOMP -> publishReply(header, body, mqtt5);
@@ -201,13 +221,12 @@ final class PacketDecoder {
             case DISCONNECT, AUTH -> reasonCodeAndProperties(header, body, mqtt5);
             default -> throw protocolError(type + " is sent only by servers");
         };
-        return message;
     }
 
     private static MqttPublishMessage publish(MqttFixedHeader header, ByteBuf body, boolean mqtt5)
             throws InvalidPacketException {
         String topic = PacketFields.readString(body, "topic name");
-        if (topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0) {
+        if (Topics.hasWildcard(topic)) {
             // [MQTT-3.3.2-2]: a topic name contains no wildcards.
             throw new InvalidPacketException(ProtocolViolation.INVALID_TOPIC,
                     "topic name '" + topic + "' contains a wildcard");

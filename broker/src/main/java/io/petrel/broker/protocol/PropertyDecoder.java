@@ -5,6 +5,7 @@ import static io.petrel.broker.protocol.PacketFields.protocolError;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.mqtt.MqttProperties;
+import io.petrel.broker.routing.Topics;
 
 /**
  * Reads the MQTT 5.0 property block of a packet (MQTT 5.0 section 2.2.2): a Variable Byte Integer
@@ -83,8 +84,7 @@ final class PropertyDecoder {
             if (identifier != USER_PROPERTY) {
                 long bit = 1L << identifier;
                 if ((seen & bit) != 0) {
-                    throw protocolError("property 0x" + Integer.toHexString(identifier) + " appears more than once in "
-                            + scope.packet);
+                    throw protocolError(FIELD_NAMES[identifier] + " appears more than once in " + scope.packet);
                 }
                 seen |= bit;
             }
@@ -115,7 +115,7 @@ final class PropertyDecoder {
                 return new MqttProperties.IntegerProperty(identifier, PacketFields.readVariableByteInteger(in, field));
             case 0x08:
                 String responseTopic = PacketFields.readString(in, field);
-                if (responseTopic.indexOf('+') >= 0 || responseTopic.indexOf('#') >= 0) {
+                if (Topics.hasWildcard(responseTopic)) {
                     // [MQTT-3.3.2-14]: the Response Topic contains no wildcards.
                     throw protocolError("response topic '" + responseTopic + "' contains a wildcard");
                 }
