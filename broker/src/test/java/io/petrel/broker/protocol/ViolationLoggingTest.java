@@ -6,20 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.petrel.broker.testing.BrokerExtension;
 import io.petrel.broker.testing.ConnectPacket;
+import io.petrel.broker.testing.LogCapture;
 import io.petrel.broker.testing.MqttPackets;
 import io.petrel.broker.testing.RawMqttClient;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.slf4j.LoggerFactory;
 
 /**
  * The log lines an operator sees at the default level when a client breaks the protocol. A closed
@@ -33,23 +29,8 @@ class ViolationLoggingTest {
 
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
 
-    private final Logger logger = (Logger) LoggerFactory.getLogger(MqttConnectionHandler.class);
-    private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
-    private Level previousLevel;
-
-    @BeforeEach
-    void attachAppender() {
-        previousLevel = logger.getLevel();
-        logger.setLevel(Level.INFO);
-        appender.start();
-        logger.addAppender(appender);
-    }
-
-    @AfterEach
-    void detachAppender() {
-        logger.detachAppender(appender);
-        logger.setLevel(previousLevel);
-    }
+    @RegisterExtension
+    final LogCapture log = LogCapture.of(MqttConnectionHandler.class, Level.INFO);
 
     @Test
     void protocolViolationLogsClientAndReason() {
@@ -84,7 +65,7 @@ class ViolationLoggingTest {
 
     private ILoggingEvent awaitLineContaining(String text) {
         return await().atMost(Duration.ofSeconds(5)).until(
-                () -> appender.list.stream().filter(event -> event.getFormattedMessage().contains(text))
+                () -> log.events().stream().filter(event -> event.getFormattedMessage().contains(text))
                         .findFirst().orElse(null),
                 event -> event != null);
     }
