@@ -48,7 +48,11 @@ public record DrainPacing(long lingerNanos, BooleanSupplier tasksWaiting) {
      * single processor there is no linger, because the publisher cannot run while a drain waits for it.
      */
     public static DrainPacing ownPool(BooleanSupplier tasksWaiting) {
-        long linger = Runtime.getRuntime().availableProcessors() > 1 ? POOL_LINGER_NANOS : 0;
-        return new DrainPacing(linger, tasksWaiting);
+        return ownPool(tasksWaiting, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Returns the pacing of {@link #ownPool(BooleanSupplier)} on a machine with {@code processors} processors. */
+    static DrainPacing ownPool(BooleanSupplier tasksWaiting, int processors) {
+        return new DrainPacing(processors > 1 ? POOL_LINGER_NANOS : 0, tasksWaiting);
     }
 }

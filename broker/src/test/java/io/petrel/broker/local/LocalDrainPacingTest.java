@@ -100,6 +100,12 @@ class LocalDrainPacingTest {
     }
 
     @Test
+    void ownPoolLingersOnlyWithSeveralProcessors() {
+        assertEquals(0, DrainPacing.ownPool(() -> false, 1).lingerNanos(), "linger with one processor");
+        assertTrue(DrainPacing.ownPool(() -> false, 2).lingerNanos() > 0, "linger with two processors");
+    }
+
+    @Test
     void pacingRejectsNegativeLinger() {
         IllegalArgumentException thrown = assertThrows(IllegalArgumentException.class,
                 () -> new DrainPacing(-1, () -> true));
