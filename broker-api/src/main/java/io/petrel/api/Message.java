@@ -47,8 +47,10 @@ public final class Message {
         this.responseTopic = builder.responseTopic;
         this.correlationData = builder.correlationData;
         this.messageExpiryIntervalSeconds = builder.messageExpiryIntervalSeconds;
-        this.userProperties = List.copyOf(builder.userProperties);
-        this.subscriptionIdentifiers = List.copyOf(builder.subscriptionIdentifiers);
+        // Most messages have neither list, so the builder creates them only when one is set.
+        this.userProperties = builder.userProperties == null ? List.of() : List.copyOf(builder.userProperties);
+        this.subscriptionIdentifiers = builder.subscriptionIdentifiers == null
+                ? List.of() : List.copyOf(builder.subscriptionIdentifiers);
     }
 
     /**
@@ -70,8 +72,12 @@ public final class Message {
         builder.responseTopic = responseTopic;
         builder.correlationData = correlationData;
         builder.messageExpiryIntervalSeconds = messageExpiryIntervalSeconds;
-        builder.userProperties.addAll(userProperties);
-        builder.subscriptionIdentifiers.addAll(subscriptionIdentifiers);
+        if (!userProperties.isEmpty()) {
+            builder.userProperties = new ArrayList<>(userProperties);
+        }
+        if (!subscriptionIdentifiers.isEmpty()) {
+            builder.subscriptionIdentifiers = new ArrayList<>(subscriptionIdentifiers);
+        }
         return builder;
     }
 
@@ -168,8 +174,10 @@ public final class Message {
         private String responseTopic;
         private ByteBuffer correlationData;
         private long messageExpiryIntervalSeconds = -1;
-        private final List<UserProperty> userProperties = new ArrayList<>();
-        private final List<Integer> subscriptionIdentifiers = new ArrayList<>();
+        /** The user properties in order, or null while none was set. */
+        private List<UserProperty> userProperties;
+        /** The subscription identifiers, or null while none was set. */
+        private List<Integer> subscriptionIdentifiers;
 
         private Builder(String topic) {
             Objects.requireNonNull(topic, "topic");
@@ -252,14 +260,17 @@ public final class Message {
 
         /** Appends an MQTT 5.0 user property. */
         public Builder userProperty(String name, String value) {
-            userProperties.add(new UserProperty(name, value));
+            UserProperty property = new UserProperty(name, value);
+            if (userProperties == null) {
+                userProperties = new ArrayList<>();
+            }
+            userProperties.add(property);
             return this;
         }
 
         /** Replaces the user properties with {@code properties}, in order. */
         public Builder userProperties(List<UserProperty> properties) {
-            userProperties.clear();
-            userProperties.addAll(properties);
+            userProperties = new ArrayList<>(properties);
             return this;
         }
 
@@ -275,8 +286,7 @@ public final class Message {
                             + ": expected 1 to " + MAX_SUBSCRIPTION_IDENTIFIER);
                 }
             }
-            subscriptionIdentifiers.clear();
-            subscriptionIdentifiers.addAll(identifiers);
+            subscriptionIdentifiers = new ArrayList<>(identifiers);
             return this;
         }
 
@@ -286,10 +296,10 @@ public final class Message {
         }
 
         private static ByteBuffer copyOf(ByteBuffer source) {
-            ByteBuffer copy = ByteBuffer.allocate(source.remaining());
-            copy.put(source.duplicate());
-            copy.flip();
-            return copy.asReadOnlyBuffer();
+            byte[] copy = new byte[source.remaining()];
+            // An absolute get copies without moving the source's position and without a duplicate view.
+            source.get(source.position(), copy);
+            return ByteBuffer.wrap(copy).asReadOnlyBuffer();
         }
     }
 }
