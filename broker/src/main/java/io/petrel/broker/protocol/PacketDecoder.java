@@ -43,6 +43,13 @@ final class PacketDecoder {
 
     private static final int DUP_FLAG = 0b1000;
 
+    /**
+     * The fixed headers of PUBACK, PUBREC, PUBREL and PUBCOMP with the remaining length 2 that every
+     * MQTT 3 acknowledgement has, indexed by packet type. Fixed headers are immutable, so these are
+     * shared instead of decoded per packet; other packet types have null.
+     */
+    private static final MqttFixedHeader[] SHORT_REPLY_HEADERS = shortReplyHeaders();
+
     private PacketDecoder() {
     }
 
@@ -199,9 +206,20 @@ final class PacketDecoder {
         return type;
     }
 
+    private static MqttFixedHeader[] shortReplyHeaders() {
+        MqttFixedHeader[] headers = new MqttFixedHeader[16];
+        for (MqttMessageType type : new MqttMessageType[] {MqttMessageType.PUBACK, MqttMessageType.PUBREC,
+                MqttMessageType.PUBREL, MqttMessageType.PUBCOMP}) {
+            MqttQoS flags = type == MqttMessageType.PUBREL ? MqttQoS.AT_LEAST_ONCE : MqttQoS.AT_MOST_ONCE;
+            headers[type.value()] = new MqttFixedHeader(type, false, flags, false, 2);
+        }
+        return headers;
+    }
+
     private static MqttMessage decodeBody(MqttMessageType type, int flags, int remainingLength, ByteBuf body,
                                           boolean mqtt5) throws InvalidPacketException {
-        MqttFixedHeader header = switch (type) {
+        MqttFixedHeader shared = remainingLength == 2 ? SHORT_REPLY_HEADERS[type.value()] : null;
+        MqttFixedHeader header = shared != null ? shared : switch (type) {
             case PUBLISH -> new MqttFixedHeader(type, (flags & 0b1000) != 0, MqttQoS.valueOf((flags >> 1) & 0b11),
                     (flags & 0b0001) != 0, remainingLength);
             case PUBREL, SUBSCRIBE, UNSUBSCRIBE -> new MqttFixedHeader(type, false, MqttQoS.AT_LEAST_ONCE, false,

@@ -50,6 +50,14 @@ final class PacketFields {
         throw malformed(field + " is longer than 4 bytes");
     }
 
+    /** Reads the two-byte length in front of a string or binary field, naming the field only in a failure. */
+    private static int readLength(ByteBuf in, String field) throws InvalidPacketException {
+        if (in.readableBytes() < 2) {
+            throw malformed(field + " length runs past the end of the packet");
+        }
+        return in.readUnsignedShort();
+    }
+
     /** Reads a packet identifier, which must not be 0 [MQTT-2.3.1-1]. */
     static int readPacketId(ByteBuf in) throws InvalidPacketException {
         int packetId = readTwoByteInteger(in, "packet identifier");
@@ -61,7 +69,7 @@ final class PacketFields {
 
     /** Reads Binary Data: a two-byte length, then that many bytes. */
     static byte[] readBinary(ByteBuf in, String field) throws InvalidPacketException {
-        int length = readTwoByteInteger(in, field + " length");
+        int length = readLength(in, field);
         require(in, length, field);
         byte[] bytes = new byte[length];
         in.readBytes(bytes);
@@ -74,7 +82,7 @@ final class PacketFields {
      * U+10FFFF are rejected.
      */
     static String readString(ByteBuf in, String field) throws InvalidPacketException {
-        int length = readTwoByteInteger(in, field + " length");
+        int length = readLength(in, field);
         require(in, length, field);
         int start = in.readerIndex();
         int end = start + length;

@@ -40,6 +40,12 @@ final class Packets {
     private static final MqttMessage PINGRESP =
             new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGRESP, false, MqttQoS.AT_MOST_ONCE, false, 0));
 
+    // Fixed headers are immutable, and those of the acknowledgements never change, so each is shared.
+    private static final MqttFixedHeader PUBACK_HEADER = replyHeader(MqttMessageType.PUBACK, MqttQoS.AT_MOST_ONCE);
+    private static final MqttFixedHeader PUBREC_HEADER = replyHeader(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE);
+    private static final MqttFixedHeader PUBREL_HEADER = replyHeader(MqttMessageType.PUBREL, MqttQoS.AT_LEAST_ONCE);
+    private static final MqttFixedHeader PUBCOMP_HEADER = replyHeader(MqttMessageType.PUBCOMP, MqttQoS.AT_MOST_ONCE);
+
     private Packets() {
     }
 
@@ -50,28 +56,28 @@ final class Packets {
     }
 
     static MqttMessage pubAck(int packetId, byte reasonCode) {
-        return pubReply(MqttMessageType.PUBACK, MqttQoS.AT_MOST_ONCE, packetId, reasonCode);
+        return pubReply(PUBACK_HEADER, packetId, reasonCode);
     }
 
     static MqttMessage pubAck(int packetId, byte reasonCode, MqttProperties properties) {
-        return pubReply(MqttMessageType.PUBACK, MqttQoS.AT_MOST_ONCE, packetId, reasonCode, properties);
+        return pubReply(PUBACK_HEADER, packetId, reasonCode, properties);
     }
 
     static MqttMessage pubRec(int packetId, byte reasonCode) {
-        return pubReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, packetId, reasonCode);
+        return pubReply(PUBREC_HEADER, packetId, reasonCode);
     }
 
     static MqttMessage pubRec(int packetId, byte reasonCode, MqttProperties properties) {
-        return pubReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, packetId, reasonCode, properties);
+        return pubReply(PUBREC_HEADER, packetId, reasonCode, properties);
     }
 
     static MqttMessage pubRel(int packetId, byte reasonCode) {
         // [MQTT-3.6.1-1] PUBREL carries the fixed-header flags 0010.
-        return pubReply(MqttMessageType.PUBREL, MqttQoS.AT_LEAST_ONCE, packetId, reasonCode);
+        return pubReply(PUBREL_HEADER, packetId, reasonCode);
     }
 
     static MqttMessage pubComp(int packetId, byte reasonCode) {
-        return pubReply(MqttMessageType.PUBCOMP, MqttQoS.AT_MOST_ONCE, packetId, reasonCode);
+        return pubReply(PUBCOMP_HEADER, packetId, reasonCode);
     }
 
     static MqttSubAckMessage subAck(int packetId, int[] reasonCodes, MqttProperties properties) {
@@ -114,14 +120,16 @@ final class Packets {
         return properties;
     }
 
-    private static MqttMessage pubReply(MqttMessageType type, MqttQoS flags, int packetId, byte reasonCode) {
-        return pubReply(type, flags, packetId, reasonCode, MqttProperties.NO_PROPERTIES);
+    private static MqttMessage pubReply(MqttFixedHeader header, int packetId, byte reasonCode) {
+        return pubReply(header, packetId, reasonCode, MqttProperties.NO_PROPERTIES);
     }
 
-    private static MqttMessage pubReply(MqttMessageType type, MqttQoS flags, int packetId, byte reasonCode,
+    private static MqttMessage pubReply(MqttFixedHeader header, int packetId, byte reasonCode,
                                         MqttProperties properties) {
-        return new MqttMessage(
-                new MqttFixedHeader(type, false, flags, false, 0),
-                new MqttPubReplyMessageVariableHeader(packetId, reasonCode, properties));
+        return new MqttMessage(header, new MqttPubReplyMessageVariableHeader(packetId, reasonCode, properties));
+    }
+
+    private static MqttFixedHeader replyHeader(MqttMessageType type, MqttQoS flags) {
+        return new MqttFixedHeader(type, false, flags, false, 0);
     }
 }
