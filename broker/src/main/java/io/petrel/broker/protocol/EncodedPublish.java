@@ -14,6 +14,9 @@ import java.util.concurrent.TimeUnit;
  * <p>A PUBLISH is encoded once per wire form (MQTT 3 or 5 layout, QoS, retain flag), the first time a
  * subscriber needs that form; the others write retained slices of the same buffer. At QoS 1 and 2
  * only the two-byte packet identifier is written per subscriber, between the shared head and tail.
+ * When the writing subscriber holds the only user reference, as for a message routed to one network
+ * subscriber, no other subscriber can share the encoding. The packet is then encoded for that
+ * subscriber alone, packet identifier included, and not kept.
  *
  * <p>Lifetime: the creator holds one user reference; every holder that keeps the publish past the
  * call that handed it over takes one with {@link #retainUser()} and gives it back with
@@ -117,6 +120,13 @@ public final class EncodedPublish {
      * run on the channel's event loop.
      */
     public void write(ChannelHandlerContext ctx, boolean mqtt5, int qos, boolean retain, int packetId) {
+        if (users == 1) {
+            // Only the caller holds a reference. A holder that writes the publish later without one
+            // gets its own encoding as well, so at worst a chance to share is lost.
+            ctx.write(PublishEncoder.encode(ctx.alloc(), message, mqtt5, qos, retain, false, packetId),
+                    ctx.voidPromise());
+            return;
+        }
         int form = (mqtt5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0);
         ByteBuf encoded;
         int idOffset;
