@@ -15,6 +15,11 @@ final class InflightMessage {
     private final SharedGroup origin;
     private final long messageId;
     private boolean released;
+    /** The packet identifier it was sent with, set when it enters an {@link InflightWindow}. */
+    private int packetId;
+    /** The neighbours in the window's send order, maintained by {@link InflightWindow}. */
+    InflightMessage previous;
+    InflightMessage next;
 
     InflightMessage(EncodedPublish publish, Delivery delivery, SharedGroup origin, long messageId) {
         this.publish = publish;
@@ -37,6 +42,18 @@ final class InflightMessage {
 
     SharedGroup origin() {
         return origin;
+    }
+
+    /** Returns the packet identifier it was sent with. */
+    int packetId() {
+        return packetId;
+    }
+
+    /** Places the message after {@code predecessor}, or first when that is null, under {@code id}. */
+    void link(int id, InflightMessage predecessor) {
+        this.packetId = id;
+        this.previous = predecessor;
+        this.next = null;
     }
 
     /** Returns the identifier of the message in the session store, or 0 if it is not stored. */

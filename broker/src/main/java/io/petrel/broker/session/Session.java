@@ -18,7 +18,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -83,7 +82,7 @@ public final class Session implements SharedMember {
     private volatile boolean stored;
 
     private ArrayDeque<QueuedPublish> pending;
-    private LinkedHashMap<Integer, InflightMessage> inflight;
+    private InflightWindow inflight;
     private IntHashSet inboundQos2;
     private Message pendingWill;
     private long lastMessageId;
@@ -367,7 +366,7 @@ public final class Session implements SharedMember {
             if (entry.qos() > 0) {
                 packetId = allocatePacketId();
                 // The in-flight entry takes over the queue's user reference.
-                inflight().put(packetId, new InflightMessage(publish, entry.delivery(), entry.origin(),
+                inflight().add(packetId, new InflightMessage(publish, entry.delivery(), entry.origin(),
                         entry.messageId()));
                 journal.messageSent(this, entry.messageId(), packetId);
             }
@@ -416,9 +415,9 @@ public final class Session implements SharedMember {
         return pending;
     }
 
-    private LinkedHashMap<Integer, InflightMessage> inflight() {
+    private InflightWindow inflight() {
         if (inflight == null) {
-            inflight = new LinkedHashMap<>();
+            inflight = new InflightWindow();
         }
         return inflight;
     }
@@ -452,12 +451,11 @@ public final class Session implements SharedMember {
             current.flush();
             return;
         }
-        for (Map.Entry<Integer, InflightMessage> entry : inflight.entrySet()) {
-            InflightMessage message = entry.getValue();
+        for (InflightMessage message = inflight.first(); message != null; message = message.next) {
             if (message.released()) {
-                current.writePubRel(entry.getKey());
+                current.writePubRel(message.packetId());
             } else {
-                current.writePublish(message.publish(), message.delivery(), entry.getKey(), true);
+                current.writePublish(message.publish(), message.delivery(), message.packetId(), true);
             }
         }
         drain();
@@ -484,7 +482,7 @@ public final class Session implements SharedMember {
             discard(entry, true);
         }
         if (inflight != null) {
-            for (InflightMessage message : inflight.values()) {
+            for (InflightMessage message = inflight.first(); message != null; message = message.next) {
                 if (message.origin() == null
                         || !message.origin().deliverExcept(message.publish(), message.delivery().qos(), this)) {
                     metrics.dropped(DropReason.SESSION_ENDED);
@@ -504,7 +502,7 @@ public final class Session implements SharedMember {
      */
     void handOffSharedMessages() {
         if (inflight != null) {
-            inflight.values().removeIf(message -> {
+            inflight.removeIf(message -> {
                 if (message.origin() == null
                         || !message.origin().deliverExcept(message.publish(), message.delivery().qos(), this)) {
                     return false;
@@ -630,7 +628,7 @@ public final class Session implements SharedMember {
      */
     void restoreMessage(long messageId, EncodedPublish publish, Delivery delivery, int packetId, boolean released) {
         lastMessageId = Math.max(lastMessageId, messageId);
-        if (packetId == 0 || (inflight != null && inflight.containsKey(packetId))) {
+        if (packetId == 0 || (inflight != null && inflight.contains(packetId))) {
             QUEUED.incrementAndGet(this);
             pending().addLast(new QueuedPublish(publish, delivery, null, messageId));
             return;
@@ -639,7 +637,7 @@ public final class Session implements SharedMember {
         if (released) {
             message.markReleased();
         }
-        inflight().put(packetId, message);
+        inflight().add(packetId, message);
     }
 
     /** Puts back an inbound QoS 2 packet identifier from the session store. */
@@ -652,7 +650,7 @@ public final class Session implements SharedMember {
 
     private int allocatePacketId() {
         int candidate = nextPacketId;
-        while (inflight != null && inflight.containsKey(candidate)) {
+        while (inflight != null && inflight.contains(candidate)) {
             candidate = candidate == 65_535 ? 1 : candidate + 1;
         }
         nextPacketId = candidate == 65_535 ? 1 : candidate + 1;

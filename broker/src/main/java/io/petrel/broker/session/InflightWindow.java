@@ -1,0 +1,96 @@
+package io.petrel.broker.session;
+
+import java.util.function.Predicate;
+import org.agrona.collections.Int2ObjectHashMap;
+
+/**
+ * The outbound QoS 1 and 2 messages of one session that await acknowledgement, found by packet
+ * identifier and kept in the order they were sent, which is the order they are resent in. The
+ * messages link to each other, and the map keys are plain {@code int}s, so adding and removing a
+ * message allocates nothing once the map has grown to the window's size.
+ *
+ * <p>Threads: owned by the session's event loop, or by the thread that restores sessions before the
+ * broker accepts connections.
+ */
+final class InflightWindow {
+
+    private final Int2ObjectHashMap<InflightMessage> byPacketId = new Int2ObjectHashMap<>();
+    private InflightMessage first;
+    private InflightMessage last;
+
+    int size() {
+        return byPacketId.size();
+    }
+
+    boolean contains(int packetId) {
+        return byPacketId.containsKey(packetId);
+    }
+
+    /** Returns the message sent with {@code packetId}, or null. */
+    InflightMessage get(int packetId) {
+        return byPacketId.get(packetId);
+    }
+
+    /**
+     * Appends a message sent with {@code packetId}.
+     *
+     * @throws IllegalStateException if a message with that packet identifier is in the window
+     */
+    void add(int packetId, InflightMessage message) {
+        if (byPacketId.containsKey(packetId)) {
+            throw new IllegalStateException("packet identifier " + packetId + " is already in flight");
+        }
+        byPacketId.put(packetId, message);
+        message.link(packetId, last);
+        if (last == null) {
+            first = message;
+        } else {
+            last.next = message;
+        }
+        last = message;
+    }
+
+    /** Removes and returns the message sent with {@code packetId}, or returns null. */
+    InflightMessage remove(int packetId) {
+        InflightMessage message = byPacketId.remove(packetId);
+        if (message != null) {
+            unlink(message);
+        }
+        return message;
+    }
+
+    /** Removes every message that {@code filter} accepts, calling it once per message in send order. */
+    void removeIf(Predicate<InflightMessage> filter) {
+        InflightMessage message = first;
+        while (message != null) {
+            InflightMessage following = message.next;
+            if (filter.test(message)) {
+                byPacketId.remove(message.packetId());
+                unlink(message);
+            }
+            message = following;
+        }
+    }
+
+    /** Returns the oldest message, or null. {@link InflightMessage#next} leads to the newer ones. */
+    InflightMessage first() {
+        return first;
+    }
+
+    private void unlink(InflightMessage message) {
+        InflightMessage previous = message.previous;
+        InflightMessage following = message.next;
+        if (previous == null) {
+            first = following;
+        } else {
+            previous.next = following;
+        }
+        if (following == null) {
+            last = previous;
+        } else {
+            following.previous = previous;
+        }
+        message.previous = null;
+        message.next = null;
+    }
+}
