@@ -9,6 +9,7 @@ import io.petrel.api.hook.PublishEvent;
 import io.petrel.api.hook.ReasonCode;
 import io.petrel.broker.hooks.BrokerHooks;
 import io.petrel.broker.hooks.InterceptorChain;
+import io.petrel.broker.routing.DeliveryGate;
 import io.petrel.broker.routing.MessageRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,13 +70,16 @@ final class PublishAdmission {
         CompletableFuture<Void> received = qos == 2 ? connection.session().beginInboundQos2(packetId) : null;
         MessageRouter.RouteOutcome outcome = context.router().routeWithBackpressure(message, connection.session());
         byte code = outcome.matched() > 0 ? Packets.SUCCESS : Packets.NO_MATCHING_SUBSCRIBERS;
+        // A settled outcome's stage is a minimal stage, whose toCompletableFuture makes a new future on
+        // every call. The shared completed future returns itself.
+        CompletionStage<Void> queued = outcome.settled() ? DeliveryGate.SETTLED : outcome.allQueued();
         // The acknowledgement waits while a full in-process queue has no room for the message, and until
         // the session store wrote the message for each persistent session and this session's packet
         // identifier.
         if (qos == 1) {
-            connection.acks().send(Packets.pubAck(packetId, code), outcome.allQueued());
+            connection.acks().send(Packets.pubAck(packetId, code), queued);
         } else if (qos == 2) {
-            connection.acks().send(Packets.pubRec(packetId, code), bothWritten(outcome.allQueued(), received));
+            connection.acks().send(Packets.pubRec(packetId, code), bothWritten(queued, received));
         }
     }
 
