@@ -46,7 +46,7 @@ final class PacketDecoder {
     /**
      * The fixed headers of PUBACK, PUBREC, PUBREL and PUBCOMP with the remaining length 2 that every
      * MQTT 3 acknowledgement has, indexed by packet type. Fixed headers are immutable, so these are
-     * shared instead of decoded per packet; other packet types have null.
+     * shared instead of decoded per packet. Other packet types have null.
      */
     private static final MqttFixedHeader[] SHORT_REPLY_HEADERS = shortReplyHeaders();
 
@@ -86,6 +86,13 @@ final class PacketDecoder {
             }
             if (readable < packetSize) {
                 return null;
+            }
+            MqttFixedHeader shortReply = remainingLength == 2 ? SHORT_REPLY_HEADERS[type.value()] : null;
+            if (shortReply != null) {
+                // The usual acknowledgement: a packet identifier alone, read in place without a slice.
+                int packetId = buffer.getUnsignedShort(start + headerLength);
+                buffer.readerIndex(start + (int) packetSize);
+                return shortPublishReply(shortReply, packetId, mqtt5);
             }
             ByteBuf body = buffer.slice(start + headerLength, remainingLength);
             buffer.readerIndex(start + (int) packetSize);
@@ -218,8 +225,7 @@ final class PacketDecoder {
 
     private static MqttMessage decodeBody(MqttMessageType type, int flags, int remainingLength, ByteBuf body,
                                           boolean mqtt5) throws InvalidPacketException {
-        MqttFixedHeader shared = remainingLength == 2 ? SHORT_REPLY_HEADERS[type.value()] : null;
-        MqttFixedHeader header = shared != null ? shared : switch (type) {
+        MqttFixedHeader header = switch (type) {
             case PUBLISH -> new MqttFixedHeader(type, (flags & 0b1000) != 0, MqttQoS.valueOf((flags >> 1) & 0b11),
                     (flags & 0b0001) != 0, remainingLength);
             case PUBREL, SUBSCRIBE, UNSUBSCRIBE -> new MqttFixedHeader(type, false, MqttQoS.AT_LEAST_ONCE, false,
@@ -253,9 +259,26 @@ final class PacketDecoder {
         int packetId = header.qosLevel() == MqttQoS.AT_MOST_ONCE ? -1 : PacketFields.readPacketId(body);
         MqttProperties properties = mqtt5 ? PropertyDecoder.read(body, PropertyDecoder.Scope.PUBLISH)
                 : MqttProperties.NO_PROPERTIES;
-        // The payload stays in the network buffer; the message holds a reference until it is released.
-        ByteBuf payload = body.retainedSlice(body.readerIndex(), body.readableBytes());
+        // The payload stays in the network buffer: the body, now read up to the payload, becomes the
+        // message's content and holds a reference until the message is released.
+        ByteBuf payload = body.retain();
         return new MqttPublishMessage(header, new MqttPublishVariableHeader(topic, packetId, properties), payload);
+    }
+
+    /**
+     * Returns PUBACK, PUBREC, PUBREL or PUBCOMP whose body is the packet identifier alone. In MQTT 5.0
+     * that means reason code 0x00 (success) and no properties.
+     */
+    private static MqttMessage shortPublishReply(MqttFixedHeader header, int packetId, boolean mqtt5)
+            throws InvalidPacketException {
+        if (packetId == 0) {
+            throw malformed("packet identifier 0 is invalid");
+        }
+        if (!mqtt5) {
+            return new MqttMessage(header, MqttMessageIdVariableHeader.from(packetId));
+        }
+        return new MqttMessage(header, new MqttPubReplyMessageVariableHeader(packetId, (byte) 0,
+                MqttProperties.NO_PROPERTIES));
     }
 
     /** Decodes PUBACK, PUBREC, PUBREL or PUBCOMP; in MQTT 5.0 the reason code and properties may be left out. */

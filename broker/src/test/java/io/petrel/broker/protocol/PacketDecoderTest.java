@@ -19,6 +19,7 @@ import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
@@ -176,6 +177,47 @@ class PacketDecoderTest {
         assertEquals(0, ((MqttPubReplyMessageVariableHeader) shortAck.variableHeader()).reasonCode());
         assertEquals(6, ((MqttMessageIdVariableHeader) longAck.variableHeader()).messageId());
         assertEquals(0x10, ((MqttPubReplyMessageVariableHeader) longAck.variableHeader()).reasonCode());
+    }
+
+    @Test
+    void twoByteRepliesDecodedWithTheirFlags() {
+        ByteBuf buffer = buffer(new byte[] {0x40, 0x02, 0x01, 0x2C}, new byte[] {0x62, 0x02, 0x00, 0x09},
+                new byte[] {0x50, 0x02, 0x00, 0x0A}, new byte[] {0x70, 0x02, 0x00, 0x0B});
+
+        MqttMessage pubAck = decodeOk(buffer, false);
+        MqttMessage pubRel = decodeOk(buffer, false);
+        MqttMessage pubRec = decodeOk(buffer, false);
+        MqttMessage pubComp = decodeOk(buffer, false);
+
+        assertEquals(MqttMessageType.PUBACK, pubAck.fixedHeader().messageType());
+        assertEquals(300, ((MqttMessageIdVariableHeader) pubAck.variableHeader()).messageId());
+        assertEquals(2, pubAck.fixedHeader().remainingLength());
+        assertEquals(MqttMessageType.PUBREL, pubRel.fixedHeader().messageType());
+        assertEquals(MqttQoS.AT_LEAST_ONCE, pubRel.fixedHeader().qosLevel());
+        assertEquals(9, ((MqttMessageIdVariableHeader) pubRel.variableHeader()).messageId());
+        assertEquals(MqttMessageType.PUBREC, pubRec.fixedHeader().messageType());
+        assertEquals(MqttMessageType.PUBCOMP, pubComp.fixedHeader().messageType());
+        assertEquals(11, ((MqttMessageIdVariableHeader) pubComp.variableHeader()).messageId());
+        assertFalse(buffer.isReadable());
+        buffer.release();
+    }
+
+    @Test
+    void twoByteReplyWithPacketIdZeroIsMalformedIn5() {
+        assertFailure(new byte[] {0x70, 0x02, 0x00, 0x00}, true, ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
+    void publishContentHoldsNetworkBuffer() {
+        ByteBuf buffer = buffer(MqttPackets.publish(MQTT_3_1_1, "a/b", "payload", 1, 4));
+
+        MqttPublishMessage publish = (MqttPublishMessage) decodeOk(buffer, false);
+        buffer.release();
+
+        assertEquals(1, buffer.refCnt());
+        assertEquals("payload", publish.content().toString(StandardCharsets.UTF_8));
+        publish.release();
+        assertEquals(0, buffer.refCnt());
     }
 
     @Test
