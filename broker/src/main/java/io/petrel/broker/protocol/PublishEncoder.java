@@ -7,6 +7,7 @@ import io.petrel.api.Message;
 import io.petrel.api.UserProperty;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 
 /**
@@ -27,6 +28,12 @@ public final class PublishEncoder {
     private static final int SUBSCRIPTION_IDENTIFIER = 0x0B;
     private static final int TOPIC_ALIAS = 0x23;
     private static final int USER_PROPERTY = 0x26;
+
+    /**
+     * Payloads up to this many bytes are copied with absolute reads, larger ones through
+     * {@link ByteBuf#writeBytes(ByteBuffer)}.
+     */
+    private static final int SMALL_PAYLOAD_BYTES = 1024;
 
     private PublishEncoder() {
     }
@@ -68,8 +75,27 @@ public final class PublishEncoder {
             writeVariableInt(out, propertiesBytes);
             writeProperties(out, message, variant);
         }
-        out.writeBytes(message.payload());
+        writePayload(out, message.payload());
         return out;
+    }
+
+    private static void writePayload(ByteBuf out, ByteBuffer payload) {
+        int length = payload.remaining();
+        if (length > SMALL_PAYLOAD_BYTES) {
+            out.writeBytes(payload);
+            return;
+        }
+        // In Netty 4.2, writeBytes(ByteBuffer) into a buffer of the adaptive allocator creates an NIO
+        // view of that buffer per call, an object about as large as a small payload.
+        payload.order(ByteOrder.BIG_ENDIAN);
+        int index = payload.position();
+        int end = index + length;
+        for (; index + Long.BYTES <= end; index += Long.BYTES) {
+            out.writeLong(payload.getLong(index));
+        }
+        for (; index < end; index++) {
+            out.writeByte(payload.get(index));
+        }
     }
 
     /** Returns the size of the whole packet {@link #encode} would produce, fixed header included. */
