@@ -83,6 +83,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private ByteBuf partialPacket;
     // Set once a packet failed to decode: the input after it has no packet boundaries to trust.
     private boolean discardInput;
+    // The topic name of the last PUBLISH decoded, which the next one with the same bytes reuses.
+    private String lastTopic;
     // Volatile only so that isOpen() may be read from other threads; written on the event loop.
     private volatile State state = State.AWAITING_CONNECT;
     private ScheduledFuture<?> connectTimeout;
@@ -165,12 +167,14 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private void decode(ByteBuf input) {
         int maxPacketSize = context.config().maxPacketSizeBytes();
         while (state != State.CLOSED && !discardInput) {
-            MqttMessage packet = PacketDecoder.decode(input, maxPacketSize, protocolLevel);
+            MqttMessage packet = PacketDecoder.decode(input, maxPacketSize, protocolLevel, lastTopic);
             if (packet == null) {
                 return;
             }
             if (packet.decoderResult().isFailure()) {
                 discardInput = true;
+            } else if (packet instanceof MqttPublishMessage publish) {
+                lastTopic = publish.variableHeader().topicName();
             }
             onPacket(packet);
         }

@@ -64,6 +64,17 @@ final class PacketDecoder {
      *                      3.1.1, 5 for 5.0), or 0 before CONNECT
      */
     static MqttMessage decode(ByteBuf buffer, int maxPacketSizeBytes, int protocolLevel) {
+        return decode(buffer, maxPacketSizeBytes, protocolLevel, null);
+    }
+
+    /**
+     * Decodes like {@link #decode(ByteBuf, int, int)}. A PUBLISH whose topic name has the same bytes as
+     * {@code previousTopic} gets that string instead of a new one, so a client that keeps publishing
+     * to one topic costs no string per packet.
+     *
+     * @param previousTopic the topic name of the connection's previous PUBLISH, or null
+     */
+    static MqttMessage decode(ByteBuf buffer, int maxPacketSizeBytes, int protocolLevel, String previousTopic) {
         boolean mqtt5 = protocolLevel == ConnectDecoder.MQTT_5;
         int start = buffer.readerIndex();
         int readable = buffer.readableBytes();
@@ -96,7 +107,7 @@ final class PacketDecoder {
             }
             ByteBuf body = buffer.slice(start + headerLength, remainingLength);
             buffer.readerIndex(start + (int) packetSize);
-            return decodeBody(type, first & 0x0F, remainingLength, body, mqtt5);
+            return decodeBody(type, first & 0x0F, remainingLength, body, mqtt5, previousTopic);
         } catch (InvalidPacketException e) {
             return new MqttMessage(null, null, null, DecoderResult.failure(e));
         }
@@ -224,7 +235,7 @@ final class PacketDecoder {
     }
 
     private static MqttMessage decodeBody(MqttMessageType type, int flags, int remainingLength, ByteBuf body,
-                                          boolean mqtt5) throws InvalidPacketException {
+                                          boolean mqtt5, String previousTopic) throws InvalidPacketException {
         MqttFixedHeader header = switch (type) {
             case PUBLISH -> new MqttFixedHeader(type, (flags & 0b1000) != 0, MqttQoS.valueOf((flags >> 1) & 0b11),
                     (flags & 0b0001) != 0, remainingLength);
@@ -234,7 +245,7 @@ final class PacketDecoder {
         };
         return switch (type) {
             case CONNECT -> ConnectDecoder.read(header, body);
-            case PUBLISH -> publish(header, body, mqtt5);
+            case PUBLISH -> publish(header, body, mqtt5, previousTopic);
             case PUBACK, PUBREC, PUBREL, PUBCOMP -> publishReply(header, body, mqtt5);
             case SUBSCRIBE -> subscribe(header, body, mqtt5);
             case UNSUBSCRIBE -> unsubscribe(header, body, mqtt5);
@@ -247,9 +258,9 @@ final class PacketDecoder {
         };
     }
 
-    private static MqttPublishMessage publish(MqttFixedHeader header, ByteBuf body, boolean mqtt5)
-            throws InvalidPacketException {
-        String topic = PacketFields.readString(body, "topic name");
+    private static MqttPublishMessage publish(MqttFixedHeader header, ByteBuf body, boolean mqtt5,
+                                              String previousTopic) throws InvalidPacketException {
+        String topic = PacketFields.readString(body, "topic name", previousTopic);
         if (Topics.hasWildcard(topic)) {
             // [MQTT-3.3.2-2]: a topic name contains no wildcards.
             throw new InvalidPacketException(ProtocolViolation.INVALID_TOPIC,

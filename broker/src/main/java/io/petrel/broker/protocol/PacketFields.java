@@ -82,6 +82,16 @@ final class PacketFields {
      * U+10FFFF are rejected.
      */
     static String readString(ByteBuf in, String field) throws InvalidPacketException {
+        return readString(in, field, null);
+    }
+
+    /**
+     * Reads a UTF-8 Encoded String like {@link #readString(ByteBuf, String)}, but returns
+     * {@code candidate} itself when the string is ASCII and equal to it.
+     *
+     * @param candidate a string the field is likely to repeat, or null
+     */
+    static String readString(ByteBuf in, String field, String candidate) throws InvalidPacketException {
         int length = readLength(in, field);
         require(in, length, field);
         int start = in.readerIndex();
@@ -94,10 +104,28 @@ final class PacketFields {
             }
             index++;
         }
-        String value = index == end ? in.toString(start, length, StandardCharsets.US_ASCII)
-                : decodeUtf8(in, start, end, index, field);
+        String value;
+        if (index < end) {
+            value = decodeUtf8(in, start, end, index, field);
+        } else if (candidate != null && equalsAscii(in, start, length, candidate)) {
+            value = candidate;
+        } else {
+            value = in.toString(start, length, StandardCharsets.US_ASCII);
+        }
         in.readerIndex(end);
         return value;
+    }
+
+    private static boolean equalsAscii(ByteBuf in, int start, int length, String candidate) {
+        if (candidate.length() != length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (in.getByte(start + i) != candidate.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Decodes bytes from {@code start} to {@code end}, of which those before {@code firstNonAscii} are ASCII. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
@@ -218,6 +219,46 @@ class PacketDecoderTest {
         assertEquals("payload", publish.content().toString(StandardCharsets.UTF_8));
         publish.release();
         assertEquals(0, buffer.refCnt());
+    }
+
+    @Test
+    void repeatedTopicReusesPreviousString() {
+        String previous = new String("sensors/1/temp".toCharArray());
+        ByteBuf buffer = buffer(MqttPackets.publish(MQTT_3_1_1, "sensors/1/temp", "x", 0, 0));
+
+        MqttPublishMessage publish = (MqttPublishMessage) PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 4, previous);
+
+        assertSame(previous, publish.variableHeader().topicName());
+        publish.release();
+        buffer.release();
+    }
+
+    @Test
+    void differentTopicIsDecodedAnew() {
+        String[] previousTopics = {"sensors/1/tem", "sensors/1/temq", "sensors/1/tempo"};
+        for (String previous : previousTopics) {
+            ByteBuf buffer = buffer(MqttPackets.publish(MQTT_3_1_1, "sensors/1/temp", "x", 0, 0));
+
+            MqttPublishMessage publish = (MqttPublishMessage) PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 4,
+                    previous);
+
+            assertEquals("sensors/1/temp", publish.variableHeader().topicName(), "previous " + previous);
+            publish.release();
+            buffer.release();
+        }
+    }
+
+    @Test
+    void nonAsciiTopicIgnoresPreviousString() {
+        ByteBuf buffer = buffer(MqttPackets.publish(MQTT_3_1_1, "caf\u00e9", "x", 0, 0));
+        // The UTF-8 bytes of the topic read one char per byte, as ISO-8859-1 would.
+        String lookalike = "caf\u00c3\u00a9";
+
+        MqttPublishMessage publish = (MqttPublishMessage) PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 4, lookalike);
+
+        assertEquals("caf\u00e9", publish.variableHeader().topicName());
+        publish.release();
+        buffer.release();
     }
 
     @Test
