@@ -87,6 +87,19 @@ final class AckSequencer {
         });
     }
 
+    /**
+     * Sends PUBACK like {@link #send}. An MQTT 3 PUBACK that may go out at once is written without a
+     * packet object. MQTT 3 has no reason code, so {@code reasonCode} is then unused.
+     */
+    void sendPubAck(int packetId, byte reasonCode, CompletionStage<Void> queued) {
+        CompletableFuture<Void> future = queued.toCompletableFuture();
+        boolean succeeded = future.isDone() && !future.isCompletedExceptionally();
+        if (succeeded && (pending == null || pending.isEmpty()) && PacketWriter.writeMqtt3PubAck(ctx, packetId)) {
+            return;
+        }
+        send(Packets.pubAck(packetId, reasonCode), queued);
+    }
+
     private static Throwable failureOf(CompletableFuture<Void> future) {
         if (!future.isCompletedExceptionally()) {
             return null;

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.mqtt.MqttConnAckVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttSubAckPayload;
 import java.util.List;
 
@@ -34,11 +35,11 @@ final class Mqtt3PacketEncoder {
                         .writeByte(header.connectReturnCode().byteValue());
             }
             case PUBACK, PUBREC, PUBCOMP, UNSUBACK -> {
-                return packetIdOnly(allocator, firstByte, packet);
+                return packetIdOnly(allocator, firstByte, packetId(packet));
             }
             case PUBREL -> {
                 // [MQTT-3.6.1-1]: PUBREL carries the fixed-header flags 0010.
-                return packetIdOnly(allocator, firstByte | 0b0010, packet);
+                return packetIdOnly(allocator, firstByte | 0b0010, packetId(packet));
             }
             case SUBACK -> {
                 List<Integer> codes = ((MqttSubAckPayload) packet.payload()).reasonCodes();
@@ -59,8 +60,13 @@ final class Mqtt3PacketEncoder {
         }
     }
 
-    private static ByteBuf packetIdOnly(ByteBufAllocator allocator, int firstByte, MqttMessage packet) {
-        return allocator.buffer(4).writeByte(firstByte).writeByte(2).writeShort(packetId(packet));
+    /** Returns an MQTT 3 PUBACK for {@code packetId}. */
+    static ByteBuf pubAck(ByteBufAllocator allocator, int packetId) {
+        return packetIdOnly(allocator, MqttMessageType.PUBACK.value() << 4, packetId);
+    }
+
+    private static ByteBuf packetIdOnly(ByteBufAllocator allocator, int firstByte, int packetId) {
+        return allocator.buffer(4).writeByte(firstByte).writeByte(2).writeShort(packetId);
     }
 
     private static int packetId(MqttMessage packet) {

@@ -34,6 +34,18 @@ final class PacketWriter {
         channel.attr(MQTT_VERSION).set(MqttVersion.MQTT_5);
     }
 
+    /**
+     * Writes an MQTT 3 PUBACK for {@code packetId} without flushing and without a packet object, or
+     * returns false, writing nothing, when the connection speaks MQTT 5.0.
+     */
+    static boolean writeMqtt3PubAck(ChannelHandlerContext ctx, int packetId) {
+        if (ctx.channel().hasAttr(MQTT_VERSION)) {
+            return false;
+        }
+        ctx.write(Mqtt3PacketEncoder.pubAck(ctx.alloc(), packetId), ctx.voidPromise());
+        return true;
+    }
+
     /** Encodes and writes {@code packet} without flushing; a failure goes to the pipeline. */
     static void write(ChannelHandlerContext ctx, MqttMessage packet) {
         write(ctx, packet, ctx.voidPromise());

@@ -77,7 +77,7 @@ final class PublishAdmission {
         // the session store wrote the message for each persistent session and this session's packet
         // identifier.
         if (qos == 1) {
-            connection.acks().send(Packets.pubAck(packetId, code), queued);
+            connection.acks().sendPubAck(packetId, code, queued);
         } else if (qos == 2) {
             connection.acks().send(Packets.pubRec(packetId, code), bothWritten(queued, received));
         }

@@ -46,6 +46,17 @@ class Mqtt3PacketEncoderTest {
     }
 
     @Test
+    void directPubAckMatchesNettyEncoder() {
+        for (int packetId : new int[] {1, 300, 65_535}) {
+            ByteBuf ours = Mqtt3PacketEncoder.pubAck(ByteBufAllocator.DEFAULT, packetId);
+
+            assertArrayEquals(nettyEncoding(Packets.pubAck(packetId, Packets.SUCCESS)), ByteBufUtil.getBytes(ours),
+                    "packet identifier " + packetId);
+            ours.release();
+        }
+    }
+
+    @Test
     void disconnectLeftToNettyEncoder() {
         assertNull(Mqtt3PacketEncoder.encode(ByteBufAllocator.DEFAULT,
                 Packets.disconnect((byte) 0, MqttProperties.NO_PROPERTIES)));
@@ -67,6 +78,25 @@ class Mqtt3PacketEncoderTest {
         assertArrayEquals(new byte[] {0x40, 0x02, 0x00, 0x05}, ByteBufUtil.getBytes(written));
         assertFalse(channel.hasAttr(AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION")));
         written.release();
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void directPubAckLeftOutForMqtt5() {
+        ChannelHandlerContext[] context = new ChannelHandlerContext[1];
+        EmbeddedChannel channel = new EmbeddedChannel(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void handlerAdded(ChannelHandlerContext ctx) {
+                context[0] = ctx;
+            }
+        });
+        PacketWriter.useMqtt5(channel);
+
+        boolean written = PacketWriter.writeMqtt3PubAck(context[0], 5);
+        channel.flush();
+
+        assertFalse(written);
+        assertNull(channel.readOutbound());
         channel.finishAndReleaseAll();
     }
 
