@@ -14,9 +14,9 @@ import java.util.concurrent.TimeUnit;
  * <p>A PUBLISH is encoded once per wire form (MQTT 3 or 5 layout, QoS, retain flag), the first time a
  * subscriber needs that form; the others write retained slices of the same buffer. At QoS 1 and 2
  * only the two-byte packet identifier is written per subscriber, between the shared head and tail.
- * When the writing subscriber holds the only user reference, as for a message routed to one network
- * subscriber, no other subscriber can share the encoding. The packet is then encoded for that
- * subscriber alone, packet identifier included, and not kept.
+ * When the writing subscriber holds the only user reference before any form is encoded, as for a
+ * message routed to one network subscriber, no other subscriber can share the encoding. The packet is
+ * then encoded for that subscriber alone, packet identifier included, and not kept.
  *
  * <p>Lifetime: the creator holds one user reference; every holder that keeps the publish past the
  * call that handed it over takes one with {@link #retainUser()} and gives it back with
@@ -120,9 +120,7 @@ public final class EncodedPublish {
      * run on the channel's event loop.
      */
     public void write(ChannelHandlerContext ctx, boolean mqtt5, int qos, boolean retain, int packetId) {
-        if (users == 1) {
-            // Only the caller holds a reference. A holder that writes the publish later without one
-            // gets its own encoding as well, so at worst a chance to share is lost.
+        if (soleWriter()) {
             ctx.write(PublishEncoder.encode(ctx.alloc(), message, mqtt5, qos, retain, false, packetId),
                     ctx.voidPromise());
             return;
@@ -153,5 +151,15 @@ public final class EncodedPublish {
         ctx.write(ctx.alloc().buffer(2, 2).writeShort(packetId), ctx.voidPromise());
         ctx.write(encoded.retainedSlice(start + idOffset + 2, encoded.readableBytes() - idOffset - 2),
                 ctx.voidPromise());
+    }
+
+    /**
+     * Returns true if the caller holds the only user reference and no form is encoded yet, so no other
+     * subscriber can share an encoding. A holder that writes the publish later without a reference
+     * gets its own encoding as well, so at worst a chance to share is lost. The last of many
+     * subscribers finds the shared forms and uses them.
+     */
+    private synchronized boolean soleWriter() {
+        return forms == null && users == 1;
     }
 }

@@ -76,6 +76,23 @@ class EncodedPublishTest {
     }
 
     @Test
+    void lastUserReusesSharedForm() {
+        EncodedPublish publish = new EncodedPublish(MESSAGE);
+        publish.retainUser();
+        publish.write(ctx, false, 1, false, 9);
+        release(outbound());
+        publish.releaseUser();
+
+        publish.write(ctx, false, 1, false, 10);
+        List<ByteBuf> written = outbound();
+
+        assertEquals(3, written.size());
+        assertArrayEquals(expected(false, 1, 10), bytesOf(written));
+        release(written);
+        publish.releaseUser();
+    }
+
+    @Test
     void soleUserAtQos0GetsWholePacket() {
         EncodedPublish publish = new EncodedPublish(MESSAGE);
 
