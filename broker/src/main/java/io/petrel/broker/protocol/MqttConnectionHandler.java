@@ -167,6 +167,9 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private void decode(ByteBuf input) {
         int maxPacketSize = context.config().maxPacketSizeBytes();
         while (state != State.CLOSED && !discardInput) {
+            if (readPubAck(input, maxPacketSize)) {
+                continue;
+            }
             MqttMessage packet = PacketDecoder.decode(input, maxPacketSize, protocolLevel, lastTopic);
             if (packet == null) {
                 return;
@@ -178,6 +181,24 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             }
             onPacket(packet);
         }
+    }
+
+    /**
+     * Handles the PUBACK at the reader index of {@code input} without a packet object when it carries
+     * only its packet identifier and nothing waits before it, and returns true. Otherwise returns false
+     * and reads nothing, leaving the packet to the decoder.
+     */
+    private boolean readPubAck(ByteBuf input, int maxPacketSize) {
+        if (state != State.CONNECTED || hookPending || (held != null && !held.isEmpty())) {
+            return false;
+        }
+        int packetId = PacketDecoder.readShortPubAck(input, maxPacketSize);
+        if (packetId == 0) {
+            return false;
+        }
+        packetRead = true;
+        session.onPubAck(packetId);
+        return true;
     }
 
     /** Processes one decoded packet, or queues it while the connection waits. Releases it when done. */

@@ -114,6 +114,26 @@ final class PacketDecoder {
     }
 
     /**
+     * Reads a complete PUBACK that carries only a valid packet identifier at the reader index of
+     * {@code buffer}, and returns the identifier. Every MQTT 3 PUBACK has this form, and so has an
+     * MQTT 5.0 one that leaves out reason code 0x00. Returns 0, leaving the reader index where it was,
+     * for any other input, which {@link #decode} then decodes or rejects.
+     */
+    static int readShortPubAck(ByteBuf buffer, int maxPacketSizeBytes) {
+        int start = buffer.readerIndex();
+        if (buffer.readableBytes() < 4 || maxPacketSizeBytes < 4
+                || buffer.getUnsignedByte(start) != MqttMessageType.PUBACK.value() << 4
+                || buffer.getUnsignedByte(start + 1) != 2) {
+            return 0;
+        }
+        int packetId = buffer.getUnsignedShort(start + 2);
+        if (packetId != 0) {
+            buffer.readerIndex(start + 4);
+        }
+        return packetId;
+    }
+
+    /**
      * Returns a buffer with the unread bytes of {@code partial} followed by those of {@code received},
      * and releases both inputs unless the result is {@code partial} itself. {@code partial} is reused
      * if it has room and nothing else refers to it. Otherwise the new buffer has room for twice the

@@ -34,6 +34,7 @@ import io.petrel.broker.testing.MqttPackets;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -200,6 +201,45 @@ class PacketDecoderTest {
         assertEquals(MqttMessageType.PUBCOMP, pubComp.fixedHeader().messageType());
         assertEquals(11, ((MqttMessageIdVariableHeader) pubComp.variableHeader()).messageId());
         assertFalse(buffer.isReadable());
+        buffer.release();
+    }
+
+    @Test
+    void shortPubAckReadInPlace() {
+        ByteBuf buffer = buffer(new byte[] {0x40, 0x02, 0x01, 0x2C}, new byte[] {0x40, 0x02, 0x00, 0x07});
+
+        int first = PacketDecoder.readShortPubAck(buffer, MAX_PACKET_SIZE);
+        int second = PacketDecoder.readShortPubAck(buffer, MAX_PACKET_SIZE);
+
+        assertEquals(300, first);
+        assertEquals(7, second);
+        assertFalse(buffer.isReadable());
+        buffer.release();
+    }
+
+    @Test
+    void otherInputLeftToDecoder() {
+        byte[][] packets = {
+            {0x40, 0x02, 0x00, 0x00},
+            {0x40, 0x02, 0x00},
+            {0x50, 0x02, 0x00, 0x07},
+            {0x40, 0x03, 0x00, 0x07, 0x10},
+        };
+        for (byte[] packet : packets) {
+            ByteBuf buffer = buffer(packet);
+
+            assertEquals(0, PacketDecoder.readShortPubAck(buffer, MAX_PACKET_SIZE), Arrays.toString(packet));
+            assertEquals(0, buffer.readerIndex(), Arrays.toString(packet));
+            buffer.release();
+        }
+    }
+
+    @Test
+    void shortPubAckAboveMaximumPacketSizeLeftToDecoder() {
+        ByteBuf buffer = buffer(new byte[] {0x40, 0x02, 0x00, 0x07});
+
+        assertEquals(0, PacketDecoder.readShortPubAck(buffer, 3));
+        assertEquals(0, buffer.readerIndex());
         buffer.release();
     }
 
