@@ -61,7 +61,7 @@ final class PacketFields {
 
     /** Reads Binary Data: a two-byte length, then that many bytes. */
     static byte[] readBinary(ByteBuf in, String field) throws InvalidPacketException {
-        int length = readTwoByteInteger(in, field + " length");
+        int length = readLength(in, field);
         require(in, length, field);
         byte[] bytes = new byte[length];
         in.readBytes(bytes);
@@ -74,7 +74,7 @@ final class PacketFields {
      * U+10FFFF are rejected.
      */
     static String readString(ByteBuf in, String field) throws InvalidPacketException {
-        int length = readTwoByteInteger(in, field + " length");
+        int length = readLength(in, field);
         require(in, length, field);
         int start = in.readerIndex();
         int end = start + length;
@@ -147,6 +147,17 @@ final class PacketFields {
             index += continuationBytes + 1;
         }
         return new String(chars, 0, count);
+    }
+
+    /**
+     * Reads the two-byte length of a string or binary field. The field's name is joined with
+     * " length" only for the error, so a valid field allocates no message.
+     */
+    private static int readLength(ByteBuf in, String field) throws InvalidPacketException {
+        if (in.readableBytes() < 2) {
+            throw malformed(field + " length runs past the end of the packet");
+        }
+        return in.readUnsignedShort();
     }
 
     /** Fails unless {@code in} has {@code length} more bytes. */
