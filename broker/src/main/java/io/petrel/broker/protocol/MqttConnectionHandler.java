@@ -352,15 +352,20 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         connectTimeout.cancel(false);
         connectTimeout = null;
         ctx.channel().config().setAutoRead(false);
-        context.registry()
-                .connect(checked.clientId(), checked.cleanStart(), checked.sessionExpirySeconds(), inflightLimit, this)
-                .whenComplete((outcome, error) -> {
-                    if (ctx.executor().inEventLoop()) {
-                        onSessionAttached(outcome, error);
-                    } else {
-                        ctx.executor().execute(() -> onSessionAttached(outcome, error));
-                    }
-                });
+        CompletableFuture<ConnectOutcome> attached = context.registry()
+                .connect(checked.clientId(), checked.cleanStart(), checked.sessionExpirySeconds(), inflightLimit, this);
+        if (attached.isDone() && !attached.isCompletedExceptionally()) {
+            // The usual case, a client without a connected session: no callback and stage to allocate.
+            onSessionAttached(attached.join(), null);
+            return;
+        }
+        attached.whenComplete((outcome, error) -> {
+            if (ctx.executor().inEventLoop()) {
+                onSessionAttached(outcome, error);
+            } else {
+                ctx.executor().execute(() -> onSessionAttached(outcome, error));
+            }
+        });
     }
 
     private void onSessionAttached(ConnectOutcome outcome, Throwable error) {
@@ -398,8 +403,11 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             keepAliveSweep.add(this);
         }
 
-        LOG.debug("Client {} connected from {} with MQTT level {}, session present {}",
-                clientId, ctx.channel().remoteAddress(), request.protocolLevel(), outcome.sessionPresent());
+        if (LOG.isDebugEnabled()) {
+            // Guarded because the four arguments would be boxed into an array on every CONNECT.
+            LOG.debug("Client {} connected from {} with MQTT level {}, session present {}",
+                    clientId, ctx.channel().remoteAddress(), request.protocolLevel(), outcome.sessionPresent());
+        }
         request = null;
         session.resumeDelivery();
         resumeReading();
