@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.mqtt.MqttConnAckVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttSubAckPayload;
 import java.util.List;
 
@@ -29,9 +30,7 @@ final class Mqtt3PacketEncoder {
         switch (packet.fixedHeader().messageType()) {
             case CONNACK -> {
                 MqttConnAckVariableHeader header = (MqttConnAckVariableHeader) packet.variableHeader();
-                return allocator.buffer(4).writeByte(firstByte).writeByte(2)
-                        .writeByte(header.isSessionPresent() ? 0x01 : 0x00)
-                        .writeByte(header.connectReturnCode().byteValue());
+                return connAck(allocator, header.isSessionPresent(), header.connectReturnCode().byteValue());
             }
             case PUBACK, PUBREC, PUBCOMP, UNSUBACK -> {
                 return packetIdOnly(allocator, firstByte, packet);
@@ -57,6 +56,13 @@ final class Mqtt3PacketEncoder {
                 return null;
             }
         }
+    }
+
+    /** Returns an MQTT 3 CONNACK with {@code returnCode}, encoded without building a packet object first. */
+    static ByteBuf connAck(ByteBufAllocator allocator, boolean sessionPresent, int returnCode) {
+        return allocator.buffer(4).writeByte(MqttMessageType.CONNACK.value() << 4).writeByte(2)
+                .writeByte(sessionPresent ? 0x01 : 0x00)
+                .writeByte(returnCode);
     }
 
     private static ByteBuf packetIdOnly(ByteBufAllocator allocator, int firstByte, MqttMessage packet) {

@@ -388,8 +388,13 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         }
         // MQTT 3.1 has no session present flag: the first byte of its CONNACK variable header is reserved and 0.
         boolean sessionPresentFlag = outcome.sessionPresent() && protocolLevel != ConnectDecoder.MQTT_3_1;
-        PacketWriter.write(ctx, Packets.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, sessionPresentFlag,
-                connAckProperties()));
+        if (mqtt5) {
+            PacketWriter.write(ctx, Packets.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, sessionPresentFlag,
+                    connAckProperties()));
+        } else {
+            ctx.write(Mqtt3PacketEncoder.connAck(ctx.alloc(), sessionPresentFlag,
+                    MqttConnectReturnCode.CONNECTION_ACCEPTED.byteValue()), ctx.voidPromise());
+        }
         state = State.CONNECTED;
         connAckSent = true;
         context.connected().add(ctx.channel());
