@@ -58,7 +58,7 @@ final class Mqtt3PacketEncoder {
         }
     }
 
-    /** Returns an MQTT 3 CONNACK with {@code returnCode}, encoded without building a packet object first. */
+    /** Encodes an MQTT 3 CONNACK with {@code returnCode} into a new buffer, without a packet object. */
     static ByteBuf connAck(ByteBufAllocator allocator, boolean sessionPresent, int returnCode) {
         return allocator.buffer(4).writeByte(MqttMessageType.CONNACK.value() << 4).writeByte(2)
                 .writeByte(sessionPresent ? 0x01 : 0x00)

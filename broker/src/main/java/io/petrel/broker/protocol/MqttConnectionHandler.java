@@ -352,20 +352,21 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         connectTimeout.cancel(false);
         connectTimeout = null;
         ctx.channel().config().setAutoRead(false);
-        CompletableFuture<ConnectOutcome> attached = context.registry()
-                .connect(checked.clientId(), checked.cleanStart(), checked.sessionExpirySeconds(), inflightLimit, this);
-        if (attached.isDone() && !attached.isCompletedExceptionally()) {
-            // The usual case, a client without a connected session: no callback and stage to allocate.
-            onSessionAttached(attached.join(), null);
+        ConnectOutcome attached = context.registry().connectUnlessAttached(checked.clientId(), checked.cleanStart(),
+                checked.sessionExpirySeconds(), inflightLimit, this);
+        if (attached != null) {
+            onSessionAttached(attached, null);
             return;
         }
-        attached.whenComplete((outcome, error) -> {
-            if (ctx.executor().inEventLoop()) {
-                onSessionAttached(outcome, error);
-            } else {
-                ctx.executor().execute(() -> onSessionAttached(outcome, error));
-            }
-        });
+        context.registry()
+                .connect(checked.clientId(), checked.cleanStart(), checked.sessionExpirySeconds(), inflightLimit, this)
+                .whenComplete((outcome, error) -> {
+                    if (ctx.executor().inEventLoop()) {
+                        onSessionAttached(outcome, error);
+                    } else {
+                        ctx.executor().execute(() -> onSessionAttached(outcome, error));
+                    }
+                });
     }
 
     private void onSessionAttached(ConnectOutcome outcome, Throwable error) {
