@@ -17,9 +17,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The only stage of the listening channel's pipeline: it gives each accepted channel its connection
- * handler and socket settings and registers it with an I/O event loop. It replaces Netty's
- * {@code ServerBootstrap} acceptor with its per-channel {@code ChannelInitializer}, whose handler
- * context, bookkeeping entry and registration listener were allocated for every connection.
+ * handler and socket settings and registers it with an I/O event loop. Netty's
+ * {@code ServerBootstrap} would add a {@code ChannelInitializer} to every accepted channel, which
+ * costs a handler context, a map entry and a registration listener per connection.
  *
  * <p>Threads: one instance per listening channel, used on the acceptor event loop.
  */
