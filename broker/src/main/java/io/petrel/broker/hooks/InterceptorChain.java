@@ -105,6 +105,16 @@ public final class InterceptorChain {
         return connect.isEmpty();
     }
 
+    /** Returns true if no interceptor observes CONNACKs. */
+    public boolean connAckEmpty() {
+        return connAck.isEmpty();
+    }
+
+    /** Returns true if no interceptor observes disconnects. */
+    public boolean disconnectEmpty() {
+        return disconnect.isEmpty();
+    }
+
     /** Returns true if no interceptor handles inbound publishes. */
     public boolean publishInboundEmpty() {
         return publishInbound.isEmpty();
@@ -171,7 +181,9 @@ public final class InterceptorChain {
 
     private <E> void observe(List<Entry> chain, E event, String eventName, String clientId,
                              BiConsumer<BrokerInterceptor, E> call) {
-        for (Entry entry : chain) {
+        // Indexed, because a for-each loop allocates an iterator for every event, even for an empty chain.
+        for (int i = 0; i < chain.size(); i++) {
+            Entry entry = chain.get(i);
             try {
                 call.accept(entry.interceptor(), event);
             } catch (RuntimeException | LinkageError | AssertionError e) {

@@ -106,13 +106,17 @@ final class ConnectAdmission {
 
     /** Notifies the interceptors that CONNACK was sent. */
     static void connAckSent(BrokerHooks hooks, ClientInfo client, int reasonCode, boolean sessionPresent) {
-        hooks.interceptors().onConnAck(new ConnAckEvent(client, reasonCode, sessionPresent));
+        if (!hooks.interceptors().connAckEmpty()) {
+            hooks.interceptors().onConnAck(new ConnAckEvent(client, reasonCode, sessionPresent));
+        }
     }
 
     /** Drops the client's cached authorizations and notifies the interceptors that its connection closed. */
     static void disconnected(BrokerHooks hooks, ClientInfo client, DisconnectEvent.Cause cause) {
         hooks.authorizations().forget(client);
-        hooks.interceptors().onDisconnect(new DisconnectEvent(client, cause));
+        if (!hooks.interceptors().disconnectEmpty()) {
+            hooks.interceptors().onDisconnect(new DisconnectEvent(client, cause));
+        }
     }
 
     /**

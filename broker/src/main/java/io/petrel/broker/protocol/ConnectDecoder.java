@@ -23,6 +23,8 @@ final class ConnectDecoder {
     /** The protocol level of MQTT 5.0. */
     static final int MQTT_5 = 5;
 
+    private static final String[] KNOWN_PROTOCOL_NAMES = {"MQTT", "MQIsdp"};
+
     private ConnectDecoder() {
     }
 
@@ -31,7 +33,7 @@ final class ConnectDecoder {
         String name;
         int level;
         try {
-            name = PacketFields.readString(body, "protocol name");
+            name = readProtocolName(body);
             level = PacketFields.readByte(body, "protocol level");
         } catch (InvalidPacketException e) {
             throw e.inConnect(0, 4);
@@ -49,6 +51,34 @@ final class ConnectDecoder {
         } catch (InvalidPacketException e) {
             throw e.inConnect(0, level);
         }
+    }
+
+    /**
+     * Reads the protocol name. The names of MQTT 3.1.1 and 5.0 ("MQTT") and of MQTT 3.1 ("MQIsdp")
+     * are returned as constants, so a CONNECT of a known version allocates no string for its name.
+     */
+    private static String readProtocolName(ByteBuf body) throws InvalidPacketException {
+        for (String known : KNOWN_PROTOCOL_NAMES) {
+            if (isStringAt(body, known)) {
+                body.skipBytes(2 + known.length());
+                return known;
+            }
+        }
+        return PacketFields.readString(body, "protocol name");
+    }
+
+    /** Returns true if the UTF-8 string at the reader index is {@code ascii}, which has only ASCII characters. */
+    private static boolean isStringAt(ByteBuf body, String ascii) {
+        int index = body.readerIndex();
+        if (body.readableBytes() < 2 + ascii.length() || body.getUnsignedShort(index) != ascii.length()) {
+            return false;
+        }
+        for (int i = 0; i < ascii.length(); i++) {
+            if (body.getByte(index + 2 + i) != ascii.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static MqttConnectMessage readAfterLevel(MqttFixedHeader header, ByteBuf body, String name, int level)

@@ -22,6 +22,8 @@ final class ConnectRequest {
     /** MQTT 3.1.1 CONNACK return code: identifier rejected. */
     static final int V3_IDENTIFIER_REJECTED = 0x02;
 
+    private static final byte[] NO_AUTHENTICATION_DATA = new byte[0];
+
     private final ProtocolViolation violation;
     private final int v3ReturnCode;
     private final String problem;
@@ -135,7 +137,7 @@ final class ConnectRequest {
         boolean problemInformation = true;
         ClientLimits limits = ClientLimits.MQTT3;
         String authenticationMethod = null;
-        byte[] authenticationData = new byte[0];
+        byte[] authenticationData = NO_AUTHENTICATION_DATA;
         if (mqtt5) {
             MqttProperties properties = header.properties();
             MqttProperties.MqttProperty<?> method = properties.getProperty(MqttProperties.AUTHENTICATION_METHOD);

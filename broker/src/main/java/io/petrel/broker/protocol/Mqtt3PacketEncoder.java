@@ -30,9 +30,7 @@ final class Mqtt3PacketEncoder {
         switch (packet.fixedHeader().messageType()) {
             case CONNACK -> {
                 MqttConnAckVariableHeader header = (MqttConnAckVariableHeader) packet.variableHeader();
-                return allocator.buffer(4).writeByte(firstByte).writeByte(2)
-                        .writeByte(header.isSessionPresent() ? 0x01 : 0x00)
-                        .writeByte(header.connectReturnCode().byteValue());
+                return connAck(allocator, header.isSessionPresent(), header.connectReturnCode().byteValue());
             }
             case PUBACK, PUBREC, PUBCOMP, UNSUBACK -> {
                 return packetIdOnly(allocator, firstByte, packetId(packet));
@@ -58,6 +56,13 @@ final class Mqtt3PacketEncoder {
                 return null;
             }
         }
+    }
+
+    /** Encodes an MQTT 3 CONNACK with {@code returnCode} into a new buffer, without a packet object. */
+    static ByteBuf connAck(ByteBufAllocator allocator, boolean sessionPresent, int returnCode) {
+        return allocator.buffer(4).writeByte(MqttMessageType.CONNACK.value() << 4).writeByte(2)
+                .writeByte(sessionPresent ? 0x01 : 0x00)
+                .writeByte(returnCode);
     }
 
     /** Returns an MQTT 3 PUBACK for {@code packetId}. */

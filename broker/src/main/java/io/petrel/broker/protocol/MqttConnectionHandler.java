@@ -377,6 +377,12 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         connectTimeout.cancel(false);
         connectTimeout = null;
         ctx.channel().config().setAutoRead(false);
+        ConnectOutcome attached = context.registry().connectUnlessAttached(checked.clientId(), checked.cleanStart(),
+                checked.sessionExpirySeconds(), inflightLimit, this);
+        if (attached != null) {
+            onSessionAttached(attached, null);
+            return;
+        }
         context.registry()
                 .connect(checked.clientId(), checked.cleanStart(), checked.sessionExpirySeconds(), inflightLimit, this)
                 .whenComplete((outcome, error) -> {
@@ -408,8 +414,13 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         }
         // MQTT 3.1 has no session present flag: the first byte of its CONNACK variable header is reserved and 0.
         boolean sessionPresentFlag = outcome.sessionPresent() && protocolLevel != ConnectDecoder.MQTT_3_1;
-        PacketWriter.write(ctx, Packets.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, sessionPresentFlag,
-                connAckProperties()));
+        if (mqtt5) {
+            PacketWriter.write(ctx, Packets.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, sessionPresentFlag,
+                    connAckProperties()));
+        } else {
+            ctx.write(Mqtt3PacketEncoder.connAck(ctx.alloc(), sessionPresentFlag,
+                    MqttConnectReturnCode.CONNECTION_ACCEPTED.byteValue()), ctx.voidPromise());
+        }
         state = State.CONNECTED;
         connAckSent = true;
         context.connected().add(ctx.channel());
@@ -423,8 +434,11 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             keepAliveSweep.add(this);
         }
 
-        LOG.debug("Client {} connected from {} with MQTT level {}, session present {}",
-                clientId, ctx.channel().remoteAddress(), request.protocolLevel(), outcome.sessionPresent());
+        if (LOG.isDebugEnabled()) {
+            // Guarded because the four arguments would be boxed into an array on every CONNECT.
+            LOG.debug("Client {} connected from {} with MQTT level {}, session present {}",
+                    clientId, ctx.channel().remoteAddress(), request.protocolLevel(), outcome.sessionPresent());
+        }
         request = null;
         session.resumeDelivery();
         resumeReading();

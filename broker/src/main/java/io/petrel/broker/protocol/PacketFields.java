@@ -50,14 +50,6 @@ final class PacketFields {
         throw malformed(field + " is longer than 4 bytes");
     }
 
-    /** Reads the two-byte length in front of a string or binary field, naming the field only in a failure. */
-    private static int readLength(ByteBuf in, String field) throws InvalidPacketException {
-        if (in.readableBytes() < 2) {
-            throw malformed(field + " length runs past the end of the packet");
-        }
-        return in.readUnsignedShort();
-    }
-
     /** Reads a packet identifier, which must not be 0 [MQTT-2.3.1-1]. */
     static int readPacketId(ByteBuf in) throws InvalidPacketException {
         int packetId = readTwoByteInteger(in, "packet identifier");
@@ -183,6 +175,17 @@ final class PacketFields {
             index += continuationBytes + 1;
         }
         return new String(chars, 0, count);
+    }
+
+    /**
+     * Reads the two-byte length of a string or binary field. The field's name is joined with
+     * " length" only for the error, so a valid field allocates no message.
+     */
+    private static int readLength(ByteBuf in, String field) throws InvalidPacketException {
+        if (in.readableBytes() < 2) {
+            throw malformed(field + " length runs past the end of the packet");
+        }
+        return in.readUnsignedShort();
     }
 
     /** Fails unless {@code in} has {@code length} more bytes. */

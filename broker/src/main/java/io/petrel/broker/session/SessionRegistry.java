@@ -111,6 +111,23 @@ public final class SessionRegistry {
                 connection.executor());
     }
 
+    /**
+     * Attaches {@code connection} as {@link #connect} does when no connection is attached to the
+     * session of {@code clientId}, and returns the outcome at once, without a future. Returns null
+     * and changes nothing when a connection is attached, so that the caller takes it over with
+     * {@link #connect}. Call on the connection's event loop.
+     */
+    public ConnectOutcome connectUnlessAttached(String clientId, boolean cleanStart, long expiryIntervalSeconds,
+                                                int inflightLimit, SessionConnection connection) {
+        synchronized (lock) {
+            Session existing = sessions.get(clientId);
+            if (existing != null && existing.connection() != null) {
+                return null;
+            }
+            return attachLocked(clientId, existing, cleanStart, expiryIntervalSeconds, inflightLimit, connection);
+        }
+    }
+
     private ConnectOutcome attachLocked(String clientId, Session existing, boolean cleanStart,
                                         long expiryIntervalSeconds, int inflightLimit, SessionConnection connection) {
         Session session = existing;

@@ -55,9 +55,9 @@ public final class EventLoops implements AutoCloseable {
         return workers;
     }
 
-    /** Returns the server channel class matching the transport. */
-    public Class<? extends ServerChannel> serverChannelClass() {
-        return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    /** Creates an unregistered listening channel of the transport in use. */
+    public ServerChannel newServerChannel() {
+        return epoll ? new EpollServerSocketChannel() : new NioServerSocketChannel();
     }
 
     /** Shuts both groups down and waits up to five seconds for their threads to end. */

@@ -1,15 +1,12 @@
 package io.petrel.broker.transport;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.SocketChannel;
 import io.petrel.api.BrokerException;
 import io.petrel.broker.BrokerConfig;
-import io.petrel.broker.protocol.MqttConnectionHandler;
 import io.petrel.broker.protocol.ProtocolContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,10 +16,11 @@ import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The TCP listener: a Netty server bootstrap on the broker's event loops with one MQTT pipeline per
- * connection, which has a single stage: the connection handler. It decodes its input itself, with
- * the packet-size limit, and writes encoded bytes only (see {@code PacketWriter} and
- * {@code EncodedPublish}), so an idle connection carries no decoder or encoder stage.
+ * The TCP listener: a listening channel on the broker's acceptor event loop whose
+ * {@link ConnectionAcceptor} gives each connection an MQTT pipeline with a single stage, the
+ * connection handler. It decodes its input itself, with the packet-size limit, and writes encoded
+ * bytes only (see {@code PacketWriter} and {@code EncodedPublish}), so an idle connection carries
+ * no decoder or encoder stage.
  *
  * <p>Threads: {@link #start} and {@link #close} are called by the broker's lifecycle methods, which
  * serialize them.
@@ -58,22 +56,19 @@ public final class MqttServer implements AutoCloseable {
      * @throws BrokerException if the address cannot be bound; the message names the address
      */
     public InetSocketAddress start() {
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(eventLoops.acceptor(), eventLoops.workers())
-                .channel(eventLoops.serverChannelClass())
-                .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_BUFFER_SIZING)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel channel) {
-                        channel.pipeline().addLast("mqtt", new MqttConnectionHandler(context));
-                    }
-                });
         String address = config.host() + ':' + config.port();
-        ChannelFuture bound = bootstrap.bind(config.host(), config.port()).awaitUninterruptibly();
+        Channel listening = eventLoops.newServerChannel();
+        ChannelConfig listeningConfig = listening.config();
+        listeningConfig.setOption(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG);
+        listeningConfig.setOption(ChannelOption.SO_REUSEADDR, true);
+        listening.pipeline().addLast("accept",
+                new ConnectionAcceptor(context, eventLoops.workers(), RECEIVE_BUFFER_SIZING));
+        ChannelFuture bound = eventLoops.acceptor().register(listening).awaitUninterruptibly();
+        if (bound.isSuccess()) {
+            bound = listening.bind(new InetSocketAddress(config.host(), config.port())).awaitUninterruptibly();
+        }
         if (!bound.isSuccess()) {
+            listening.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
             Throwable cause = bound.cause();
             if (String.valueOf(cause.getMessage()).contains("in use")) {
                 throw new BrokerException("cannot listen on " + address + ": the address is already in use; set "

@@ -57,6 +57,19 @@ class Mqtt3PacketEncoderTest {
     }
 
     @Test
+    void acceptedConnAckMatchesNettyEncoder() {
+        for (boolean sessionPresent : new boolean[] {true, false}) {
+            ByteBuf ours = Mqtt3PacketEncoder.connAck(ByteBufAllocator.DEFAULT, sessionPresent,
+                    MqttConnectReturnCode.CONNECTION_ACCEPTED.byteValue());
+            byte[] expected = nettyEncoding(Packets.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, sessionPresent,
+                    MqttProperties.NO_PROPERTIES));
+
+            assertArrayEquals(expected, ByteBufUtil.getBytes(ours), "session present " + sessionPresent);
+            ours.release();
+        }
+    }
+
+    @Test
     void disconnectLeftToNettyEncoder() {
         assertNull(Mqtt3PacketEncoder.encode(ByteBufAllocator.DEFAULT,
                 Packets.disconnect((byte) 0, MqttProperties.NO_PROPERTIES)));

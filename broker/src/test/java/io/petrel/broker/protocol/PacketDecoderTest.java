@@ -580,6 +580,25 @@ class PacketDecoderTest {
     }
 
     @Test
+    void protocolNameNearKnownNameIsUnsupported() {
+        for (String name : List.of("MQT", "MQTTT", "mqtt", "MQIsd", "MQIsdpX", "")) {
+            InvalidPacketException failure = assertFailure(
+                    ConnectPacket.mqtt311("near").protocolName(name).toBytes(), false,
+                    ProtocolViolation.UNSUPPORTED_PROTOCOL_VERSION);
+
+            assertEquals(ConnectRequest.V3_UNACCEPTABLE_PROTOCOL_VERSION, failure.v3ReturnCode(), name);
+        }
+    }
+
+    @Test
+    void protocolNameCutShortIsMalformed() {
+        // The remaining length covers the name's length field and 2 of the 4 bytes of "MQTT".
+        byte[] packet = {0x10, 0x04, 0x00, 0x04, 'M', 'Q'};
+
+        assertFailure(packet, false, ProtocolViolation.MALFORMED_PACKET);
+    }
+
+    @Test
     void reservedConnectFlagIsMalformedConnect() {
         InvalidPacketException failure = assertFailure(
                 ConnectPacket.mqtt5("reserved").reservedFlag(true).toBytes(), false, ProtocolViolation.MALFORMED_PACKET);
