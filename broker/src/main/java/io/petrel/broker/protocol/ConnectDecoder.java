@@ -20,6 +20,8 @@ final class ConnectDecoder {
 
     /** The protocol level of MQTT 3.1. */
     static final int MQTT_3_1 = 3;
+    /** The protocol level of MQTT 3.1.1. */
+    static final int MQTT_3_1_1 = 4;
     /** The protocol level of MQTT 5.0. */
     static final int MQTT_5 = 5;
 
@@ -36,15 +38,15 @@ final class ConnectDecoder {
             name = readProtocolName(body);
             level = PacketFields.readByte(body, "protocol level");
         } catch (InvalidPacketException e) {
-            throw e.inConnect(0, 4);
+            throw e.inConnect(0, MQTT_3_1_1);
         }
-        boolean knownVersion = ("MQTT".equals(name) && (level == 4 || level == 5))
-                || ("MQIsdp".equals(name) && level == 3);
+        boolean knownVersion = ("MQTT".equals(name) && (level == MQTT_3_1_1 || level == MQTT_5))
+                || ("MQIsdp".equals(name) && level == MQTT_3_1);
         if (!knownVersion) {
             // [MQTT-3.1.2-2]: an unsupported protocol level gets CONNACK 0x01, sent in the MQTT 3.1.1 layout.
             throw new InvalidPacketException(ProtocolViolation.UNSUPPORTED_PROTOCOL_VERSION,
                     "protocol name '" + name + "' with level " + level + " is not MQTT 3.1, 3.1.1 or 5.0")
-                    .inConnect(ConnectRequest.V3_UNACCEPTABLE_PROTOCOL_VERSION, 4);
+                    .inConnect(ConnectRequest.V3_UNACCEPTABLE_PROTOCOL_VERSION, MQTT_3_1_1);
         }
         try {
             return readAfterLevel(header, body, name, level);

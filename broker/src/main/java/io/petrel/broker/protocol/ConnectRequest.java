@@ -84,7 +84,7 @@ final class ConnectRequest {
     static ConnectRequest check(MqttConnectMessage connect, BrokerConfig config) {
         MqttConnectVariableHeader header = connect.variableHeader();
         int level = header.version();
-        boolean mqtt5 = level == 5;
+        boolean mqtt5 = level == ConnectDecoder.MQTT_5;
 
         // [MQTT-3.1.2-11], [MQTT-3.1.2-13], [MQTT-3.1.2-15]: without the will flag, will QoS and will
         // retain must be 0; [MQTT-3.1.2-14]: will QoS 3 is invalid.
@@ -107,7 +107,7 @@ final class ConnectRequest {
                 // [MQTT-3.1.3-6]: the server assigns an identifier and returns it in CONNACK.
                 clientId = "petrel-" + UUID.randomUUID();
                 assigned = true;
-            } else if (level == 4 && header.isCleanSession()) {
+            } else if (level == ConnectDecoder.MQTT_3_1_1 && header.isCleanSession()) {
                 // [MQTT-3.1.3-6], [MQTT-3.1.3-7]: 3.1.1 allows an empty identifier with clean session 1 only.
                 clientId = "petrel-" + UUID.randomUUID();
             } else {
@@ -209,7 +209,7 @@ final class ConnectRequest {
     }
 
     boolean mqtt5() {
-        return protocolLevel == 5;
+        return protocolLevel == ConnectDecoder.MQTT_5;
     }
 
     String clientId() {

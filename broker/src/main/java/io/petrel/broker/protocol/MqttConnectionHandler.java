@@ -361,8 +361,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     /** Rejects a CONNECT whose enhanced authentication failed (CONNACK 0x87, not authorized). */
     void rejectAuthentication(String reason) {
-        // Enhanced authentication exists only in MQTT 5.0, so the protocol level is 5.
-        rejectConnect(ConnectRequest.rejected(ProtocolViolation.NOT_AUTHORIZED, 0, reason, 5));
+        // Enhanced authentication exists only in MQTT 5.0.
+        rejectConnect(ConnectRequest.rejected(ProtocolViolation.NOT_AUTHORIZED, 0, reason, ConnectDecoder.MQTT_5));
     }
 
     @Override
