@@ -201,8 +201,9 @@ public final class BrokerConfig {
     }
 
     /**
-     * Returns how many QoS 1 and 2 messages a session may hold beyond its in-flight window, while
-     * connected or offline. Further messages are dropped and counted.
+     * Returns how many messages a session may hold beyond its in-flight window: QoS 1 and 2 messages
+     * while connected or offline, QoS 0 messages while connected. Further messages are dropped and
+     * counted.
      */
     public int maxQueuedMessages() {
         return maxQueuedMessages;

@@ -212,8 +212,8 @@ public final class Session implements SharedMember {
         if (ended || (delivery.qos() == Qos.AT_MOST_ONCE && connection == null)) {
             return DeliveryGate.SETTLED;
         }
-        if (QUEUED.incrementAndGet(this) > maxQueued) {
-            QUEUED.decrementAndGet(this);
+        int queuedNow = reserveQueueSlot();
+        if (queuedNow == 0) {
             metrics.dropped(DropReason.QUEUE_FULL);
             DROP_LOG.warn("Dropped a QoS {} message on '{}' for client {}: its queue holds the maximum of {}"
                             + " messages (session.max_queued_messages)",
@@ -221,11 +221,44 @@ public final class Session implements SharedMember {
             return DeliveryGate.SETTLED;
         }
         publish.retainUser();
+        CompletableFuture<Void> result = DeliveryGate.SETTLED;
         if (stored && delivery.qos() != Qos.AT_MOST_ONCE) {
-            return enqueueStored(publish, delivery, group);
+            result = enqueueStored(publish, delivery, group);
+        } else {
+            enqueue(new QueuedPublish(publish, delivery, group, 0));
         }
-        enqueue(new QueuedPublish(publish, delivery, group, 0));
-        return DeliveryGate.SETTLED;
+        if (queuedNow == maxQueued / 2 + 1) {
+            // Half full: the drain that waits for the end of the routing event loop's iteration starts
+            // now, so a subscriber on another event loop drains while this loop routes the rest of a burst.
+            dispatchDrain();
+        }
+        return result;
+    }
+
+    /**
+     * Takes a place in the queue and returns the number of queued messages with it, or 0 if the queue
+     * is full. On the attached connection's event loop, a full queue is drained first, because a burst
+     * routed within one iteration of that loop fills the queue before its deferred drain can run.
+     * NOTE: on another event loop, a burst larger than the bound is still dropped when routing outpaces
+     * that loop's drain.
+     */
+    private int reserveQueueSlot() {
+        int queuedNow = QUEUED.incrementAndGet(this);
+        if (queuedNow <= maxQueued) {
+            return queuedNow;
+        }
+        QUEUED.decrementAndGet(this);
+        SessionConnection current = connection;
+        if (current == null || !current.executor().inEventLoop()) {
+            return 0;
+        }
+        drain();
+        queuedNow = QUEUED.incrementAndGet(this);
+        if (queuedNow <= maxQueued) {
+            return queuedNow;
+        }
+        QUEUED.decrementAndGet(this);
+        return 0;
     }
 
     /**
