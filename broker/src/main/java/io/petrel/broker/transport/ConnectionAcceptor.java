@@ -13,6 +13,7 @@ import io.petrel.broker.protocol.ProtocolContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -77,7 +78,14 @@ final class ConnectionAcceptor extends ChannelInboundHandlerAdapter {
             ctx.channel().eventLoop().schedule(() -> config.setAutoRead(true), ACCEPT_PAUSE_MILLIS,
                     TimeUnit.MILLISECONDS);
         }
-        LOG.warn("Accepting a connection on {} failed; pausing accepts for {} ms", ctx.channel().localAddress(),
-                ACCEPT_PAUSE_MILLIS, cause);
+        if (cause instanceof IOException) {
+            // The operating system's reason, such as "Too many open files", explains the failure. A stack
+            // trace at every pause would flood the log while the condition lasts.
+            LOG.warn("Accepting a connection on {} failed: {}; pausing accepts for {} ms",
+                    ctx.channel().localAddress(), cause.getMessage(), ACCEPT_PAUSE_MILLIS);
+        } else {
+            LOG.warn("Accepting a connection on {} failed; pausing accepts for {} ms", ctx.channel().localAddress(),
+                    ACCEPT_PAUSE_MILLIS, cause);
+        }
     }
 }

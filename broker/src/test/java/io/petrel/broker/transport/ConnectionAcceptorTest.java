@@ -1,21 +1,31 @@
 package io.petrel.broker.transport;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.petrel.broker.protocol.MqttConnectionHandler;
+import io.petrel.broker.testing.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 class ConnectionAcceptorTest {
+
+    @RegisterExtension
+    final LogCapture log = LogCapture.of(ConnectionAcceptor.class, Level.WARN);
 
     private final EventLoops loops = new EventLoops(1);
     private final AdaptiveRecvByteBufAllocator sizing = new AdaptiveRecvByteBufAllocator();
@@ -68,6 +78,23 @@ class ConnectionAcceptorTest {
         listening.advanceTimeBy(1, TimeUnit.MILLISECONDS);
         listening.runScheduledPendingTasks();
         assertTrue(listening.config().isAutoRead());
+    }
+
+    @Test
+    void failedAcceptLogsReasonWithoutStackTrace() {
+        listening.pipeline().fireExceptionCaught(new IOException("Too many open files"));
+
+        ILoggingEvent event = log.events().get(0);
+        assertEquals(Level.WARN, event.getLevel());
+        assertTrue(event.getFormattedMessage().contains("failed: Too many open files"), event.getFormattedMessage());
+        assertNull(event.getThrowableProxy(), "stack trace");
+    }
+
+    @Test
+    void unexpectedAcceptFailureLogsStackTrace() {
+        listening.pipeline().fireExceptionCaught(new IllegalStateException("broken"));
+
+        assertNotNull(log.events().get(0).getThrowableProxy(), "stack trace");
     }
 
     private static EmbeddedChannel unregisteredChannel() {
