@@ -72,15 +72,8 @@ final class ConnectDecoder {
     /** Returns true if the UTF-8 string at the reader index is {@code ascii}, which has only ASCII characters. */
     private static boolean isStringAt(ByteBuf body, String ascii) {
         int index = body.readerIndex();
-        if (body.readableBytes() < 2 + ascii.length() || body.getUnsignedShort(index) != ascii.length()) {
-            return false;
-        }
-        for (int i = 0; i < ascii.length(); i++) {
-            if (body.getByte(index + 2 + i) != ascii.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
+        return body.readableBytes() >= 2 + ascii.length() && body.getUnsignedShort(index) == ascii.length()
+                && PacketFields.equalsAscii(body, index + 2, ascii.length(), ascii);
     }
 
     private static MqttConnectMessage readAfterLevel(MqttFixedHeader header, ByteBuf body, String name, int level)

@@ -248,8 +248,7 @@ final class PacketDecoder {
         MqttFixedHeader[] headers = new MqttFixedHeader[16];
         for (MqttMessageType type : new MqttMessageType[] {MqttMessageType.PUBACK, MqttMessageType.PUBREC,
                 MqttMessageType.PUBREL, MqttMessageType.PUBCOMP}) {
-            MqttQoS flags = type == MqttMessageType.PUBREL ? MqttQoS.AT_LEAST_ONCE : MqttQoS.AT_MOST_ONCE;
-            headers[type.value()] = new MqttFixedHeader(type, false, flags, false, 2);
+            headers[type.value()] = Packets.replyHeader(type, 2);
         }
         return headers;
     }

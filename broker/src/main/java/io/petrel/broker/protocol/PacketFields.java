@@ -108,7 +108,8 @@ final class PacketFields {
         return value;
     }
 
-    private static boolean equalsAscii(ByteBuf in, int start, int length, String candidate) {
+    /** Returns true if the {@code length} bytes of {@code in} from {@code start} are the ASCII string {@code candidate}. */
+    static boolean equalsAscii(ByteBuf in, int start, int length, String candidate) {
         if (candidate.length() != length) {
             return false;
         }

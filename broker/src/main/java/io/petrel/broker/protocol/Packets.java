@@ -41,10 +41,10 @@ final class Packets {
             new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGRESP, false, MqttQoS.AT_MOST_ONCE, false, 0));
 
     // Fixed headers are immutable, and those of the acknowledgements never change, so each is shared.
-    private static final MqttFixedHeader PUBACK_HEADER = replyHeader(MqttMessageType.PUBACK, MqttQoS.AT_MOST_ONCE);
-    private static final MqttFixedHeader PUBREC_HEADER = replyHeader(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE);
-    private static final MqttFixedHeader PUBREL_HEADER = replyHeader(MqttMessageType.PUBREL, MqttQoS.AT_LEAST_ONCE);
-    private static final MqttFixedHeader PUBCOMP_HEADER = replyHeader(MqttMessageType.PUBCOMP, MqttQoS.AT_MOST_ONCE);
+    private static final MqttFixedHeader PUBACK_HEADER = replyHeader(MqttMessageType.PUBACK, 0);
+    private static final MqttFixedHeader PUBREC_HEADER = replyHeader(MqttMessageType.PUBREC, 0);
+    private static final MqttFixedHeader PUBREL_HEADER = replyHeader(MqttMessageType.PUBREL, 0);
+    private static final MqttFixedHeader PUBCOMP_HEADER = replyHeader(MqttMessageType.PUBCOMP, 0);
 
     private Packets() {
     }
@@ -72,7 +72,6 @@ final class Packets {
     }
 
     static MqttMessage pubRel(int packetId, byte reasonCode) {
-        // [MQTT-3.6.1-1] PUBREL carries the fixed-header flags 0010.
         return pubReply(PUBREL_HEADER, packetId, reasonCode);
     }
 
@@ -129,7 +128,12 @@ final class Packets {
         return new MqttMessage(header, new MqttPubReplyMessageVariableHeader(packetId, reasonCode, properties));
     }
 
-    private static MqttFixedHeader replyHeader(MqttMessageType type, MqttQoS flags) {
-        return new MqttFixedHeader(type, false, flags, false, 0);
+    /**
+     * Returns the fixed header of a PUBACK, PUBREC, PUBREL or PUBCOMP {@code type} with
+     * {@code remainingLength}. PUBREL carries the flags 0010 [MQTT-3.6.1-1], the others 0000.
+     */
+    static MqttFixedHeader replyHeader(MqttMessageType type, int remainingLength) {
+        MqttQoS flags = type == MqttMessageType.PUBREL ? MqttQoS.AT_LEAST_ONCE : MqttQoS.AT_MOST_ONCE;
+        return new MqttFixedHeader(type, false, flags, false, remainingLength);
     }
 }

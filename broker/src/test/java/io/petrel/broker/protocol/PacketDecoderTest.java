@@ -235,7 +235,7 @@ class PacketDecoderTest {
     }
 
     @Test
-    void shortPubAckAboveMaximumPacketSizeLeftToDecoder() {
+    void shortPubAckOverSizeLimitSkipped() {
         ByteBuf buffer = buffer(new byte[] {0x40, 0x02, 0x00, 0x07});
 
         assertEquals(0, PacketDecoder.readShortPubAck(buffer, 3));
@@ -244,7 +244,7 @@ class PacketDecoderTest {
     }
 
     @Test
-    void twoByteReplyWithPacketIdZeroIsMalformedIn5() {
+    void replyPacketIdZeroMalformedMqtt5() {
         assertFailure(new byte[] {0x70, 0x02, 0x00, 0x00}, true, ProtocolViolation.MALFORMED_PACKET);
     }
 
