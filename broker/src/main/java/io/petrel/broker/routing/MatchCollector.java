@@ -4,7 +4,6 @@ import io.petrel.api.Message;
 import io.petrel.api.Qos;
 
 import java.util.Arrays;
-import java.util.function.BiConsumer;
 
 /**
  * Collects the matches of one route call: each matched subscriber once, with the combined grants of
@@ -14,13 +13,16 @@ import java.util.function.BiConsumer;
  * <p>The matches live in parallel arrays that are reused from one route call to the next, so
  * collecting allocates nothing unless the arrays or the index table grow, or a grant carries a
  * subscription identifier.
- * Up to {@value #LINEAR_SEARCH_LIMIT} subscribers are found again by a linear search; beyond that an
- * identity hash table of their indexes takes over, so a message with many subscribers costs linear
- * time.
+ *
+ * <p>One filter lists a subscriber at most once, so a subscriber is looked for only among the matches
+ * of the filters visited before its own; the matches of the first filter, usually the only one, are
+ * appended without any search. Up to {@value #LINEAR_SEARCH_LIMIT} earlier matches are searched
+ * linearly; beyond that an identity hash table of their indexes, filled when the next filter starts,
+ * takes over, so a message with many subscribers costs linear time.
  *
  * <p>Threads: owned by one thread for the duration of one route call, then cleared.
  */
-final class MatchCollector implements BiConsumer<Subscriber, Grant> {
+final class MatchCollector implements SubscriptionTrie.FilterVisitor<Subscriber, Grant> {
 
     private static final int INITIAL_CAPACITY = 16;
     private static final int LINEAR_SEARCH_LIMIT = 8;
@@ -30,10 +32,13 @@ final class MatchCollector implements BiConsumer<Subscriber, Grant> {
     private boolean[] retainAsPublished = new boolean[INITIAL_CAPACITY];
     private int[][] subscriptionIds = new int[INITIAL_CAPACITY][];
     private int size;
+    /** The index of the first match of the filter being visited; earlier matches may repeat a subscriber. */
+    private int filterStart;
     /**
-     * Open-addressing table of the subscribers' indexes, each slot {@code generation << 32 | index}.
-     * A slot of another generation is empty, so clearing the table only takes a new generation.
-     * {@code null} until a route call collects more than {@value #LINEAR_SEARCH_LIMIT} subscribers.
+     * Open-addressing table of the indexes of the matches before {@link #filterStart}, each slot
+     * {@code generation << 32 | index}. A slot of another generation is empty, so clearing the table
+     * only takes a new generation. {@code null} until a filter starts after more than
+     * {@value #LINEAR_SEARCH_LIMIT} matches.
      */
     private long[] indexTable;
     /** The generation of the current route call's slots; never 0, the generation of unused slots. */
@@ -57,12 +62,26 @@ final class MatchCollector implements BiConsumer<Subscriber, Grant> {
     }
 
     @Override
+    public void startFilter() {
+        if (size > LINEAR_SEARCH_LIMIT) {
+            if (indexed && size * 2 <= indexTable.length) {
+                for (int i = filterStart; i < size; i++) {
+                    insert(i);
+                }
+            } else {
+                rebuildIndexTable();
+            }
+        }
+        filterStart = size;
+    }
+
+    @Override
     public void accept(Subscriber subscriber, Grant grant) {
         // [MQTT-3.8.3-3]: with No Local, a client does not receive its own messages.
         if (grant.noLocal() && subscriber.isOrigin(publisher)) {
             return;
         }
-        int index = indexOf(subscriber);
+        int index = filterStart == 0 ? -1 : indexOf(subscriber);
         if (index < 0) {
             append(subscriber, grant);
             return;
@@ -107,13 +126,14 @@ final class MatchCollector implements BiConsumer<Subscriber, Grant> {
             }
         }
         size = 0;
+        filterStart = 0;
         publisher = null;
         inUse = false;
     }
 
     private int indexOf(Subscriber subscriber) {
         if (!indexed) {
-            for (int i = 0; i < size; i++) {
+            for (int i = 0; i < filterStart; i++) {
                 if (subscribers[i] == subscriber) {
                     return i;
                 }
@@ -142,11 +162,6 @@ final class MatchCollector implements BiConsumer<Subscriber, Grant> {
         retainAsPublished[index] = grant.retainAsPublished();
         subscriptionIds[index] = grant.subscriptionId() == 0
                 ? Delivery.NO_SUBSCRIPTION_IDS : new int[] {grant.subscriptionId()};
-        if (indexed && size * 2 <= indexTable.length) {
-            insert(index);
-        } else if (size > LINEAR_SEARCH_LIMIT) {
-            rebuildIndexTable();
-        }
     }
 
     private void grow() {
@@ -158,8 +173,8 @@ final class MatchCollector implements BiConsumer<Subscriber, Grant> {
     }
 
     /**
-     * Enters every collected subscriber in an index table with at least half of its slots empty, so
-     * that every probe ends.
+     * Enters every collected match in an index table with at least half of its slots empty, so that
+     * every probe ends.
      */
     private void rebuildIndexTable() {
         int capacity = Integer.highestOneBit(size * 4);

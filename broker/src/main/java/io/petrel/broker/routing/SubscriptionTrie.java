@@ -140,8 +140,9 @@ public final class SubscriptionTrie<S, V> {
 
     /**
      * Visits every (subscriber, value) of every filter that matches {@code topic}, a valid topic name.
-     * A subscriber with several matching filters is visited once per filter. Lock-free; the visitor
-     * runs on the calling thread and an exception it throws ends the match.
+     * A subscriber with several matching filters is visited once per filter, and the subscribers of one
+     * filter are visited together. Lock-free; the visitor runs on the calling thread and an exception it
+     * throws ends the match.
      */
     public void match(String topic, BiConsumer<? super S, ? super V> visitor) {
         Object[] exact = exactFilters.get(topic);
@@ -163,6 +164,20 @@ public final class SubscriptionTrie<S, V> {
             return;
         }
         matchFrom(root, topic, 0, visitor);
+    }
+
+    /**
+     * A visitor of {@link #match} that also learns where the subscribers of each matching filter
+     * start. One filter lists a subscriber at most once, so a visitor that merges the matches of one
+     * subscriber only needs to look among the subscribers of the filters visited before.
+     *
+     * @param <S> the subscriber type
+     * @param <V> the value type
+     */
+    public interface FilterVisitor<S, V> extends BiConsumer<S, V> {
+
+        /** Called before the first subscriber of each matching filter that has subscribers. */
+        void startFilter();
     }
 
     /** Returns the number of (filter, subscriber) entries. */
@@ -237,9 +252,18 @@ public final class SubscriptionTrie<S, V> {
         visitSubscribers(subscribers, 0, visitor);
     }
 
-    /** Visits the pairs of {@code subscribers} from index {@code from} on. */
+    /**
+     * Visits the pairs of {@code subscribers} from index {@code from} on, the subscribers of one
+     * filter, after telling a {@link FilterVisitor} that a filter starts.
+     */
     @SuppressWarnings("unchecked")
     private void visitSubscribers(Object[] subscribers, int from, BiConsumer<? super S, ? super V> visitor) {
+        if (from >= subscribers.length) {
+            return;
+        }
+        if (visitor instanceof FilterVisitor<?, ?> filters) {
+            filters.startFilter();
+        }
         for (int i = from; i < subscribers.length; i += 2) {
             visitor.accept((S) subscribers[i], (V) subscribers[i + 1]);
         }
