@@ -11,7 +11,9 @@ import java.util.Objects;
  *                      breaker is disabled
  * @param queued        messages accepted and not yet finished: waiting for the handler, in it, or
  *                      waiting for a retry
- * @param delivered     messages the handler returned from normally
+ * @param delivered     messages the handler returned from normally. Queued messages that one
+ *                      task hands to the handler in a row, up to 256, are counted when that
+ *                      task's batch ends.
  * @param failed        handler calls that threw, retries included
  * @param deadLettered  messages handed to the dead-letter store
  */

@@ -512,6 +512,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
             if (failure != null) {
                 queue.release(unreleased);
                 delivered.add(succeeded);
+                metrics.deliveredToLocal(succeeded);
                 recordSuccesses(succeeded);
                 // The failed message takes over the batch's slot with its retry state.
                 settle(new Delivery(message, this), failure);
@@ -519,7 +520,6 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
             }
 
             succeeded++;
-            metrics.deliveredToLocal();
             // Publishers reserve slots on the same counter, so finished messages free their slots in
             // groups, or at once while a publisher waits for room.
             unreleased++;
@@ -541,6 +541,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
 
         queue.release(unreleased);
         delivered.add(succeeded);
+        metrics.deliveredToLocal(succeeded);
         synchronized (lock) {
             breaker.recordSuccesses(succeeded);
             inProgress = inProgress - 1;

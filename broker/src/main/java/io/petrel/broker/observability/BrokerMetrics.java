@@ -306,6 +306,13 @@ public final class BrokerMetrics {
         deliveredLocal.increment();
     }
 
+    /** Counts {@code count} messages handed to in-process handlers, such as one batch of a drain. */
+    public void deliveredToLocal(int count) {
+        if (count > 0) {
+            deliveredLocal.increment(count);
+        }
+    }
+
     /** Counts a published will message. */
     public void willPublished() {
         willsPublished.increment();

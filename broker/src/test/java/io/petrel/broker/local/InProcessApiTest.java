@@ -14,6 +14,7 @@ import io.netty.util.internal.ThreadExecutorMap;
 import io.petrel.api.Message;
 import io.petrel.api.MessageHandler;
 import io.petrel.api.Qos;
+import io.petrel.api.RetryPolicy;
 import io.petrel.api.Subscription;
 import io.petrel.api.SubscriptionOptions;
 import io.petrel.broker.testing.BrokerExtension;
@@ -31,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
@@ -253,6 +255,38 @@ class InProcessApiTest {
                 () -> BROKER.broker().subscribe(filter, message -> { }));
 
         assertTrue(e.getMessage().contains("'" + filter + "'"), "message names the filter: " + e.getMessage());
+    }
+
+    @Test
+    void deliveredMetricCountsBatchesAndRetries() throws Exception {
+        String topic = topic("counted");
+        int messages = 600; // more than two drain batches of 256
+        AtomicInteger calls = new AtomicInteger();
+        MessageHandler failsOnce = message -> {
+            if (calls.incrementAndGet() == 300) {
+                throw new IllegalStateException("handler failure for the test");
+            }
+        };
+        SubscriptionOptions options = SubscriptionOptions.builder()
+                .retryPolicy(RetryPolicy.builder().initialDelay(Duration.ofMillis(10)).build())
+                .build();
+        double before = deliveredLocal();
+        try (Subscription subscription = BROKER.broker().subscribe(topic, failsOnce, options)) {
+            for (int i = 0; i < messages; i++) {
+                publish(Message.builder(topic).payload("m" + i).build());
+            }
+
+            await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS))
+                    .until(() -> ((LocalSubscription) subscription).status().delivered() == messages);
+            await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> deliveredLocal() - before >= messages);
+            assertEquals(messages, deliveredLocal() - before);
+            assertEquals(messages + 1, calls.get());
+        }
+    }
+
+    private static double deliveredLocal() {
+        return BROKER.broker().meterRegistry().get("petrel.messages.delivered").tag("destination", "local")
+                .counter().count();
     }
 
     private static String topic(String name) {
