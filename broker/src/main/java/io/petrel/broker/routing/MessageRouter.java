@@ -157,8 +157,14 @@ public final class MessageRouter {
      * @return how many subscribers got the message and how many of those deliveries wait for room
      */
     public RouteOutcome routeWithBackpressure(Message message, Object publisher) {
-        long receivedAt = System.nanoTime();
-        CompletableFuture<Void> stored = message.retain() ? storeRetained(message, receivedAt) : null;
+        // Read the clock only for what keeps the time: the retained store and the network encoding.
+        // In-process subscribers do not need it.
+        long receivedAt = 0;
+        CompletableFuture<Void> stored = null;
+        if (message.retain()) {
+            receivedAt = System.nanoTime();
+            stored = storeRetained(message, receivedAt);
+        }
         MatchCollector collector = collectors.get();
         if (!collector.start(publisher)) {
             // A handler running inline on this thread published again: use a fresh collector.
@@ -179,7 +185,7 @@ public final class MessageRouter {
                     queued = local.offer(message, delivery);
                 } else {
                     if (publish == null) {
-                        publish = new EncodedPublish(message, receivedAt);
+                        publish = new EncodedPublish(message, message.retain() ? receivedAt : System.nanoTime());
                     }
                     queued = handOver(subscriber, publish, delivery);
                 }
