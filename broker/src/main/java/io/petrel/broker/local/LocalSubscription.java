@@ -19,6 +19,8 @@ import io.petrel.broker.routing.MessageRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -30,7 +32,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -64,6 +65,7 @@ import java.util.function.Consumer;
 public final class LocalSubscription implements MessageRouter.MessageSubscriber, Subscription {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalSubscription.class);
+    private static final VarHandle ACTIVE;
     /** Handler calls one drain task makes before it yields its executor thread. */
     private static final int MAX_DELIVERIES_PER_TASK = 256;
     /** How often a batch that waits for its publisher looks at the queue; see {@link #awaitMessage}. */
@@ -80,6 +82,14 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
     private static final Delivery BATCH = new Delivery(null, null);
     private static final CompletableFuture<Void> SETTLED = CompletableFuture.completedFuture(null);
 
+    static {
+        try {
+            ACTIVE = MethodHandles.lookup().findVarHandle(LocalSubscription.class, "active", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final String filter;
     private final MessageHandler handler;
     private final Executor executor;
@@ -93,7 +103,11 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
     private final CircuitBreaker breaker;
     private final RateLimitedLogger handlerErrorLog = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
     private final RateLimitedLogger dropLog = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
-    private final AtomicBoolean active = new AtomicBoolean(true);
+    /**
+     * True until {@link #close()}. A field of its own rather than an {@code AtomicBoolean}, so a
+     * publisher reads it from the subscription it loads anyway; only {@code close} writes it.
+     */
+    private volatile boolean active = true;
     private final LongAdder delivered = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final LongAdder deadLettered = new LongAdder();
@@ -154,7 +168,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
 
     @Override
     public boolean isActive() {
-        return active.get();
+        return active;
     }
 
     /** Returns the state of the circuit breaker. */
@@ -180,7 +194,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
      */
     @Override
     public void close() {
-        if (!active.compareAndSet(true, false)) {
+        if (!ACTIVE.compareAndSet(this, true, false)) {
             return;
         }
         onClose.accept(this);
@@ -212,7 +226,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
      */
     @Override
     public void deliver(EncodedPublish publish, io.petrel.broker.routing.Delivery routed) {
-        if (!active.get()) {
+        if (!active) {
             return;
         }
         if (routed.onSubscribe()) {
@@ -230,7 +244,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
 
     @Override
     public CompletableFuture<Void> offer(Message published, io.petrel.broker.routing.Delivery routed) {
-        if (!active.get()) {
+        if (!active) {
             return SETTLED;
         }
         Message message = messageFor(published, routed);
@@ -380,7 +394,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
     private Message awaitMessage(long lingerNanos) {
         long start = System.nanoTime();
         long lastLook = start;
-        while (active.get()) {
+        while (active) {
             Thread.onSpinWait();
             long now = System.nanoTime();
             if (now - lastLook >= BATCH_POLL_INTERVAL_NANOS) {
@@ -413,7 +427,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
      */
     private int drainAvailable(int budget, boolean task) {
         while (budget > 0) {
-            if (!active.get()) {
+            if (!active) {
                 queue.drain();
                 return budget;
             }
@@ -446,7 +460,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
     private Delivery takeNext(boolean batch) {
         Delivery next;
         synchronized (lock) {
-            if (!active.get()) {
+            if (!active) {
                 return null;
             }
             boolean fromParked = !parked.isEmpty();
@@ -501,7 +515,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
         int unreleased = 0;
         Message message = queue.poll();
         while (true) {
-            if (!active.get()) {
+            if (!active) {
                 metrics.dropped(DropReason.SUBSCRIPTION_CLOSED);
                 unreleased++;
                 break;
@@ -563,7 +577,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
      */
     private void failQueued(RejectedExecutionException rejection) {
         do {
-            if (!active.get()) {
+            if (!active) {
                 queue.drain();
             }
             Delivery next;
@@ -616,7 +630,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
 
     /** Runs one handler call and accounts for it; returns the circuit state it moved to, or null. */
     private CircuitState runAndSettle(Delivery delivery) {
-        if (!active.get()) {
+        if (!active) {
             abandon(delivery);
             return null;
         }
@@ -647,7 +661,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
         long nowMillis = failedAt == null ? context.clock().millis() : failedAt.toEpochMilli();
         boolean unprocessable = failure instanceof UnprocessableMessageException;
         boolean exhausted = failure != null && delivery.attempts >= retryPolicy.maxAttempts();
-        boolean finished = failure == null || unprocessable || exhausted || !active.get();
+        boolean finished = failure == null || unprocessable || exhausted || !active;
 
         if (failure == null) {
             delivered.increment();
@@ -674,7 +688,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
 
         if (unprocessable || exhausted) {
             deadLetter(delivery, unprocessable ? DeadLetter.Reason.UNPROCESSABLE : DeadLetter.Reason.ATTEMPTS_EXHAUSTED);
-        } else if (failure != null && !active.get()) {
+        } else if (failure != null && !active) {
             metrics.dropped(DropReason.SUBSCRIPTION_CLOSED);
         } else if (failure != null) {
             scheduleRetry(delivery);
@@ -723,7 +737,7 @@ public final class LocalSubscription implements MessageRouter.MessageSubscriber,
         boolean closed;
         synchronized (lock) {
             // Read under the lock: close() empties the parked deliveries under it, so none is left behind.
-            closed = !active.get();
+            closed = !active;
             if (!closed) {
                 long wait = breaker.millisUntilPermitted(context.clock().millis());
                 if (wait != 0) {
