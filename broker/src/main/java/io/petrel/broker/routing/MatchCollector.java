@@ -114,9 +114,12 @@ final class MatchCollector implements SubscriptionTrie.FilterVisitor<Subscriber,
 
     /** Forgets the collected matches, keeping the arrays, and makes the collector available again. */
     void clear() {
-        Arrays.fill(subscribers, 0, size, null);
-        Arrays.fill(qos, 0, size, null);
-        Arrays.fill(subscriptionIds, 0, size, null);
+        // One loop rather than three Arrays.fill calls: most route calls collect one or a few matches.
+        for (int i = 0; i < size; i++) {
+            subscribers[i] = null;
+            qos[i] = null;
+            subscriptionIds[i] = null;
+        }
         if (indexed) {
             indexed = false;
             generation++;
