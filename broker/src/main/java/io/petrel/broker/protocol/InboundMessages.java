@@ -1,9 +1,7 @@
 package io.petrel.broker.protocol;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttProperties;
-import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.petrel.api.Message;
 import io.petrel.api.Qos;
 
@@ -19,15 +17,14 @@ final class InboundMessages {
     }
 
     /** Converts a PUBLISH whose topic is {@code topic}, the topic name after resolving an alias. */
-    static Message fromPublish(MqttPublishMessage publish, String topic) {
-        ByteBuf content = publish.content();
+    static Message fromPublish(PublishPacket publish, String topic) {
         // A view of the network buffer: the message builder copies it once.
-        ByteBuffer payload = content.nioBuffer(content.readerIndex(), content.readableBytes());
+        ByteBuffer payload = publish.buffer().nioBuffer(publish.payloadIndex(), publish.payloadLength());
         Message.Builder builder = Message.builder(topic)
                 .payload(payload)
-                .qos(Qos.of(publish.fixedHeader().qosLevel().value()))
-                .retain(publish.fixedHeader().isRetain());
-        copyProperties(publish.variableHeader().properties(), builder);
+                .qos(Qos.of(publish.qos()))
+                .retain(publish.retain());
+        copyProperties(publish.properties(), builder);
         return builder.build();
     }
 
