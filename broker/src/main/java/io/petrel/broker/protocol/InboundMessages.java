@@ -3,7 +3,6 @@ package io.petrel.broker.protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttProperties;
-import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.petrel.api.Message;
 import io.petrel.api.Qos;
 
@@ -19,15 +18,19 @@ final class InboundMessages {
     }
 
     /** Converts a PUBLISH whose topic is {@code topic}, the topic name after resolving an alias. */
-    static Message fromPublish(MqttPublishMessage publish, String topic) {
-        ByteBuf content = publish.content();
-        // A view of the network buffer: the message builder copies it once.
-        ByteBuffer payload = content.nioBuffer(content.readerIndex(), content.readableBytes());
+    static Message fromPublish(PublishPacket publish, String topic) {
+        ByteBuf buffer = publish.buffer();
+        int index = publish.payloadIndex();
+        int length = publish.payloadLength();
+        // The message builder copies the payload at once, so the buffer's own NIO buffer, which a pooled
+        // buffer keeps for reuse, serves as the source instead of a new view. A composite buffer has none.
+        ByteBuffer payload = buffer.nioBufferCount() == 1 ? buffer.internalNioBuffer(index, length)
+                : buffer.nioBuffer(index, length);
         Message.Builder builder = Message.builder(topic)
                 .payload(payload)
-                .qos(Qos.of(publish.fixedHeader().qosLevel().value()))
-                .retain(publish.fixedHeader().isRetain());
-        copyProperties(publish.variableHeader().properties(), builder);
+                .qos(Qos.of(publish.qos()))
+                .retain(publish.retain());
+        copyProperties(publish.properties(), builder);
         return builder.build();
     }
 

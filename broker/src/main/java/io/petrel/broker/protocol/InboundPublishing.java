@@ -1,9 +1,7 @@
 package io.petrel.broker.protocol;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.mqtt.MqttProperties;
-import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.util.CharsetUtil;
 import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.routing.Topics;
@@ -25,7 +23,7 @@ final class InboundPublishing {
     private InboundPublishing() {
     }
 
-    static void onPublish(MqttConnectionHandler connection, MqttPublishMessage publish) {
+    static void onPublish(MqttConnectionHandler connection, PublishPacket publish) {
         BrokerConfig config = connection.context().config();
         PublishRateLimit rateLimit = connection.publishRateLimit();
         if (rateLimit != null && !rateLimit.tryAcquire(System.nanoTime())) {
@@ -33,9 +31,9 @@ final class InboundPublishing {
                     + " PUBLISH packets per second (" + BrokerConfig.MAX_PUBLISH_RATE + ")");
             return;
         }
-        int qos = publish.fixedHeader().qosLevel().value();
-        int packetId = publish.variableHeader().packetId();
-        String topic = publish.variableHeader().topicName();
+        int qos = publish.qos();
+        int packetId = publish.packetId();
+        String topic = publish.topic();
         if (connection.mqtt5()) {
             if (qos > config.maximumQos()) {
                 // [MQTT-3.2.2-11]: a PUBLISH above the advertised Maximum QoS is disconnected with 0x9B.
@@ -43,7 +41,7 @@ final class InboundPublishing {
                         "QoS " + qos + " is above the Maximum QoS " + config.maximumQos());
                 return;
             }
-            if (publish.fixedHeader().isRetain() && !config.retainAvailable()) {
+            if (publish.retain() && !config.retainAvailable()) {
                 // [MQTT-3.2.2-14]: retained messages are not available on this broker.
                 connection.reject(ProtocolViolation.RETAIN_NOT_SUPPORTED, "retained messages are not available");
                 return;
@@ -83,10 +81,9 @@ final class InboundPublishing {
      * Returns the topic of the PUBLISH after applying its topic alias, or null after rejecting the
      * connection for an invalid alias or for an empty topic without an alias.
      */
-    private static String resolveTopicAlias(MqttConnectionHandler connection, MqttPublishMessage publish,
+    private static String resolveTopicAlias(MqttConnectionHandler connection, PublishPacket publish,
                                             String topic) {
-        MqttProperties.MqttProperty<?> aliasProperty = publish.variableHeader().properties()
-                .getProperty(MqttProperties.TOPIC_ALIAS);
+        MqttProperties.MqttProperty<?> aliasProperty = publish.properties().getProperty(MqttProperties.TOPIC_ALIAS);
         if (aliasProperty == null) {
             if (topic.isEmpty()) {
                 // MQTT 5.0 section 3.3.2.1: a zero-length Topic Name without a Topic Alias is a Protocol Error.
@@ -117,14 +114,12 @@ final class InboundPublishing {
         return known;
     }
 
-    private static boolean payloadMatchesFormat(MqttPublishMessage publish) {
-        MqttProperties.MqttProperty<?> format = publish.variableHeader().properties()
-                .getProperty(MqttProperties.PAYLOAD_FORMAT_INDICATOR);
+    private static boolean payloadMatchesFormat(PublishPacket publish) {
+        MqttProperties.MqttProperty<?> format = publish.properties().getProperty(MqttProperties.PAYLOAD_FORMAT_INDICATOR);
         if (format == null || (Integer) format.value() != 1) {
             return true;
         }
-        ByteBuf payload = publish.content();
-        return ByteBufUtil.isText(payload, payload.readerIndex(), payload.readableBytes(), CharsetUtil.UTF_8);
+        return ByteBufUtil.isText(publish.buffer(), publish.payloadIndex(), publish.payloadLength(), CharsetUtil.UTF_8);
     }
 
     private static void rejectPayload(MqttConnectionHandler connection, int qos, int packetId) {

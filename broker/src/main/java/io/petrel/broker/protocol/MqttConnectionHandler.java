@@ -12,7 +12,6 @@ import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
-import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
@@ -75,16 +74,17 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private volatile CompletableFuture<Void> detached;
     // Created only when authenticators or connect interceptors are installed.
     private ConnectAdmission admission;
-    // Created when the first packet has to wait, so that most connections never allocate it.
-    private ArrayDeque<MqttMessage> held;
+    // Created when the first packet has to wait, so that most connections never allocate it. Contains
+    // MqttMessage packets and PublishPacket copies.
+    private ArrayDeque<Object> held;
 
     private ChannelHandlerContext ctx;
     // The start of a partly received packet, null when the input ended at a packet boundary.
     private ByteBuf partialPacket;
     // Set once a packet failed to decode: the input after it has no packet boundaries to trust.
     private boolean discardInput;
-    // The topic name of the last PUBLISH decoded, which the next one with the same bytes reuses.
-    private String lastTopic;
+    // The fields of the PUBLISH decoded last. Its topic name is reused by the next PUBLISH with the same bytes.
+    private final PublishPacket publish = new PublishPacket();
     // Volatile only so that isOpen() may be read from other threads; written on the event loop.
     private volatile State state = State.AWAITING_CONNECT;
     private ScheduledFuture<?> connectTimeout;
@@ -170,14 +170,12 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             if (readPubAck(input, maxPacketSize)) {
                 continue;
             }
-            MqttMessage packet = PacketDecoder.decode(input, maxPacketSize, protocolLevel, lastTopic);
+            Object packet = PacketDecoder.decode(input, maxPacketSize, protocolLevel, publish);
             if (packet == null) {
                 return;
             }
-            if (packet.decoderResult().isFailure()) {
+            if (packet instanceof MqttMessage message && message.decoderResult().isFailure()) {
                 discardInput = true;
-            } else if (packet instanceof MqttPublishMessage publish) {
-                lastTopic = publish.variableHeader().topicName();
             }
             onPacket(packet);
         }
@@ -201,23 +199,35 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         return true;
     }
 
-    /** Processes one decoded packet, or queues it while the connection waits. Releases it when done. */
-    private void onPacket(MqttMessage msg) {
+    /**
+     * Processes one decoded packet, an {@link MqttMessage} or a {@link PublishPacket}, or queues it
+     * while the connection waits. Releases it when done.
+     */
+    private void onPacket(Object packet) {
         packetRead = true;
         if (state == State.CONNECTING || state == State.ADMITTING || hookPending) {
             // Clients may send packets right after CONNECT or PUBLISH; keep them until the wait ends.
             if (held == null) {
                 held = new ArrayDeque<>(4);
             }
-            held.addLast(msg);
+            // The connection's own PublishPacket is refilled by the next PUBLISH, so a copy waits.
+            held.addLast(packet == publish ? publish.hold() : packet);
             return;
         }
         try {
             if (state != State.CLOSED) {
-                process(msg);
+                process(packet);
             }
         } finally {
-            ReferenceCountUtil.release(msg);
+            release(packet);
+        }
+    }
+
+    private static void release(Object packet) {
+        if (packet instanceof PublishPacket publishPacket) {
+            publishPacket.release();
+        } else {
+            ReferenceCountUtil.release(packet);
         }
     }
 
@@ -232,13 +242,14 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         ctx.fireChannelReadComplete();
     }
 
-    private void process(MqttMessage message) {
-        DecoderResult result = message.decoderResult();
+    private void process(Object packet) {
+        MqttMessage message = packet instanceof MqttMessage decoded ? decoded : null;
+        DecoderResult result = message == null ? null : message.decoderResult();
         if (result != null && result.isFailure()) {
             DecoderFailures.handle(this, message, state == State.AWAITING_CONNECT);
             return;
         }
-        MqttMessageType type = message.fixedHeader().messageType();
+        MqttMessageType type = message == null ? MqttMessageType.PUBLISH : message.fixedHeader().messageType();
         if (state == State.AWAITING_CONNECT) {
             if (type == MqttMessageType.CONNECT) {
                 onConnect((MqttConnectMessage) message);
@@ -258,7 +269,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             return;
         }
         switch (type) {
-            case PUBLISH -> InboundPublishing.onPublish(this, (MqttPublishMessage) message);
+            case PUBLISH -> InboundPublishing.onPublish(this, (PublishPacket) packet);
             case PUBACK -> session.onPubAck(packetId(message));
             case PUBREC -> onPubRec(packetId(message));
             case PUBREL -> onPubRel(packetId(message));
@@ -501,9 +512,9 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         if (held == null) {
             return;
         }
-        MqttMessage packet;
+        Object packet;
         while ((packet = held.pollFirst()) != null) {
-            ReferenceCountUtil.release(packet);
+            release(packet);
         }
         held = null;
     }

@@ -13,8 +13,6 @@ import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
-import io.netty.handler.codec.mqtt.MqttPublishMessage;
-import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
@@ -28,9 +26,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Decodes the packets a client sends (MQTT 3.1, 3.1.1 and 5.0) into netty-codec-mqtt's message
- * types, one packet per call. The connection keeps its partly received bytes itself, so the decoder
- * has no state: an idle connection pays for no decoder object, buffer or charset decoder.
+ * Decodes the packets a client sends (MQTT 3.1, 3.1.1 and 5.0), one packet per call: PUBLISH into
+ * the connection's {@link PublishPacket}, the other packets into netty-codec-mqtt's message types.
+ * The connection keeps its partly received bytes itself, so the decoder has no state: an idle
+ * connection pays for no decoder object, buffer or charset decoder.
  *
  * <p>The fixed header is checked first: the packet type, the reserved flags [MQTT-2.2.2-2], a
  * remaining length of at most 4 bytes, and the maximum packet size, which is enforced before the
@@ -56,25 +55,20 @@ final class PacketDecoder {
     /**
      * Decodes the packet at the reader index of {@code buffer} and moves the reader index past it.
      * Returns null, leaving the reader index where it was, when the buffer ends inside the packet.
-     * After a failed packet the reader index is undefined and the caller must discard the rest of
-     * the connection's input.
+     * A PUBLISH is read into {@code publish}, which is then returned. Any other packet, and a packet
+     * that failed to decode, is returned as an {@link MqttMessage}. After a failed packet the reader
+     * index is undefined and the caller must discard the rest of the connection's input.
+     *
+     * <p>A PUBLISH whose topic name has the same bytes as the topic that {@code publish} contains from
+     * the previous PUBLISH gets that string instead of a new one, so a client that keeps publishing
+     * to one topic costs no string per packet.
      *
      * @param maxPacketSizeBytes the largest packet accepted, fixed header included
      * @param protocolLevel the protocol level of the connection's CONNECT (3 for MQTT 3.1, 4 for
      *                      3.1.1, 5 for 5.0), or 0 before CONNECT
+     * @param publish the connection's PUBLISH fields, refilled when the packet is a PUBLISH
      */
-    static MqttMessage decode(ByteBuf buffer, int maxPacketSizeBytes, int protocolLevel) {
-        return decode(buffer, maxPacketSizeBytes, protocolLevel, null);
-    }
-
-    /**
-     * Decodes like {@link #decode(ByteBuf, int, int)}. A PUBLISH whose topic name has the same bytes as
-     * {@code previousTopic} gets that string instead of a new one, so a client that keeps publishing
-     * to one topic costs no string per packet.
-     *
-     * @param previousTopic the topic name of the connection's previous PUBLISH, or null
-     */
-    static MqttMessage decode(ByteBuf buffer, int maxPacketSizeBytes, int protocolLevel, String previousTopic) {
+    static Object decode(ByteBuf buffer, int maxPacketSizeBytes, int protocolLevel, PublishPacket publish) {
         boolean mqtt5 = protocolLevel == ConnectDecoder.MQTT_5;
         int start = buffer.readerIndex();
         int readable = buffer.readableBytes();
@@ -98,16 +92,22 @@ final class PacketDecoder {
             if (readable < packetSize) {
                 return null;
             }
+            int end = start + (int) packetSize;
+            if (type == MqttMessageType.PUBLISH) {
+                publish(buffer, start + headerLength, end, first & 0x0F, mqtt5, publish);
+                buffer.readerIndex(end);
+                return publish;
+            }
             MqttFixedHeader shortReply = remainingLength == 2 ? SHORT_REPLY_HEADERS[type.value()] : null;
             if (shortReply != null) {
                 // The usual acknowledgement: a packet identifier alone, read in place without a slice.
                 int packetId = buffer.getUnsignedShort(start + headerLength);
-                buffer.readerIndex(start + (int) packetSize);
+                buffer.readerIndex(end);
                 return shortPublishReply(shortReply, packetId, mqtt5);
             }
             ByteBuf body = buffer.slice(start + headerLength, remainingLength);
-            buffer.readerIndex(start + (int) packetSize);
-            return decodeBody(type, first & 0x0F, remainingLength, body, mqtt5, previousTopic);
+            buffer.readerIndex(end);
+            return decodeBody(type, remainingLength, body, mqtt5);
         } catch (InvalidPacketException e) {
             return new MqttMessage(null, null, null, DecoderResult.failure(e));
         }
@@ -253,18 +253,15 @@ final class PacketDecoder {
         return headers;
     }
 
-    private static MqttMessage decodeBody(MqttMessageType type, int flags, int remainingLength, ByteBuf body,
-                                          boolean mqtt5, String previousTopic) throws InvalidPacketException {
+    private static MqttMessage decodeBody(MqttMessageType type, int remainingLength, ByteBuf body, boolean mqtt5)
+            throws InvalidPacketException {
         MqttFixedHeader header = switch (type) {
-            case PUBLISH -> new MqttFixedHeader(type, (flags & 0b1000) != 0, MqttQoS.valueOf((flags >> 1) & 0b11),
-                    (flags & 0b0001) != 0, remainingLength);
             case PUBREL, SUBSCRIBE, UNSUBSCRIBE -> new MqttFixedHeader(type, false, MqttQoS.AT_LEAST_ONCE, false,
                     remainingLength);
             default -> new MqttFixedHeader(type, false, MqttQoS.AT_MOST_ONCE, false, remainingLength);
         };
         return switch (type) {
             case CONNECT -> ConnectDecoder.read(header, body);
-            case PUBLISH -> publish(header, body, mqtt5, previousTopic);
             case PUBACK, PUBREC, PUBREL, PUBCOMP -> publishReply(header, body, mqtt5);
             case SUBSCRIBE -> subscribe(header, body, mqtt5);
             case UNSUBSCRIBE -> unsubscribe(header, body, mqtt5);
@@ -277,22 +274,34 @@ final class PacketDecoder {
         };
     }
 
-    private static MqttPublishMessage publish(MqttFixedHeader header, ByteBuf body, boolean mqtt5,
-                                              String previousTopic) throws InvalidPacketException {
-        String topic = PacketFields.readString(body, "topic name", previousTopic);
-        if (Topics.hasWildcard(topic)) {
-            // [MQTT-3.3.2-2]: a topic name contains no wildcards.
-            throw new InvalidPacketException(ProtocolViolation.INVALID_TOPIC,
-                    "topic name '" + topic + "' contains a wildcard");
+    /**
+     * Reads the PUBLISH whose body runs from {@code bodyStart} to {@code end} of {@code buffer} into
+     * {@code publish}. The fields are read from the buffer itself, without a slice: its writer index is
+     * lowered to the end of the packet meanwhile, so a field that runs past the packet fails as it
+     * would in a slice.
+     */
+    private static void publish(ByteBuf buffer, int bodyStart, int end, int flags, boolean mqtt5,
+                                PublishPacket publish) throws InvalidPacketException {
+        int writerIndex = buffer.writerIndex();
+        buffer.readerIndex(bodyStart);
+        buffer.writerIndex(end);
+        try {
+            String topic = PacketFields.readString(buffer, "topic name", publish.topic());
+            if (Topics.hasWildcard(topic)) {
+                // [MQTT-3.3.2-2]: a topic name contains no wildcards.
+                throw new InvalidPacketException(ProtocolViolation.INVALID_TOPIC,
+                        "topic name '" + topic + "' contains a wildcard");
+            }
+            // QoS 0 has no packet identifier, marked -1 as netty-codec-mqtt does.
+            int packetId = (flags & 0b0110) == 0 ? -1 : PacketFields.readPacketId(buffer);
+            MqttProperties properties = mqtt5 ? PropertyDecoder.read(buffer, PropertyDecoder.Scope.PUBLISH)
+                    : MqttProperties.NO_PROPERTIES;
+            // The payload stays in the network buffer until the connection has handled the PUBLISH.
+            int payloadIndex = buffer.readerIndex();
+            publish.set(flags, topic, packetId, properties, buffer, payloadIndex, end - payloadIndex);
+        } finally {
+            buffer.writerIndex(writerIndex);
         }
-        // QoS 0 has no packet identifier, marked -1 as netty-codec-mqtt does.
-        int packetId = header.qosLevel() == MqttQoS.AT_MOST_ONCE ? -1 : PacketFields.readPacketId(body);
-        MqttProperties properties = mqtt5 ? PropertyDecoder.read(body, PropertyDecoder.Scope.PUBLISH)
-                : MqttProperties.NO_PROPERTIES;
-        // The payload stays in the network buffer: the body, now read up to the payload, becomes the
-        // message's content and holds a reference until the message is released.
-        ByteBuf payload = body.retain();
-        return new MqttPublishMessage(header, new MqttPublishVariableHeader(topic, packetId, properties), payload);
     }
 
     /**

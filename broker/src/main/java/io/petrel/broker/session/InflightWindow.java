@@ -14,9 +14,9 @@ import org.agrona.collections.Int2ObjectHashMap;
  */
 final class InflightWindow {
 
-    private final Int2ObjectHashMap<InflightMessage> byPacketId = new Int2ObjectHashMap<>();
-    private InflightMessage first;
-    private InflightMessage last;
+    private final Int2ObjectHashMap<QueuedPublish> byPacketId = new Int2ObjectHashMap<>();
+    private QueuedPublish first;
+    private QueuedPublish last;
 
     int size() {
         return byPacketId.size();
@@ -27,7 +27,7 @@ final class InflightWindow {
     }
 
     /** Returns the message sent with {@code packetId}, or null. */
-    InflightMessage get(int packetId) {
+    QueuedPublish get(int packetId) {
         return byPacketId.get(packetId);
     }
 
@@ -36,7 +36,7 @@ final class InflightWindow {
      *
      * @throws IllegalStateException if a message with that packet identifier is in the window
      */
-    void add(int packetId, InflightMessage message) {
+    void add(int packetId, QueuedPublish message) {
         if (byPacketId.containsKey(packetId)) {
             throw new IllegalStateException("packet identifier " + packetId + " is already in flight");
         }
@@ -51,8 +51,8 @@ final class InflightWindow {
     }
 
     /** Removes and returns the message sent with {@code packetId}, or returns null. */
-    InflightMessage remove(int packetId) {
-        InflightMessage message = byPacketId.remove(packetId);
+    QueuedPublish remove(int packetId) {
+        QueuedPublish message = byPacketId.remove(packetId);
         if (message != null) {
             unlink(message);
         }
@@ -60,10 +60,10 @@ final class InflightWindow {
     }
 
     /** Removes every message that {@code filter} accepts, calling it once per message in send order. */
-    void removeIf(Predicate<InflightMessage> filter) {
-        InflightMessage message = first;
+    void removeIf(Predicate<QueuedPublish> filter) {
+        QueuedPublish message = first;
         while (message != null) {
-            InflightMessage following = message.next;
+            QueuedPublish following = message.next;
             if (filter.test(message)) {
                 byPacketId.remove(message.packetId());
                 unlink(message);
@@ -72,14 +72,14 @@ final class InflightWindow {
         }
     }
 
-    /** Returns the oldest message, or null. {@link InflightMessage#next} leads to the newer ones. */
-    InflightMessage first() {
+    /** Returns the oldest message, or null. {@link QueuedPublish#next} leads to the newer ones. */
+    QueuedPublish first() {
         return first;
     }
 
-    private void unlink(InflightMessage message) {
-        InflightMessage previous = message.previous;
-        InflightMessage following = message.next;
+    private void unlink(QueuedPublish message) {
+        QueuedPublish previous = message.previous;
+        QueuedPublish following = message.next;
         if (previous == null) {
             first = following;
         } else {

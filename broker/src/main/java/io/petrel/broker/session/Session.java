@@ -398,9 +398,8 @@ public final class Session implements SharedMember {
             int packetId = 0;
             if (entry.qos() > 0) {
                 packetId = allocatePacketId();
-                // The in-flight entry takes over the queue's user reference.
-                inflight().add(packetId, new InflightMessage(publish, entry.delivery(), entry.origin(),
-                        entry.messageId()));
+                // The queue entry moves into the in-flight window with its user reference.
+                inflight().add(packetId, entry);
                 journal.messageSent(this, entry.messageId(), packetId);
             }
             current.writePublish(publish, entry.delivery(), packetId, false);
@@ -484,7 +483,7 @@ public final class Session implements SharedMember {
             current.flush();
             return;
         }
-        for (InflightMessage message = inflight.first(); message != null; message = message.next) {
+        for (QueuedPublish message = inflight.first(); message != null; message = message.next) {
             if (message.released()) {
                 current.writePubRel(message.packetId());
             } else {
@@ -515,7 +514,7 @@ public final class Session implements SharedMember {
             discard(entry, true);
         }
         if (inflight != null) {
-            for (InflightMessage message = inflight.first(); message != null; message = message.next) {
+            for (QueuedPublish message = inflight.first(); message != null; message = message.next) {
                 if (message.origin() == null
                         || !message.origin().deliverExcept(message.publish(), message.delivery().qos(), this)) {
                     metrics.dropped(DropReason.SESSION_ENDED);
@@ -571,7 +570,7 @@ public final class Session implements SharedMember {
 
     /** Handles PUBACK; returns false if no QoS 1 message was in flight with that identifier. */
     public boolean onPubAck(int packetId) {
-        InflightMessage message = inflight == null ? null : inflight.get(packetId);
+        QueuedPublish message = inflight == null ? null : inflight.get(packetId);
         if (message == null || message.qos() != 1) {
             return false;
         }
@@ -586,7 +585,7 @@ public final class Session implements SharedMember {
 
     /** Handles PUBREC; returns false if no QoS 2 message awaited it. The caller replies with PUBREL. */
     public boolean onPubRec(int packetId) {
-        InflightMessage message = inflight == null ? null : inflight.get(packetId);
+        QueuedPublish message = inflight == null ? null : inflight.get(packetId);
         if (message == null || message.qos() != 2) {
             return false;
         }
@@ -599,7 +598,7 @@ public final class Session implements SharedMember {
 
     /** Handles PUBCOMP; returns false if no PUBREL was outstanding for that identifier. */
     public boolean onPubComp(int packetId) {
-        InflightMessage message = inflight == null ? null : inflight.get(packetId);
+        QueuedPublish message = inflight == null ? null : inflight.get(packetId);
         if (message == null || !message.released()) {
             return false;
         }
@@ -666,7 +665,7 @@ public final class Session implements SharedMember {
             pending().addLast(new QueuedPublish(publish, delivery, null, messageId));
             return;
         }
-        InflightMessage message = new InflightMessage(publish, delivery, null, messageId);
+        QueuedPublish message = new QueuedPublish(publish, delivery, null, messageId);
         if (released) {
             message.markReleased();
         }

@@ -182,6 +182,28 @@ class AuthenticatorTest {
     }
 
     @Test
+    void heldPublishesKeepTheirOwnFields() {
+        startBroker(2_000);
+        try (RawMqttClient client = RawMqttClient.open(broker.port())) {
+            byte[] connect = connectPacket(MqttPackets.MQTT_3_1_1, "held2").username("slow").password("x").toBytes();
+            byte[] subscribe = MqttPackets.subscribe(MqttPackets.MQTT_3_1_1, 1, 0, "auth/held/#");
+            byte[] first = MqttPackets.publish(MqttPackets.MQTT_3_1_1, "auth/held/a", "first", 0, 0);
+            byte[] second = MqttPackets.publish(MqttPackets.MQTT_3_1_1, "auth/held/bb", "second", 1, 5);
+            client.send(concat(connect, subscribe, first, second));
+
+            assertTrue(client.receive().isSuccessfulConnack(), "expected CONNACK first");
+            assertEquals(MqttPackets.SUBACK, client.receive().type());
+            RawPacket firstMessage = client.receive(MqttPackets.PUBLISH);
+            RawPacket secondMessage = client.receive(MqttPackets.PUBLISH);
+
+            assertEquals("auth/held/a", firstMessage.topic());
+            assertEquals("first", firstMessage.payload(MqttPackets.MQTT_3_1_1));
+            assertEquals("auth/held/bb", secondMessage.topic());
+            assertEquals("second", secondMessage.payload(MqttPackets.MQTT_3_1_1));
+        }
+    }
+
+    @Test
     void attributesAndCredentialsReachLaterHooks() {
         startBroker(2_000);
         try (RawMqttClient client = RawMqttClient.connect(broker.port(),

@@ -19,7 +19,6 @@ import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
-import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
@@ -56,15 +55,14 @@ class PacketDecoderTest {
             ByteBuf buffer = Unpooled.buffer();
             buffer.writeBytes(packet, 0, split);
 
-            assertNull(PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 5), "split at " + split);
+            assertNull(decode(buffer, 5), "split at " + split);
             assertEquals(0, buffer.readerIndex(), "split at " + split);
 
             buffer.writeBytes(packet, split, packet.length - split);
-            MqttPublishMessage publish = (MqttPublishMessage) decodeOk(buffer, true);
-            assertEquals("a/b", publish.variableHeader().topicName(), "split at " + split);
-            assertEquals("hello", publish.content().toString(StandardCharsets.UTF_8), "split at " + split);
+            PublishPacket publish = decodePublish(buffer, true);
+            assertEquals("a/b", publish.topic(), "split at " + split);
+            assertEquals("hello", payload(publish), "split at " + split);
             assertFalse(buffer.isReadable(), "split at " + split);
-            publish.release();
             buffer.release();
         }
     }
@@ -77,7 +75,7 @@ class PacketDecoderTest {
         for (int split = 1; split < packet.length; split++) {
             ByteBuf buffer = Unpooled.buffer();
             buffer.writeBytes(packet, 0, split);
-            assertNull(PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 4), "split at " + split);
+            assertNull(decode(buffer, 4), "split at " + split);
 
             buffer.writeBytes(packet, split, packet.length - split);
             MqttConnectMessage connect = (MqttConnectMessage) decodeOk(buffer, false);
@@ -99,8 +97,13 @@ class PacketDecoderTest {
                 MqttPackets.disconnect());
 
         List<MqttMessageType> types = new ArrayList<>();
-        MqttMessage message;
-        while ((message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 4)) != null) {
+        Object packet;
+        while ((packet = decode(buffer, 4)) != null) {
+            if (packet instanceof PublishPacket) {
+                types.add(MqttMessageType.PUBLISH);
+                continue;
+            }
+            MqttMessage message = (MqttMessage) packet;
             assertTrue(message.decoderResult().isSuccess(), String.valueOf(message.decoderResult()));
             types.add(message.fixedHeader().messageType());
             ReferenceCountUtil.release(message);
@@ -249,16 +252,62 @@ class PacketDecoderTest {
     }
 
     @Test
-    void publishContentHoldsNetworkBuffer() {
+    void publishPayloadStaysInNetworkBuffer() {
         ByteBuf buffer = buffer(MqttPackets.publish(MQTT_3_1_1, "a/b", "payload", 1, 4));
 
-        MqttPublishMessage publish = (MqttPublishMessage) decodeOk(buffer, false);
+        PublishPacket publish = decodePublish(buffer, false);
+
+        assertSame(buffer, publish.buffer());
+        assertEquals(1, buffer.refCnt());
+        assertEquals(1, publish.qos());
+        assertEquals(4, publish.packetId());
+        assertEquals("payload", payload(publish));
+        buffer.release();
+    }
+
+    @Test
+    void heldPublishKeepsNetworkBuffer() {
+        ByteBuf buffer = buffer(MqttPackets.publish(MQTT_3_1_1, "a/b", "payload", 1, 4));
+        PublishPacket publish = decodePublish(buffer, false);
+
+        PublishPacket held = publish.hold();
         buffer.release();
 
         assertEquals(1, buffer.refCnt());
-        assertEquals("payload", publish.content().toString(StandardCharsets.UTF_8));
-        publish.release();
+        assertEquals("payload", payload(held));
+        held.release();
         assertEquals(0, buffer.refCnt());
+        held.release();
+        assertEquals(0, buffer.refCnt());
+    }
+
+    @Test
+    void publishFieldReadStopsAtPacketEnd() {
+        // A QoS 1 PUBLISH whose body ends inside its packet identifier, followed by a PINGREQ whose bytes
+        // would complete the identifier if the decoder read past the packet.
+        ByteBuf buffer = buffer(new MqttPackets.Writer().u8((MqttPackets.PUBLISH << 4) | 0x02).varInt(4)
+                .u8(0).u8(1).u8('a').u8(0).toBytes(), MqttPackets.pingreq());
+        int writerIndex = buffer.writerIndex();
+
+        MqttMessage message = (MqttMessage) decode(buffer, 4);
+
+        InvalidPacketException failure = assertInstanceOf(InvalidPacketException.class, message.decoderResult().cause());
+        assertEquals(ProtocolViolation.MALFORMED_PACKET, failure.violation());
+        assertEquals(writerIndex, buffer.writerIndex());
+        buffer.release();
+    }
+
+    @Test
+    void publishFlagsDecoded() {
+        ByteBuf buffer = buffer(MqttPackets.publish(MQTT_3_1_1, "a", "x", 2, 9));
+        buffer.setByte(0, buffer.getByte(0) | 0x09);
+
+        PublishPacket publish = decodePublish(buffer, false);
+
+        assertEquals(2, publish.qos());
+        assertTrue(publish.retain());
+        assertEquals(9, publish.packetId());
+        buffer.release();
     }
 
     @Test
@@ -266,10 +315,11 @@ class PacketDecoderTest {
         String previous = new String("sensors/1/temp".toCharArray());
         ByteBuf buffer = buffer(MqttPackets.publish(MQTT_3_1_1, "sensors/1/temp", "x", 0, 0));
 
-        MqttPublishMessage publish = (MqttPublishMessage) PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 4, previous);
+        PublishPacket publish = publishWithTopic(previous);
 
-        assertSame(previous, publish.variableHeader().topicName());
-        publish.release();
+        assertSame(publish, PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 4, publish));
+
+        assertSame(previous, publish.topic());
         buffer.release();
     }
 
@@ -279,11 +329,11 @@ class PacketDecoderTest {
         for (String previous : previousTopics) {
             ByteBuf buffer = buffer(MqttPackets.publish(MQTT_3_1_1, "sensors/1/temp", "x", 0, 0));
 
-            MqttPublishMessage publish = (MqttPublishMessage) PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 4,
-                    previous);
+            PublishPacket publish = publishWithTopic(previous);
 
-            assertEquals("sensors/1/temp", publish.variableHeader().topicName(), "previous " + previous);
-            publish.release();
+            assertSame(publish, PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 4, publish));
+
+            assertEquals("sensors/1/temp", publish.topic(), "previous " + previous);
             buffer.release();
         }
     }
@@ -294,10 +344,11 @@ class PacketDecoderTest {
         // The UTF-8 bytes of the topic read one char per byte, as ISO-8859-1 would.
         String lookalike = "caf\u00c3\u00a9";
 
-        MqttPublishMessage publish = (MqttPublishMessage) PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 4, lookalike);
+        PublishPacket publish = publishWithTopic(lookalike);
 
-        assertEquals("caf\u00e9", publish.variableHeader().topicName());
-        publish.release();
+        assertSame(publish, PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 4, publish));
+
+        assertEquals("caf\u00e9", publish.topic());
         buffer.release();
     }
 
@@ -324,11 +375,9 @@ class PacketDecoderTest {
     void multiByteUtf8TopicDecoded() {
         String topic = "ä/€/\uD83D\uDE00";
 
-        MqttPublishMessage publish = (MqttPublishMessage) decodeOk(
-                buffer(MqttPackets.publish(MQTT_3_1_1, topic, "x", 0, 0)), false);
+        PublishPacket publish = decodePublish(buffer(MqttPackets.publish(MQTT_3_1_1, topic, "x", 0, 0)), false);
 
-        assertEquals(topic, publish.variableHeader().topicName());
-        publish.release();
+        assertEquals(topic, publish.topic());
     }
 
     @Test
@@ -387,7 +436,7 @@ class PacketDecoderTest {
         ByteBuf buffer = buffer(subscribe, unsubscribe, pubrel);
         List<MqttMessageType> types = new ArrayList<>();
         MqttMessage message;
-        while ((message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, MqttPackets.MQTT_3_1)) != null) {
+        while ((message = (MqttMessage) decode(buffer, MqttPackets.MQTT_3_1)) != null) {
             assertTrue(message.decoderResult().isSuccess(), String.valueOf(message.decoderResult()));
             types.add(message.fixedHeader().messageType());
         }
@@ -464,10 +513,9 @@ class PacketDecoderTest {
         byte[] publish = Mqtt5Packets.publish("a", "x", 0, 0, false,
                 Mqtt5Properties.create().userProperty("k", "1").userProperty("k", "2").userProperty("j", "3"));
 
-        MqttPublishMessage message = (MqttPublishMessage) decodeOk(buffer(publish), true);
+        PublishPacket message = decodePublish(buffer(publish), true);
 
-        assertEquals(List.of("k=1", "k=2", "j=3"), userProperties(message.variableHeader().properties()));
-        message.release();
+        assertEquals(List.of("k=1", "k=2", "j=3"), userProperties(message.properties()));
     }
 
     @Test
@@ -547,7 +595,7 @@ class PacketDecoderTest {
         // Only the fixed header of a PUBLISH announcing 100,000 bytes: the body is never awaited.
         ByteBuf buffer = buffer(new MqttPackets.Writer().u8(MqttPackets.PUBLISH << 4).varInt(100_000).toBytes());
 
-        MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, 4);
+        MqttMessage message = (MqttMessage) decode(buffer, 4);
 
         assertNotNull(message, "the decoder waited for the body");
         InvalidPacketException failure = assertInstanceOf(InvalidPacketException.class, message.decoderResult().cause());
@@ -559,10 +607,10 @@ class PacketDecoderTest {
     void packetAtMaximumSizeAccepted() {
         byte[] publish = MqttPackets.publish(MQTT_3_1_1, "a", "x".repeat(MAX_PACKET_SIZE - 6), 0, 0);
 
-        MqttPublishMessage message = (MqttPublishMessage) decodeOk(buffer(publish), false);
+        PublishPacket message = decodePublish(buffer(publish), false);
 
         assertEquals(MAX_PACKET_SIZE, publish.length);
-        message.release();
+        assertEquals(MAX_PACKET_SIZE - 6, message.payloadLength());
         assertFailure(MqttPackets.publish(MQTT_3_1_1, "a", "x".repeat(MAX_PACKET_SIZE - 5), 0, 0), false,
                 ProtocolViolation.PACKET_TOO_LARGE);
     }
@@ -668,18 +716,41 @@ class PacketDecoderTest {
         combined.release();
     }
 
+    private static Object decode(ByteBuf buffer, int protocolLevel) {
+        return PacketDecoder.decode(buffer, MAX_PACKET_SIZE, protocolLevel, new PublishPacket());
+    }
+
+    private static PublishPacket decodePublish(ByteBuf buffer, boolean mqtt5) {
+        Object packet = decode(buffer, mqtt5 ? 5 : 4);
+        assertNotNull(packet, "incomplete packet");
+        return assertInstanceOf(PublishPacket.class, packet);
+    }
+
+    /** Returns the fields of a PUBLISH to the topic {@code topic}, as if the connection had decoded one before. */
+    private static PublishPacket publishWithTopic(String topic) {
+        PublishPacket publish = new PublishPacket();
+        publish.set(0, topic, -1, MqttProperties.NO_PROPERTIES, Unpooled.EMPTY_BUFFER, 0, 0);
+        return publish;
+    }
+
+    private static String payload(PublishPacket publish) {
+        return publish.buffer().toString(publish.payloadIndex(), publish.payloadLength(), StandardCharsets.UTF_8);
+    }
+
     private static MqttMessage decodeOk(ByteBuf buffer, boolean mqtt5) {
-        MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, mqtt5 ? 5 : 4);
-        assertNotNull(message, "incomplete packet");
+        Object packet = decode(buffer, mqtt5 ? 5 : 4);
+        assertNotNull(packet, "incomplete packet");
+        MqttMessage message = assertInstanceOf(MqttMessage.class, packet);
         assertTrue(message.decoderResult().isSuccess(), String.valueOf(message.decoderResult()));
         return message;
     }
 
     private static InvalidPacketException assertFailure(byte[] packet, boolean mqtt5, ProtocolViolation expected) {
         ByteBuf buffer = buffer(packet);
-        MqttMessage message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, mqtt5 ? 5 : 4);
+        Object decoded = decode(buffer, mqtt5 ? 5 : 4);
         buffer.release();
-        assertNotNull(message, "incomplete packet");
+        assertNotNull(decoded, "incomplete packet");
+        MqttMessage message = assertInstanceOf(MqttMessage.class, decoded, "decoded: " + decoded);
         InvalidPacketException failure = assertInstanceOf(InvalidPacketException.class,
                 message.decoderResult().cause(), "decoded: " + message);
         assertEquals(expected, failure.violation(), failure.getMessage());

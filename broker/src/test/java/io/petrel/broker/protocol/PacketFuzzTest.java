@@ -100,8 +100,13 @@ class PacketFuzzTest {
             ByteBuf buffer = partial == null ? received : PacketDecoder.append(allocator, partial, received);
             partial = null;
             try {
-                MqttMessage message;
-                while (!failed && (message = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, protocolLevel)) != null) {
+                PublishPacket publish = new PublishPacket();
+                Object packet;
+                while (!failed && (packet = PacketDecoder.decode(buffer, MAX_PACKET_SIZE, protocolLevel, publish))
+                        != null) {
+                    if (!(packet instanceof MqttMessage message)) {
+                        continue;
+                    }
                     failed = message.decoderResult().isFailure();
                     assertTrue(!failed || message.decoderResult().cause() instanceof InvalidPacketException,
                             String.valueOf(message.decoderResult().cause()));

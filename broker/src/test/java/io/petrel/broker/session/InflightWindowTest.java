@@ -27,7 +27,7 @@ class InflightWindowTest {
     void removedMessageLeavesOrderOfOthers() {
         InflightWindow window = new InflightWindow();
         window.add(1, message());
-        InflightMessage middle = message();
+        QueuedPublish middle = message();
         window.add(2, middle);
         window.add(3, message());
 
@@ -82,13 +82,13 @@ class InflightWindowTest {
         assertFalse(window.contains(3));
     }
 
-    private static InflightMessage message() {
-        return new InflightMessage(null, null, null, 0);
+    private static QueuedPublish message() {
+        return new QueuedPublish(null, null, null, 0);
     }
 
     private static List<Integer> packetIds(InflightWindow window) {
         List<Integer> ids = new ArrayList<>();
-        for (InflightMessage message = window.first(); message != null; message = message.next) {
+        for (QueuedPublish message = window.first(); message != null; message = message.next) {
             ids.add(message.packetId());
         }
         return ids;
