@@ -83,8 +83,9 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private ByteBuf partialPacket;
     // Set once a packet failed to decode: the input after it has no packet boundaries to trust.
     private boolean discardInput;
-    // The fields of the PUBLISH decoded last. Its topic name is reused by the next PUBLISH with the same bytes.
-    private final PublishPacket publish = new PublishPacket();
+    // The fields of the PUBLISH decoded last. Its topic name is reused by the next PUBLISH with the same
+    // bytes. Created before the first PUBLISH is decoded, so that an idle or subscribing connection keeps none.
+    private PublishPacket publish;
     // Volatile only so that isOpen() may be read from other threads; written on the event loop.
     private volatile State state = State.AWAITING_CONNECT;
     private ScheduledFuture<?> connectTimeout;
@@ -169,6 +170,9 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         while (state != State.CLOSED && !discardInput) {
             if (readPubAck(input, maxPacketSize)) {
                 continue;
+            }
+            if (publish == null && PacketDecoder.startsPublish(input)) {
+                publish = new PublishPacket();
             }
             Object packet = PacketDecoder.decode(input, maxPacketSize, protocolLevel, publish);
             if (packet == null) {

@@ -52,6 +52,12 @@ final class PacketDecoder {
     private PacketDecoder() {
     }
 
+    /** Returns true if the packet at the reader index of {@code buffer} is a PUBLISH, by its first byte. */
+    static boolean startsPublish(ByteBuf buffer) {
+        return buffer.isReadable()
+                && (buffer.getByte(buffer.readerIndex()) & 0xF0) >> 4 == MqttMessageType.PUBLISH.value();
+    }
+
     /**
      * Decodes the packet at the reader index of {@code buffer} and moves the reader index past it.
      * Returns null, leaving the reader index where it was, when the buffer ends inside the packet.
@@ -66,7 +72,8 @@ final class PacketDecoder {
      * @param maxPacketSizeBytes the largest packet accepted, fixed header included
      * @param protocolLevel the protocol level of the connection's CONNECT (3 for MQTT 3.1, 4 for
      *                      3.1.1, 5 for 5.0), or 0 before CONNECT
-     * @param publish the connection's PUBLISH fields, refilled when the packet is a PUBLISH
+     * @param publish the connection's PUBLISH fields, refilled when the packet is a PUBLISH; may be
+     *                null only when {@link #startsPublish} is false
      */
     static Object decode(ByteBuf buffer, int maxPacketSizeBytes, int protocolLevel, PublishPacket publish) {
         boolean mqtt5 = protocolLevel == ConnectDecoder.MQTT_5;

@@ -47,6 +47,23 @@ class PacketDecoderTest {
     private static final int MAX_PACKET_SIZE = 1_024;
 
     @Test
+    void startsPublishReadsFirstByteOnly() {
+        byte[] publish = MqttPackets.publish(MQTT_3_1_1, "a/b", "x", 1, 3);
+        ByteBuf buffer = Unpooled.buffer();
+
+        assertFalse(PacketDecoder.startsPublish(buffer), "empty buffer");
+        buffer.writeByte(publish[0]);
+        assertTrue(PacketDecoder.startsPublish(buffer), "first byte of a QoS 1 PUBLISH");
+        buffer.clear().writeByte(0x3B); // DUP, QoS 1 and RETAIN set
+        assertTrue(PacketDecoder.startsPublish(buffer), "PUBLISH with flags");
+        buffer.clear().writeBytes(MqttPackets.pubrel(1));
+        assertFalse(PacketDecoder.startsPublish(buffer), "PUBREL");
+        buffer.clear().writeByte(0x40); // PUBACK
+        assertFalse(PacketDecoder.startsPublish(buffer), "PUBACK");
+        buffer.release();
+    }
+
+    @Test
     void publishSplitAtEveryByteDecodesOnce() {
         byte[] packet = Mqtt5Packets.publish("a/b", "hello", 1, 7, true,
                 Mqtt5Properties.create().userProperty("k", "v"));
