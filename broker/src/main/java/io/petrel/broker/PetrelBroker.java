@@ -220,8 +220,10 @@ public final class PetrelBroker implements Broker {
         try {
             InetSocketAddress address = server.start();
             listeners = List.of(address);
-            LOG.info("Petrel {} listening for MQTT on {}:{} ({}, {} I/O threads)", version(), address.getHostString(),
-                    address.getPort(), eventLoops.nativeEpoll() ? "native epoll" : "NIO", eventLoops.ioThreads());
+            int ioThreads = eventLoops.ioThreads();
+            LOG.info("Petrel {} listening for MQTT on {}:{} ({}, {} I/O thread{})", version(), address.getHostString(),
+                    address.getPort(), eventLoops.nativeEpoll() ? "native epoll" : "NIO", ioThreads,
+                    ioThreads == 1 ? "" : "s");
         } catch (RuntimeException e) {
             eventLoops.close();
             handlerPool.shutdownNow();
