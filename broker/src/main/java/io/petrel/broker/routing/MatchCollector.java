@@ -199,8 +199,13 @@ final class MatchCollector implements SubscriptionTrie.FilterVisitor<Subscriber,
         indexTable[slot] = (long) generation << 32 | index;
     }
 
-    private static int slotOf(Subscriber subscriber, int mask) {
-        return (System.identityHashCode(subscriber) * 0x9E37_79B9) >>> 16 & mask;
+    /**
+     * Returns the home slot of {@code subscriber} in a table of {@code mask + 1} slots, a power of two
+     * of at least 2. The slot is the top bits of its Fibonacci hash, as many as the table needs, so
+     * every slot can be a home slot however large the table grows.
+     */
+    static int slotOf(Subscriber subscriber, int mask) {
+        return (System.identityHashCode(subscriber) * 0x9E37_79B9) >>> Integer.numberOfLeadingZeros(mask);
     }
 
     private static boolean contains(int[] values, int value) {

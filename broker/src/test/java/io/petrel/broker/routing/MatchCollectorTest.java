@@ -96,6 +96,22 @@ class MatchCollectorTest {
     }
 
     @Test
+    void indexTableHomeSlotsCoverLargeTables() {
+        // With home slots only in the first 65,536 slots, the probe runs of a larger table merge into
+        // one, and merging the subscribers of two filters takes time quadratic in their number.
+        int mask = (1 << 20) - 1;
+        int highestSlot = 0;
+        for (int i = 0; i < 10_000; i++) {
+            int slot = MatchCollector.slotOf(new NamedSubscriber("s" + i), mask);
+            assertTrue(slot >= 0, "slot " + slot + " is negative");
+            assertTrue(slot <= mask, "slot " + slot + " is beyond the table's last slot " + mask);
+            highestSlot = Math.max(highestSlot, slot);
+        }
+
+        assertTrue(highestSlot >= 1 << 16, "highest home slot " + highestSlot + " of 10,000 subscribers");
+    }
+
+    @Test
     void laterFilterFindsEarlierMatches() {
         // Filter i has the subscribers FILTER_RANGES[i][0] to FILTER_RANGES[i][1] - 1 and identifier
         // i + 1. The second filter passes the linear-search limit, the third adds five subscribers to
