@@ -214,8 +214,13 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             if (held == null) {
                 held = new ArrayDeque<>(4);
             }
-            // The connection's own PublishPacket is refilled by the next PUBLISH, so a copy waits.
-            held.addLast(packet == publish ? publish.hold() : packet);
+            if (packet == publish) {
+                // The connection's own PublishPacket is refilled by the next PUBLISH, so a copy waits.
+                held.addLast(publish.hold());
+                publish.release();
+            } else {
+                held.addLast(packet);
+            }
             return;
         }
         try {

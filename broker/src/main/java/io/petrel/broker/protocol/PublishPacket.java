@@ -7,8 +7,8 @@ import io.netty.handler.codec.mqtt.MqttProperties;
  * The fields of a decoded PUBLISH, with its payload left in the buffer it was read from. Each
  * connection owns one instance that {@link PacketDecoder} refills for every PUBLISH, so a PUBLISH
  * costs no packet object. The fields and the payload are valid only until the connection decodes
- * its next packet or releases its input buffer. A PUBLISH that has to wait is kept as a copy made
- * by {@link #hold()}.
+ * its next packet or releases its input buffer, and the connection calls {@link #release()} once
+ * it has handled the PUBLISH. A PUBLISH that has to wait is kept as a copy made by {@link #hold()}.
  *
  * <p>Used only on the event loop of its connection.
  */
@@ -91,12 +91,18 @@ final class PublishPacket {
         return copy;
     }
 
-    /** Releases the buffer of a copy made by {@link #hold()}. Does nothing for the connection's own instance. */
+    /**
+     * Drops the references to the buffer and the properties, keeping only the topic for the next
+     * PUBLISH, so that an idle connection keeps no input buffer or large property alive. A copy made
+     * by {@link #hold()} also gives its buffer reference back.
+     */
     void release() {
         if (ownsBuffer) {
             ownsBuffer = false;
             buffer.release();
         }
+        buffer = null;
+        properties = MqttProperties.NO_PROPERTIES;
     }
 
     @Override

@@ -299,6 +299,22 @@ class PacketDecoderTest {
     }
 
     @Test
+    void releasedPublishKeepsOnlyTopic() {
+        ByteBuf buffer = buffer(Mqtt5Packets.publish("a/b", "payload", 1, 4, false,
+                Mqtt5Properties.create().userProperty("k", "v")));
+        PublishPacket publish = decodePublish(buffer, true);
+        String topic = publish.topic();
+
+        publish.release();
+
+        assertNull(publish.buffer());
+        assertSame(MqttProperties.NO_PROPERTIES, publish.properties());
+        assertSame(topic, publish.topic());
+        assertEquals(1, buffer.refCnt());
+        buffer.release();
+    }
+
+    @Test
     void publishFieldReadStopsAtPacketEnd() {
         // A QoS 1 PUBLISH whose body ends inside its packet identifier, followed by a PINGREQ whose bytes
         // would complete the identifier if the decoder read past the packet.
