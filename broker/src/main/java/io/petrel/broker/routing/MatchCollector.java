@@ -14,9 +14,9 @@ import java.util.Arrays;
  * collecting allocates nothing unless the arrays or the index table grow, or a grant carries a
  * subscription identifier.
  *
- * <p>One filter lists a subscriber at most once, so a subscriber is looked for only among the matches
- * of the filters visited before its own; the matches of the first filter, usually the only one, are
- * appended without any search. Up to {@value #LINEAR_SEARCH_LIMIT} earlier matches are searched
+ * <p>One filter lists a subscriber at most once ({@link SubscriptionTrie#put} replaces a subscriber's
+ * value), so a subscriber is looked for only among the matches of the filters visited before its own.
+ * The matches of the first filter, usually the only one, are appended without any search. Up to {@value #LINEAR_SEARCH_LIMIT} earlier matches are searched
  * linearly; beyond that an identity hash table of their indexes, filled when the next filter starts,
  * takes over, so a message with many subscribers costs linear time.
  *
@@ -32,7 +32,7 @@ final class MatchCollector implements SubscriptionTrie.FilterVisitor<Subscriber,
     private boolean[] retainAsPublished = new boolean[INITIAL_CAPACITY];
     private int[][] subscriptionIds = new int[INITIAL_CAPACITY][];
     private int size;
-    /** The index of the first match of the filter being visited; earlier matches may repeat a subscriber. */
+    /** The index of the first match of the filter being visited. Only matches before it can list the same subscriber. */
     private int filterStart;
     /**
      * Open-addressing table of the indexes of the matches before {@link #filterStart}, each slot

@@ -168,8 +168,9 @@ public final class SubscriptionTrie<S, V> {
 
     /**
      * A visitor of {@link #match} that also learns where the subscribers of each matching filter
-     * start. One filter lists a subscriber at most once, so a visitor that merges the matches of one
-     * subscriber only needs to look among the subscribers of the filters visited before.
+     * start. {@link #put} replaces the value of a subscriber that the filter already lists, so one
+     * filter lists a subscriber at most once. A visitor that merges the matches of one subscriber
+     * therefore only needs to look among the subscribers of the filters visited before.
      *
      * @param <S> the subscriber type
      * @param <V> the value type
