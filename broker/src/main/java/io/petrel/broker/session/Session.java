@@ -243,17 +243,21 @@ public final class Session implements SharedMember {
      * that loop's drain.
      */
     private int reserveQueueSlot() {
-        int queuedNow = QUEUED.incrementAndGet(this);
-        if (queuedNow <= maxQueued) {
+        int queuedNow = tryReserveQueueSlot();
+        if (queuedNow != 0) {
             return queuedNow;
         }
-        QUEUED.decrementAndGet(this);
         SessionConnection current = connection;
         if (current == null || !current.executor().inEventLoop()) {
             return 0;
         }
         drain();
-        queuedNow = QUEUED.incrementAndGet(this);
+        return tryReserveQueueSlot();
+    }
+
+    /** Takes a place in the queue unless it is full; returns the number of queued messages with it, or 0. */
+    private int tryReserveQueueSlot() {
+        int queuedNow = QUEUED.incrementAndGet(this);
         if (queuedNow <= maxQueued) {
             return queuedNow;
         }
