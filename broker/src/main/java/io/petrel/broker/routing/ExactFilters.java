@@ -11,9 +11,9 @@ import java.lang.invoke.VarHandle;
  * loads the slot table alone. A chained hash map also loads a node per entry, which is one more cache
  * miss per lookup.
  *
- * <p>Layout: an open-addressed table with linear probing, keyed by {@link String#hashCode()}. At most
- * a quarter of the slots are used, so a lookup of a topic without subscribers rarely meets another
- * filter's entry. When it does, it compares the filter's cached hash before its characters.
+ * <p>Layout: an open-addressed table with linear probing, keyed by the seeded {@link TopicHash} of the
+ * filter, so clients cannot choose filters that all land in one probe sequence. At most a quarter of the
+ * slots are used, so a lookup of a topic without subscribers rarely meets another filter's entry.
  *
  * <p>Threads: one writer at a time (the trie's write lock), while any number of readers call
  * {@link #get} without a lock and never block. A slot goes from empty to an entry once, may then be
@@ -41,8 +41,7 @@ final class ExactFilters {
     Object[] get(String filter) {
         Object[] table = slots;
         int mask = table.length - 1;
-        int hash = filter.hashCode();
-        for (int slot = index(hash, mask); ; slot = (slot + 1) & mask) {
+        for (int slot = home(filter, mask); ; slot = (slot + 1) & mask) {
             Object found = SLOT.getAcquire(table, slot);
             if (found == null) {
                 return null;
@@ -50,7 +49,7 @@ final class ExactFilters {
             if (found != TOMBSTONE) {
                 Object[] entry = (Object[]) found;
                 String key = (String) entry[0];
-                if (key == filter || key.hashCode() == hash && key.equals(filter)) {
+                if (key == filter || key.equals(filter)) {
                     return entry;
                 }
             }
@@ -95,10 +94,27 @@ final class ExactFilters {
         return size;
     }
 
+    /**
+     * Returns the maximum number of slots that a lookup of a stored filter probes, 1 when every filter
+     * is in its home slot. For tests, from the writer thread.
+     */
+    int maxProbeLength() {
+        Object[] table = slots;
+        int mask = table.length - 1;
+        int maxLength = 0;
+        for (int slot = 0; slot < table.length; slot++) {
+            if (table[slot] instanceof Object[] entry) {
+                int home = home((String) entry[0], mask);
+                maxLength = Math.max(maxLength, ((slot - home) & mask) + 1);
+            }
+        }
+        return maxLength;
+    }
+
     /** Returns the slot of {@code filter}'s entry in {@code table}, or -1. Writer only. */
     private static int find(Object[] table, String filter) {
         int mask = table.length - 1;
-        for (int slot = index(filter.hashCode(), mask); ; slot = (slot + 1) & mask) {
+        for (int slot = home(filter, mask); ; slot = (slot + 1) & mask) {
             Object found = table[slot];
             if (found == null) {
                 return -1;
@@ -111,7 +127,7 @@ final class ExactFilters {
 
     private void insert(Object[] table, Object[] entry) {
         int mask = table.length - 1;
-        int slot = index(entry[0].hashCode(), mask);
+        int slot = home((String) entry[0], mask);
         while (table[slot] != null) {
             slot = (slot + 1) & mask; // tombstones are not reused, so a slot never changes its filter
         }
@@ -136,8 +152,8 @@ final class ExactFilters {
         return table;
     }
 
-    private static int index(int hash, int mask) {
-        int mixed = hash * 0x9E37_79B9;
-        return (mixed ^ mixed >>> 16) & mask;
+    /** Returns the slot where the probe for {@code filter} starts in a table of {@code mask + 1} slots. */
+    private static int home(String filter, int mask) {
+        return TopicHash.slot(TopicHash.of(filter), mask);
     }
 }

@@ -10,7 +10,9 @@ import java.util.function.Consumer;
  *
  * <p>Layout: an open-addressed table of children with linear probing. Each child carries its level
  * and a {@code long} key made from it (see {@link Child}), so a lookup loads only the child it is about
- * to descend into, and compares strings only for levels longer than 7 Latin-1 characters.
+ * to descend into, and compares strings only for levels longer than 7 Latin-1 characters. Both the key
+ * of a longer level and the slot of every key come from {@link TopicHash}, whose seed clients cannot
+ * see, so they cannot choose levels that all land in one probe sequence.
  *
  * <p>Threads: one writer at a time, while any number of readers call {@link #get} and
  * {@link #forEach} without a lock and never block. The owner serializes the writes (both tries do so
@@ -32,6 +34,8 @@ public final class LevelMap<N extends LevelMap.Child> {
     private static final int MAX_PACKED_LENGTH = 7;
     /** Marks a key made from the hash of a level that cannot be packed; such keys are negative. */
     private static final long HASHED = Long.MIN_VALUE;
+    /** The position of a hashed key's level length, which takes the 16 bits below {@link #HASHED}. */
+    private static final int HASHED_LENGTH_SHIFT = 47;
 
     /** Per slot: {@code null}, a child, or {@link #TOMBSTONE} after the child was removed. */
     private final Object[] slots;
@@ -181,6 +185,20 @@ public final class LevelMap<N extends LevelMap.Child> {
         size--;
     }
 
+    /**
+     * Returns the maximum number of slots that a lookup of a child probes, 1 when every child is in its
+     * home slot. For tests, from the writer thread.
+     */
+    int maxProbeLength() {
+        int maxLength = 0;
+        for (int slot = 0; slot < slots.length; slot++) {
+            if (slots[slot] instanceof Child child) {
+                maxLength = Math.max(maxLength, ((slot - index(child.key, mask)) & mask) + 1);
+            }
+        }
+        return maxLength;
+    }
+
     /** Returns the slot of {@code level}, or -1. Writer only, so plain reads are enough. */
     private int find(long key, String level) {
         for (int slot = index(key, mask); ; slot = (slot + 1) & mask) {
@@ -212,7 +230,8 @@ public final class LevelMap<N extends LevelMap.Child> {
     /**
      * Returns the key of the level {@code text[from, to)}: up to 7 Latin-1 characters packed with their
      * length plus one in the top byte, which is never negative, otherwise {@link #HASHED} combined with
-     * the level's length in bits 32 to 62 and its 32-bit hash, which is always negative.
+     * the level's length in bits 47 to 62 and 47 bits of its {@link TopicHash}, which is always negative.
+     * A level has at most 65,535 characters, as a topic has at most 65,535 bytes.
      */
     static long key(String text, int from, int to) {
         int length = to - from;
@@ -255,19 +274,20 @@ public final class LevelMap<N extends LevelMap.Child> {
 
     /** Returns the length of the level whose {@link #key} is {@code key}. */
     static int levelLength(long key) {
-        return key >= 0 ? (int) (key >>> 56) - 1 : (int) (key >>> 32) & Integer.MAX_VALUE;
+        return key >= 0 ? (int) (key >>> 56) - 1 : (int) (key >>> HASHED_LENGTH_SHIFT) & 0xFFFF;
     }
 
     private static long hashedKey(String text, int from, int to) {
-        int hash = 0;
-        for (int i = from; i < to; i++) {
-            hash = 31 * hash + text.charAt(i);
+        int length = to - from;
+        if (length > 0xFFFF) {
+            throw new IllegalArgumentException("topic level of " + length
+                    + " characters: a valid topic or filter has at most 65535");
         }
-        return HASHED | (long) (to - from) << 32 | (hash & 0xFFFF_FFFFL);
+        return HASHED | (long) length << HASHED_LENGTH_SHIFT | TopicHash.of(text, from, to) >>> 17;
     }
 
     private static int index(long key, int mask) {
-        return (int) ((key * 0x9E37_79B9_7F4A_7C15L) >>> 32) & mask;
+        return TopicHash.slot(key, mask);
     }
 
     /**

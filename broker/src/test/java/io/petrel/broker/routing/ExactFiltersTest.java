@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +41,23 @@ class ExactFiltersTest {
 
         assertNull(filters.get("Aa"));
         assertArrayEquals(new Object[] {"BB", "client-2", 2}, filters.get("BB"));
+    }
+
+    @Test
+    void filtersOfOneStringHashSpreadOverTable() {
+        // Every sequence of 13 blocks "Aa" or "BB" has the same String hash: 8,192 filters.
+        int count = 1 << 13;
+        for (int i = 0; i < count; i++) {
+            String filter = "site/" + LevelMapTest.collidingText(i, 13);
+            assertEquals("site/AaAaAaAaAaAaAaAaAaAaAaAaAa".hashCode(), filter.hashCode(), filter);
+            filters.put(new Object[] {filter, "client", i});
+        }
+
+        assertEquals(count, filters.size());
+        assertTrue(filters.maxProbeLength() <= 32, "max probe length " + filters.maxProbeLength() + " slots");
+        for (int i = 0; i < count; i++) {
+            assertEquals(i, filters.get("site/" + LevelMapTest.collidingText(i, 13))[2]);
+        }
     }
 
     @Test

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -22,7 +24,7 @@ class LevelMapTest {
 
     @Test
     void longAndNonLatinLevelsAreCompared() {
-        // "AaAaAaAa" and "BBBBBBBB" have the same String hash, so only the string comparison distinguishes them.
+        // "AaAaAaAa" and "BBBBBBBB" have the same String hash, but the map keeps them apart by its own key.
         LevelMap<Named> map = LevelMap.of(new Named("AaAaAaAa", "first"));
         map = map.put(new Named("\u20ac", "euro"));
         map = map.put(new Named("temperature-sensor", "long"));
@@ -35,6 +37,33 @@ class LevelMapTest {
         map = map.put(new Named("BBBBBBBB", "second"));
         assertEquals("second", name(map.get("BBBBBBBB")));
         assertEquals("first", name(map.get("AaAaAaAa")));
+    }
+
+    @Test
+    void levelsOfOneStringHashSpreadOverTable() {
+        // Every sequence of 13 blocks "Aa" or "BB" has the same String hash: 8,192 levels of 26 characters.
+        int count = 1 << 13;
+        LevelMap<Named> map = LevelMap.of(new Named(collidingText(0, 13), "0"));
+        for (int i = 1; i < count; i++) {
+            String level = collidingText(i, 13);
+            assertEquals("AaAaAaAaAaAaAaAaAaAaAaAaAa".hashCode(), level.hashCode(), level);
+            map = map.put(new Named(level, Integer.toString(i)));
+        }
+
+        assertEquals(count, map.size());
+        assertTrue(map.maxProbeLength() <= 64, "max probe length " + map.maxProbeLength() + " slots");
+        for (int i = 0; i < count; i++) {
+            assertEquals(Integer.toString(i), name(map.get("x/" + collidingText(i, 13) + "/y", 2, 28)));
+        }
+    }
+
+    /** Returns the concatenation of {@code blocks} blocks, "Aa" or "BB" by the bits of {@code bits}. */
+    static String collidingText(int bits, int blocks) {
+        StringBuilder text = new StringBuilder(2 * blocks);
+        for (int block = 0; block < blocks; block++) {
+            text.append((bits >>> block & 1) == 0 ? "Aa" : "BB");
+        }
+        return text.toString();
     }
 
     @Test
@@ -60,6 +89,15 @@ class LevelMapTest {
             assertEquals(end - start, LevelMap.levelLength(key), "length at " + start);
             start = end + 1;
         }
+    }
+
+    @Test
+    void levelLongerThanTopicLimitIsRejected() {
+        String level = "a".repeat(65_536);
+
+        IllegalArgumentException thrown = assertThrows(IllegalArgumentException.class, () -> LevelMap.key(level, 0, 65_536));
+        assertTrue(thrown.getMessage().contains("65536 characters"), thrown.getMessage());
+        assertEquals(65_535, LevelMap.levelLength(LevelMap.levelKey("a".repeat(65_535), 0)));
     }
 
     @Test
