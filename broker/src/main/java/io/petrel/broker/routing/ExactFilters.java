@@ -19,9 +19,10 @@ import java.lang.invoke.VarHandle;
  * {@link #get} without a lock and never block. A slot goes from empty to an entry once, may then be
  * replaced by newer entries of the same filter, and becomes a tombstone when the filter loses its last
  * subscriber; each of these is a release store that readers load with acquire semantics. An entry is
- * built completely before it is stored and never changed afterwards. When the table must grow or
- * shrink, the writer copies the live entries into a new table and publishes it with a volatile write,
- * leaving the old one unchanged for readers still searching it. At least three quarters of the slots
+ * built completely before it is stored. An entry of more than 32 subscribers may then change in place,
+ * as {@link SubscriberArrays} describes. When the table must grow or shrink, the writer copies the
+ * live entries into a new table and publishes it with a volatile write, leaving the old one unchanged
+ * for readers still searching it. At least three quarters of the slots
  * stay empty, so every probe ends.
  */
 final class ExactFilters {

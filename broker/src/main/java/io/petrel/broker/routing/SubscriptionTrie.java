@@ -1,7 +1,6 @@
 package io.petrel.broker.routing;
 
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
@@ -13,9 +12,11 @@ import java.util.function.BiConsumer;
  *
  * <p>Threads: {@link #match} takes no lock and never blocks, so any thread may route a message at any
  * time. {@link #put} and {@link #remove} may also be called from any thread, but a lock serializes
- * them. To change the subscribers of a node, a writer builds a new array and publishes it with one
- * volatile write, so a concurrent {@code match} sees either the old or the new subscriber set of every
- * node, never a partial one. A new child node is built completely before it is published. A node
+ * them. To change the subscribers of a filter with up to 32 of them, a writer builds a new array and
+ * publishes it with one volatile write. Larger arrays change in place, as {@link SubscriberArrays}
+ * describes, so that the n-th subscriber of a filter does not cost a copy of n. Either way a concurrent
+ * {@code match} visits each subscriber of a filter at most once, with a value that was current during
+ * the match. A new child node is built completely before it is published. A node
  * with one exact-level child points to it directly. With more, readers search the slot table of a
  * {@link LevelMap}, which one writer may change while they do. A match that overlaps a {@code put} or {@code remove} may or may not see that change, but it
  * sees every subscription that was present for its whole duration.
@@ -46,6 +47,8 @@ public final class SubscriptionTrie<S, V> {
     private final Node root = new Node("");
     /** Subscribers of each wildcard-free filter. Written only under {@link #writeLock}. */
     private final ExactFilters exactFilters = new ExactFilters();
+    /** Changes the subscriber arrays of nodes and exact filters. Used only under {@link #writeLock}. */
+    private final SubscriberArrays subscriberArrays = new SubscriberArrays();
     private final ReentrantLock writeLock = new ReentrantLock();
     private final int maxFilterLevels;
     private volatile long size;
@@ -191,6 +194,16 @@ public final class SubscriptionTrie<S, V> {
         return size == 0;
     }
 
+    /** Returns the number of subscriber arrays that change in place. For tests. */
+    int largeSubscriberArrayCount() {
+        writeLock.lock();
+        try {
+            return subscriberArrays.largeArrayCount();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     /** Returns the number of trie nodes including the root plus the number of wildcard-free filters. For tests. */
     int nodeCount() {
         writeLock.lock();
@@ -266,7 +279,13 @@ public final class SubscriptionTrie<S, V> {
             filters.startFilter();
         }
         for (int i = from; i < subscribers.length; i += 2) {
-            visitor.accept((S) subscribers[i], (V) subscribers[i + 1]);
+            Object subscriber = SubscriberArrays.subscriberAt(subscribers, i);
+            if (subscriber == null) {
+                return; // the spare capacity of a large array
+            }
+            if (subscriber != SubscriberArrays.REMOVED) {
+                visitor.accept((S) subscriber, (V) subscribers[i + 1]);
+            }
         }
     }
 
@@ -349,19 +368,11 @@ public final class SubscriptionTrie<S, V> {
         if (current == null) {
             current = new Object[] {filter};
         }
-        int index = indexOf(current, 1, subscriber);
-        if (index >= 0) {
-            Object[] replaced = current.clone();
-            replaced[index + 1] = value;
-            exactFilters.put(replaced);
-            return (V) current[index + 1];
+        Object[] updated = subscriberArrays.put(current, 1, subscriber, value);
+        if (updated != current) {
+            exactFilters.put(updated);
         }
-        Object[] added = Arrays.copyOf(current, current.length + 2);
-        added[current.length] = subscriber;
-        added[current.length + 1] = value;
-        exactFilters.put(added);
-        size = size + 1;
-        return null;
+        return countPut((V) subscriberArrays.previousValue());
     }
 
     @SuppressWarnings("unchecked")
@@ -370,17 +381,13 @@ public final class SubscriptionTrie<S, V> {
         if (current == null) {
             return null;
         }
-        int index = indexOf(current, 1, subscriber);
-        if (index < 0) {
-            return null;
-        }
-        if (current.length == 3) {
+        Object[] updated = subscriberArrays.remove(current, 1, subscriber);
+        if (updated.length == 1) {
             exactFilters.remove(filter);
-        } else {
-            exactFilters.put(without(current, index));
+        } else if (updated != current) {
+            exactFilters.put(updated);
         }
-        size = size - 1;
-        return (V) current[index + 1];
+        return countRemove((V) subscriberArrays.previousValue());
     }
 
     /**
@@ -390,55 +397,37 @@ public final class SubscriptionTrie<S, V> {
     @SuppressWarnings("unchecked")
     private V putSubscriber(Node node, boolean multiLevel, S subscriber, V value) {
         Object[] current = node.subscribers(multiLevel);
-        int index = indexOf(current, subscriber);
-        if (index >= 0) {
-            Object[] replaced = current.clone();
-            replaced[index + 1] = value;
-            node.setSubscribers(multiLevel, replaced);
-            return (V) current[index + 1];
+        Object[] updated = subscriberArrays.put(current, 0, subscriber, value);
+        if (updated != current) {
+            node.setSubscribers(multiLevel, updated);
         }
-        // NOTE: each change copies the node's whole subscriber array, so subscribing to a filter that
-        // already has n subscribers costs O(n).
-        Object[] added = Arrays.copyOf(current, current.length + 2);
-        added[current.length] = subscriber;
-        added[current.length + 1] = value;
-        node.setSubscribers(multiLevel, added);
-        size = size + 1; // only the writer thread holding the lock writes size
-        return null;
+        return countPut((V) subscriberArrays.previousValue());
     }
 
     @SuppressWarnings("unchecked")
     private V removeSubscriber(Node node, boolean multiLevel, S subscriber) {
         Object[] current = node.subscribers(multiLevel);
-        int index = indexOf(current, subscriber);
-        if (index < 0) {
-            return null;
+        Object[] updated = subscriberArrays.remove(current, 0, subscriber);
+        if (updated != current) {
+            node.setSubscribers(multiLevel, updated.length == 0 ? NO_SUBSCRIBERS : updated);
         }
-        node.setSubscribers(multiLevel, current.length > 2 ? without(current, index) : NO_SUBSCRIBERS);
-        size = size - 1;
-        return (V) current[index + 1];
+        return countRemove((V) subscriberArrays.previousValue());
     }
 
-    /** Returns a copy of a subscriber array without the pair at {@code index}. */
-    private static Object[] without(Object[] subscribers, int index) {
-        Object[] remaining = new Object[subscribers.length - 2];
-        System.arraycopy(subscribers, 0, remaining, 0, index);
-        System.arraycopy(subscribers, index + 2, remaining, index, subscribers.length - index - 2);
-        return remaining;
-    }
-
-    private static int indexOf(Object[] subscribers, Object subscriber) {
-        return indexOf(subscribers, 0, subscriber);
-    }
-
-    /** Returns the index of {@code subscriber} among the pairs from index {@code from} on, or -1. */
-    private static int indexOf(Object[] subscribers, int from, Object subscriber) {
-        for (int i = from; i < subscribers.length; i += 2) {
-            if (subscribers[i].equals(subscriber)) {
-                return i;
-            }
+    /** Counts a new (filter, subscriber) pair unless {@code previous}, the replaced value, is not {@code null}. */
+    private V countPut(V previous) {
+        if (previous == null) {
+            size = size + 1; // only the writer thread holding the lock writes size
         }
-        return -1;
+        return previous;
+    }
+
+    /** Counts a removed (filter, subscriber) pair if {@code removed} is not {@code null}. */
+    private V countRemove(V removed) {
+        if (removed != null) {
+            size = size - 1;
+        }
+        return removed;
     }
 
     /** Detaches the empty nodes at the end of {@code path}, deepest first. */

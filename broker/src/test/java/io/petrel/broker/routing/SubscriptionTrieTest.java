@@ -309,6 +309,139 @@ class SubscriptionTrieTest {
         assertEquals(2, trie.nodeCount()); // the root and the map entry of the stable wildcard-free filter
     }
 
+    @Test
+    void largeFiltersAgreeWithReferenceMatcher() {
+        Random random = new Random(20_261_206);
+        String[] filters = {"fleet/all", "fleet/+", "fleet/#", "#"};
+        Map<String, Map<String, Integer>> subscriptions = new HashMap<>();
+        int maxLargeArrays = 0;
+        for (int step = 1; step <= 40_000; step++) {
+            String filter = filters[random.nextInt(filters.length)];
+            String subscriber = "client-" + random.nextInt(200);
+            Map<String, Integer> subscribers = subscriptions.computeIfAbsent(filter, k -> new HashMap<>());
+            // Adds outweigh removals at first and removals later, so the arrays grow past 32 subscribers and shrink back.
+            boolean add = random.nextInt(40_000) >= step;
+            if (add) {
+                assertEquals(subscribers.put(subscriber, step), trie.put(filter, subscriber, step), "put " + filter);
+            } else {
+                assertEquals(subscribers.remove(subscriber), trie.remove(filter, subscriber), "remove " + filter);
+            }
+            if (step % 2_000 == 0) {
+                assertLargeFiltersMatch(subscriptions);
+                maxLargeArrays = Math.max(maxLargeArrays, trie.largeSubscriberArrayCount());
+            }
+        }
+        assertEquals(filters.length, maxLargeArrays, "filters whose arrays grew in place");
+
+        for (String filter : filters) {
+            for (int i = 0; i < 200; i++) {
+                trie.remove(filter, "client-" + i);
+            }
+        }
+        assertEquals(0, trie.size());
+        assertEquals(1, trie.nodeCount());
+        assertEquals(0, trie.largeSubscriberArrayCount());
+    }
+
+    private void assertLargeFiltersMatch(Map<String, Map<String, Integer>> subscriptions) {
+        assertEquals(subscriptions.values().stream().mapToInt(Map::size).sum(), trie.size());
+        for (String topic : new String[] {"fleet/all", "fleet/other", "fleet", "fleet/all/x"}) {
+            Map<String, List<Integer>> expected = new HashMap<>();
+            subscriptions.forEach((filter, subscribers) -> {
+                if (Topics.matches(filter, topic)) {
+                    subscribers.forEach((subscriber, value) ->
+                            expected.computeIfAbsent(subscriber, k -> new ArrayList<>()).add(value));
+                }
+            });
+            Map<String, List<Integer>> actual = matches(topic);
+            expected.replaceAll((subscriber, values) -> sorted(values));
+            actual.replaceAll((subscriber, values) -> sorted(values));
+            assertEquals(expected, actual, "topic '" + topic + "'");
+        }
+    }
+
+    @Test
+    void largeFilterReadersSeeEachSubscriberOnce() throws InterruptedException {
+        int stableCount = 100;
+        for (int i = 0; i < stableCount; i++) {
+            trie.put("fleet/all", "stable-" + i, 0);
+            trie.put("fleet/+", "stable-" + i, 0);
+        }
+        assertEquals(2, trie.largeSubscriberArrayCount());
+        int churnRounds = 200_000;
+        long maxMatchesPerReader = 5_000_000L;
+        CountDownLatch start = new CountDownLatch(1);
+        CountDownLatch readersDone = new CountDownLatch(2);
+        CountDownLatch writerDone = new CountDownLatch(1);
+        AtomicLong matchCount = new AtomicLong();
+        AtomicReference<String> problem = new AtomicReference<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        for (String topic : new String[] {"fleet/all", "fleet/other"}) {
+            Thread reader = new Thread(() -> {
+                try {
+                    start.await();
+                    long i = 0;
+                    for (; i < maxMatchesPerReader && writerDone.getCount() > 0; i++) {
+                        Map<String, Integer> seen = new HashMap<>();
+                        trie.match(topic, (subscriber, value) -> {
+                            if (value == null) {
+                                problem.compareAndSet(null, "no value for " + subscriber);
+                            }
+                            seen.merge(subscriber, 1, Integer::sum);
+                        });
+                        int filters = topic.equals("fleet/all") ? 2 : 1;
+                        seen.forEach((subscriber, times) -> {
+                            if (times > filters) {
+                                problem.compareAndSet(null, subscriber + " visited " + times + " times for " + topic);
+                            }
+                        });
+                        for (int s = 0; s < stableCount; s++) {
+                            if (seen.getOrDefault("stable-" + s, 0) != filters) {
+                                problem.compareAndSet(null, "stable-" + s + " missed for " + topic);
+                            }
+                        }
+                    }
+                    matchCount.addAndGet(i);
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    readersDone.countDown();
+                }
+            }, "trie-reader-" + topic);
+            reader.start();
+        }
+        Thread writer = new Thread(() -> {
+            try {
+                start.await();
+                Random random = new Random(7);
+                for (int round = 0; round < churnRounds; round++) {
+                    String filter = random.nextBoolean() ? "fleet/all" : "fleet/+";
+                    int kind = random.nextInt(3);
+                    if (kind == 0) {
+                        trie.put(filter, "stable-" + random.nextInt(stableCount), round); // replaces a value
+                    } else if (kind == 1) {
+                        trie.put(filter, "churn-" + random.nextInt(300), round);
+                    } else {
+                        trie.remove(filter, "churn-" + random.nextInt(300));
+                    }
+                }
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+            } finally {
+                writerDone.countDown();
+            }
+        }, "trie-writer");
+        writer.start();
+
+        start.countDown();
+        assertTrue(writerDone.await(60, TimeUnit.SECONDS), "writer finished");
+        assertTrue(readersDone.await(60, TimeUnit.SECONDS), "readers finished");
+        assertNull(failure.get());
+        assertTrue(matchCount.get() > 0, "readers matched while the writer churned");
+        assertNull(problem.get());
+    }
+
     private Map<String, List<Integer>> matches(String topic) {
         Map<String, List<Integer>> result = new HashMap<>();
         trie.match(topic, (subscriber, value) -> result.computeIfAbsent(subscriber, k -> new ArrayList<>()).add(value));
