@@ -213,19 +213,23 @@ class SubscriptionTrieTest {
     private void assertMatchesReference(Map<String, Map<String, Integer>> subscriptions, Random random) {
         assertEquals(subscriptions.values().stream().mapToInt(Map::size).sum(), trie.size());
         for (int i = 0; i < 2_000; i++) {
-            String topic = TopicGenerator.topic(random);
-            Map<String, List<Integer>> expected = new HashMap<>();
-            subscriptions.forEach((filter, subscribers) -> {
-                if (Topics.matches(filter, topic)) {
-                    subscribers.forEach((subscriber, value) ->
-                            expected.computeIfAbsent(subscriber, k -> new ArrayList<>()).add(value));
-                }
-            });
-            Map<String, List<Integer>> actual = matches(topic);
-            expected.replaceAll((subscriber, values) -> sorted(values));
-            actual.replaceAll((subscriber, values) -> sorted(values));
-            assertEquals(expected, actual, "topic '" + topic + "'");
+            assertTopicMatchesReference(subscriptions, TopicGenerator.topic(random));
         }
+    }
+
+    /** Checks that the trie visits, for {@code topic}, the values that a filter-by-filter check finds. */
+    private void assertTopicMatchesReference(Map<String, Map<String, Integer>> subscriptions, String topic) {
+        Map<String, List<Integer>> expected = new HashMap<>();
+        subscriptions.forEach((filter, subscribers) -> {
+            if (Topics.matches(filter, topic)) {
+                subscribers.forEach((subscriber, value) ->
+                        expected.computeIfAbsent(subscriber, k -> new ArrayList<>()).add(value));
+            }
+        });
+        Map<String, List<Integer>> actual = matches(topic);
+        expected.replaceAll((subscriber, values) -> sorted(values));
+        actual.replaceAll((subscriber, values) -> sorted(values));
+        assertEquals(expected, actual, "topic '" + topic + "'");
     }
 
     @Test
@@ -243,67 +247,47 @@ class SubscriptionTrieTest {
         AtomicReference<Throwable> failure = new AtomicReference<>();
 
         for (int r = 0; r < readers; r++) {
-            Thread reader = new Thread(() -> {
-                try {
-                    start.await();
-                    int[] seen = new int[1];
-                    long i = 0;
-                    // Match for as long as the writer churns, bounded in case it stalls.
-                    for (; i < maxMatchesPerReader && writerDone.getCount() > 0; i++) {
-                        seen[0] = 0;
-                        trie.match(stableFilter, (subscriber, value) -> {
-                            if (subscriber.equals("stable")) {
-                                seen[0]++;
-                            }
-                        });
-                        if (seen[0] != 1) {
-                            misses.incrementAndGet();
+            startThread("trie-reader-" + r, start, readersDone, failure, () -> {
+                int[] seen = new int[1];
+                long i = 0;
+                // Match for as long as the writer churns, bounded in case it stalls.
+                for (; i < maxMatchesPerReader && writerDone.getCount() > 0; i++) {
+                    seen[0] = 0;
+                    trie.match(stableFilter, (subscriber, value) -> {
+                        if (subscriber.equals("stable")) {
+                            seen[0]++;
                         }
+                    });
+                    if (seen[0] != 1) {
+                        misses.incrementAndGet();
                     }
-                    matchCount.addAndGet(i);
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                } finally {
-                    readersDone.countDown();
                 }
-            }, "trie-reader-" + r);
-            reader.start();
+                matchCount.addAndGet(i);
+            });
         }
-        Thread writer = new Thread(() -> {
-            try {
-                start.await();
-                // Churn the stable node's own subscriber set, its siblings and the levels above it, so
-                // that level maps grow, shrink and detach while readers walk through them.
-                for (int round = 0; round < churnRounds; round++) {
-                    if (round % 3 == 1) {
-                        // Fills the wildcard-free table with 1,000 filters and empties it again, in turns,
-                        // so that it grows and shrinks while readers search it.
-                        String filter = "site/1/device/" + (round % 3_000) + "/rh";
-                        if (round / 3_000 % 2 == 0) {
-                            trie.put(filter, "churn", 0);
-                        } else {
-                            trie.remove(filter, "churn");
-                        }
-                        continue;
+        startThread("trie-writer", start, writerDone, failure, () -> {
+            // Churn the stable node's own subscriber set, its siblings and the levels above it, so
+            // that level maps grow, shrink and detach while readers walk through them.
+            for (int round = 0; round < churnRounds; round++) {
+                if (round % 3 == 1) {
+                    // Fills the wildcard-free table with 1,000 filters and empties it again, in turns,
+                    // so that it grows and shrinks while readers search it.
+                    String filter = "site/1/device/" + (round % 3_000) + "/rh";
+                    if (round / 3_000 % 2 == 0) {
+                        trie.put(filter, "churn", 0);
+                    } else {
+                        trie.remove(filter, "churn");
                     }
-                    String churned = round % 3 == 0 ? stableFilter : "site/" + (round % 16) + "/device/+/#";
-                    String subscriber = "churn-" + (round % 32);
-                    trie.put(churned, subscriber, 0);
-                    trie.remove(churned, subscriber);
+                    continue;
                 }
-            } catch (Throwable e) {
-                failure.compareAndSet(null, e);
-            } finally {
-                writerDone.countDown();
+                String churned = round % 3 == 0 ? stableFilter : "site/" + (round % 16) + "/device/+/#";
+                String subscriber = "churn-" + (round % 32);
+                trie.put(churned, subscriber, 0);
+                trie.remove(churned, subscriber);
             }
-        }, "trie-writer");
-        writer.start();
+        });
 
-        start.countDown();
-        assertTrue(writerDone.await(60, TimeUnit.SECONDS), "writer finished");
-        assertTrue(readersDone.await(60, TimeUnit.SECONDS), "readers finished");
-        assertNull(failure.get());
-        assertTrue(matchCount.get() > 0, "readers matched while the writer churned");
+        runChurn(start, writerDone, readersDone, failure, matchCount);
         assertEquals(0, misses.get(), "matches that missed the stable subscription");
         assertEquals(1, trie.size());
         assertEquals(2, trie.nodeCount()); // the root and the map entry of the stable wildcard-free filter
@@ -346,17 +330,7 @@ class SubscriptionTrieTest {
     private void assertLargeFiltersMatch(Map<String, Map<String, Integer>> subscriptions) {
         assertEquals(subscriptions.values().stream().mapToInt(Map::size).sum(), trie.size());
         for (String topic : new String[] {"fleet/all", "fleet/other", "fleet", "fleet/all/x"}) {
-            Map<String, List<Integer>> expected = new HashMap<>();
-            subscriptions.forEach((filter, subscribers) -> {
-                if (Topics.matches(filter, topic)) {
-                    subscribers.forEach((subscriber, value) ->
-                            expected.computeIfAbsent(subscriber, k -> new ArrayList<>()).add(value));
-                }
-            });
-            Map<String, List<Integer>> actual = matches(topic);
-            expected.replaceAll((subscriber, values) -> sorted(values));
-            actual.replaceAll((subscriber, values) -> sorted(values));
-            assertEquals(expected, actual, "topic '" + topic + "'");
+            assertTopicMatchesReference(subscriptions, topic);
         }
     }
 
@@ -378,68 +352,82 @@ class SubscriptionTrieTest {
         AtomicReference<Throwable> failure = new AtomicReference<>();
 
         for (String topic : new String[] {"fleet/all", "fleet/other"}) {
-            Thread reader = new Thread(() -> {
-                try {
-                    start.await();
-                    long i = 0;
-                    for (; i < maxMatchesPerReader && writerDone.getCount() > 0; i++) {
-                        Map<String, Integer> seen = new HashMap<>();
-                        trie.match(topic, (subscriber, value) -> {
-                            if (value == null) {
-                                problem.compareAndSet(null, "no value for " + subscriber);
-                            }
-                            seen.merge(subscriber, 1, Integer::sum);
-                        });
-                        int filters = topic.equals("fleet/all") ? 2 : 1;
-                        seen.forEach((subscriber, times) -> {
-                            if (times > filters) {
-                                problem.compareAndSet(null, subscriber + " visited " + times + " times for " + topic);
-                            }
-                        });
-                        for (int s = 0; s < stableCount; s++) {
-                            if (seen.getOrDefault("stable-" + s, 0) != filters) {
-                                problem.compareAndSet(null, "stable-" + s + " missed for " + topic);
-                            }
+            startThread("trie-reader-" + topic, start, readersDone, failure, () -> {
+                long i = 0;
+                for (; i < maxMatchesPerReader && writerDone.getCount() > 0; i++) {
+                    Map<String, Integer> seen = new HashMap<>();
+                    trie.match(topic, (subscriber, value) -> {
+                        if (value == null) {
+                            problem.compareAndSet(null, "no value for " + subscriber);
+                        }
+                        seen.merge(subscriber, 1, Integer::sum);
+                    });
+                    int filters = topic.equals("fleet/all") ? 2 : 1;
+                    seen.forEach((subscriber, times) -> {
+                        if (times > filters) {
+                            problem.compareAndSet(null, subscriber + " visited " + times + " times for " + topic);
+                        }
+                    });
+                    for (int s = 0; s < stableCount; s++) {
+                        if (seen.getOrDefault("stable-" + s, 0) != filters) {
+                            problem.compareAndSet(null, "stable-" + s + " missed for " + topic);
                         }
                     }
-                    matchCount.addAndGet(i);
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                } finally {
-                    readersDone.countDown();
                 }
-            }, "trie-reader-" + topic);
-            reader.start();
+                matchCount.addAndGet(i);
+            });
         }
-        Thread writer = new Thread(() -> {
+        startThread("trie-writer", start, writerDone, failure, () -> {
+            Random random = new Random(7);
+            for (int round = 0; round < churnRounds; round++) {
+                String filter = random.nextBoolean() ? "fleet/all" : "fleet/+";
+                int kind = random.nextInt(3);
+                if (kind == 0) {
+                    trie.put(filter, "stable-" + random.nextInt(stableCount), round); // replaces a value
+                } else if (kind == 1) {
+                    trie.put(filter, "churn-" + random.nextInt(300), round);
+                } else {
+                    trie.remove(filter, "churn-" + random.nextInt(300));
+                }
+            }
+        });
+
+        runChurn(start, writerDone, readersDone, failure, matchCount);
+        assertNull(problem.get());
+    }
+
+    /** Code that a test thread runs. */
+    private interface ThreadBody {
+        void run() throws Exception;
+    }
+
+    /**
+     * Starts a thread that waits for {@code start}, runs {@code body}, keeps the first failure of any
+     * such thread in {@code failure}, and then counts down {@code done}.
+     */
+    private static void startThread(String name, CountDownLatch start, CountDownLatch done,
+            AtomicReference<Throwable> failure, ThreadBody body) {
+        Thread thread = new Thread(() -> {
             try {
                 start.await();
-                Random random = new Random(7);
-                for (int round = 0; round < churnRounds; round++) {
-                    String filter = random.nextBoolean() ? "fleet/all" : "fleet/+";
-                    int kind = random.nextInt(3);
-                    if (kind == 0) {
-                        trie.put(filter, "stable-" + random.nextInt(stableCount), round); // replaces a value
-                    } else if (kind == 1) {
-                        trie.put(filter, "churn-" + random.nextInt(300), round);
-                    } else {
-                        trie.remove(filter, "churn-" + random.nextInt(300));
-                    }
-                }
+                body.run();
             } catch (Throwable e) {
                 failure.compareAndSet(null, e);
             } finally {
-                writerDone.countDown();
+                done.countDown();
             }
-        }, "trie-writer");
-        writer.start();
+        }, name);
+        thread.start();
+    }
 
+    /** Releases the started threads, waits for them and checks that they ran without failing. */
+    private static void runChurn(CountDownLatch start, CountDownLatch writerDone, CountDownLatch readersDone,
+            AtomicReference<Throwable> failure, AtomicLong matchCount) throws InterruptedException {
         start.countDown();
         assertTrue(writerDone.await(60, TimeUnit.SECONDS), "writer finished");
         assertTrue(readersDone.await(60, TimeUnit.SECONDS), "readers finished");
         assertNull(failure.get());
         assertTrue(matchCount.get() > 0, "readers matched while the writer churned");
-        assertNull(problem.get());
     }
 
     private Map<String, List<Integer>> matches(String topic) {
