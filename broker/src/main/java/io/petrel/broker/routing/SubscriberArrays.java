@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * Changes to the subscriber arrays of {@link SubscriptionTrie}: each array lists the (subscriber, value)
@@ -22,8 +23,9 @@ import java.util.Map;
  *       a release store, so a reader that sees the subscriber also sees its value;</li>
  *   <li>a removed subscriber's slot becomes {@link #REMOVED}, and its value stays, so that a reader that
  *       already loaded the subscriber still finds a value;</li>
- *   <li>a subscriber that comes back takes its old pair again, so a reader never meets one subscriber in
- *       two pairs of one array, and a pair never changes its subscriber;</li>
+ *   <li>a subscriber that comes back while it is still referenced elsewhere takes its old pair again, so a
+ *       reader never meets one subscriber object in two pairs of one array, and a pair never changes its
+ *       subscriber;</li>
  *   <li>a full array, or one with more removed pairs than live ones, is copied without its removed pairs
  *       and published in place of the old one.</li>
  * </ul>
@@ -125,14 +127,15 @@ final class SubscriberArrays {
 
     private Object[] putLarge(Object[] array, int from, Large large, Object subscriber, Object value) {
         Integer pair = large.pairs.get(subscriber);
-        if (pair != null && pair >= 0) {
+        if (pair != null) {
             previousValue = array[pair + 1];
             SLOT.setRelease(array, pair + 1, value);
             return array;
         }
         previousValue = null;
-        if (pair != null) {
-            int index = -pair - 1; // the subscriber's old pair, so that no reader meets it twice
+        Integer removedPair = large.removedPairs.remove(subscriber);
+        if (removedPair != null) {
+            int index = removedPair; // the subscriber's old pair, so that no reader meets it twice
             SLOT.setRelease(array, index + 1, value);
             SLOT.setRelease(array, index, subscriber);
             large.pairs.put(subscriber, index);
@@ -153,14 +156,14 @@ final class SubscriberArrays {
     }
 
     private Object[] removeLarge(Object[] array, int from, Large large, Object subscriber) {
-        Integer pair = large.pairs.get(subscriber);
-        if (pair == null || pair < 0) {
+        Integer pair = large.pairs.remove(subscriber);
+        if (pair == null) {
             previousValue = null;
             return array;
         }
         previousValue = array[pair + 1];
+        large.removedPairs.put(array[pair], pair); // the object that readers may still hold
         SLOT.setRelease(array, pair, REMOVED);
-        large.pairs.put(subscriber, -pair - 1);
         large.live--;
         int removedPairs = (large.end - from) / 2 - large.live;
         if (large.live > SMALL_MAX_PAIRS / 2 && removedPairs <= large.live) {
@@ -230,8 +233,14 @@ final class SubscriberArrays {
 
     /** Writer state of one large array. */
     private static final class Large {
-        /** Index of each subscriber's pair, or {@code -index - 1} while the subscriber is removed. */
+        /** Index of each live subscriber's pair. */
         final Map<Object, Integer> pairs = new HashMap<>();
+        /**
+         * Index of the pair of each removed subscriber, held weakly: a removed subscriber that no reader
+         * or caller still references cannot come back as the same object, and the map does not keep it
+         * alive.
+         */
+        final Map<Object, Integer> removedPairs = new WeakHashMap<>();
         /** Index after the last used pair; the pairs from here on are {@code null}. */
         int end;
         /** Pairs with a subscriber that is not {@link #REMOVED}. */

@@ -15,8 +15,10 @@ import java.util.function.BiConsumer;
  * them. To change the subscribers of a filter with up to 32 of them, a writer builds a new array and
  * publishes it with one volatile write. Larger arrays change in place, as {@link SubscriberArrays}
  * describes, so that the n-th subscriber of a filter does not cost a copy of n. Either way a concurrent
- * {@code match} visits each subscriber of a filter at most once, with a value that was current during
- * the match. A new child node is built completely before it is published. A node
+ * {@code match} visits each subscriber object of a filter at most once, with a value that was current
+ * during the match. NOTE: a subscriber that is equal to, but not the same object as, one removed during
+ * the match may be visited as well; the broker's subscribers are equal only to themselves. A new child
+ * node is built completely before it is published. A node
  * with one exact-level child points to it directly. With more, readers search the slot table of a
  * {@link LevelMap}, which one writer may change while they do. A match that overlaps a {@code put} or {@code remove} may or may not see that change, but it
  * sees every subscription that was present for its whole duration.

@@ -1,12 +1,16 @@
 package io.petrel.broker.routing;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -379,21 +383,44 @@ class SubscriptionTrieTest {
         }
         startThread("trie-writer", start, writerDone, failure, () -> {
             Random random = new Random(7);
+            // Subscribers that stay referenced, as sessions do, so that one that comes back is the same object.
+            String[] churned = new String[300];
+            Arrays.setAll(churned, i -> "churn-" + i);
             for (int round = 0; round < churnRounds; round++) {
                 String filter = random.nextBoolean() ? "fleet/all" : "fleet/+";
                 int kind = random.nextInt(3);
                 if (kind == 0) {
                     trie.put(filter, "stable-" + random.nextInt(stableCount), round); // replaces a value
                 } else if (kind == 1) {
-                    trie.put(filter, "churn-" + random.nextInt(300), round);
+                    trie.put(filter, churned[random.nextInt(churned.length)], round);
                 } else {
-                    trie.remove(filter, "churn-" + random.nextInt(300));
+                    trie.remove(filter, churned[random.nextInt(churned.length)]);
                 }
             }
         });
 
         runChurn(start, writerDone, readersDone, failure, matchCount);
         assertNull(problem.get());
+    }
+
+    @Test
+    void largeFilterDoesNotKeepRemovedSubscribers() {
+        SubscriptionTrie<Object, Integer> objects = new SubscriptionTrie<>();
+        Object[] subscribers = new Object[100];
+        for (int i = 0; i < subscribers.length; i++) {
+            subscribers[i] = new Object();
+            objects.put("fleet/all", subscribers[i], i);
+        }
+        objects.remove("fleet/all", subscribers[0]); // stays in place: 99 live pairs and 1 removed
+        WeakReference<Object> removed = new WeakReference<>(subscribers[0]);
+        subscribers[0] = null;
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            System.gc();
+            return removed.get() == null;
+        });
+        assertEquals(99, objects.size());
+        assertEquals(1, objects.largeSubscriberArrayCount());
     }
 
     /** Code that a test thread runs. */
