@@ -23,9 +23,8 @@ import java.util.WeakHashMap;
  *       a release store, so a reader that sees the subscriber also sees its value;</li>
  *   <li>a removed subscriber's slot becomes {@link #REMOVED}, and its value stays, so that a reader that
  *       already loaded the subscriber still finds a value;</li>
- *   <li>a subscriber that comes back while it is still referenced elsewhere takes its old pair again, so a
- *       reader never meets one subscriber object in two pairs of one array, and a pair never changes its
- *       subscriber;</li>
+ *   <li>a subscriber object that comes back takes its old pair again, so a reader never meets one
+ *       subscriber object in two pairs of one array, and a pair never passes to another subscriber;</li>
  *   <li>a full array, or one with more removed pairs than live ones, is copied without its removed pairs
  *       and published in place of the old one.</li>
  * </ul>
