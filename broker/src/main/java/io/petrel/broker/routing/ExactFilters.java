@@ -16,9 +16,11 @@ import java.lang.invoke.VarHandle;
  * slots are used, so a lookup of a topic without subscribers rarely meets another filter's entry.
  *
  * <p>Threads: one writer at a time (the trie's write lock), while any number of readers call
- * {@link #get} without a lock and never block. A slot goes from empty to an entry once, may then be
- * replaced by newer entries of the same filter, and becomes a tombstone when the filter loses its last
- * subscriber; each of these is a release store that readers load with acquire semantics. An entry is
+ * {@link #get} without a lock and never block. A slot goes from empty to an entry, may then be replaced
+ * by newer entries of the same filter, becomes a tombstone when the filter loses its last subscriber,
+ * and may later take the entry of a filter that was absent. Each of these is a release store that
+ * readers load with acquire semantics. A filter's entry changes slots only by being removed, so a
+ * reader finds every filter that has subscribers for the whole of its search. An entry is
  * built completely before it is stored. An entry of more than 32 subscribers may then change in place,
  * as {@link SubscriberArrays} describes. When the table must grow or shrink, the writer copies the
  * live entries into a new table and publishes it with a volatile write, leaving the old one unchanged
@@ -69,10 +71,17 @@ final class ExactFilters {
             SLOT.setRelease(table, existing, entry);
             return;
         }
-        if ((usedSlots + 1) * 4 > table.length) {
-            table = resize(size + 1);
+        int free = -existing - 1;
+        if (table[free] == TOMBSTONE) {
+            // Reusing the first tombstone keeps a filter that is subscribed and unsubscribed in turn from
+            // lengthening its probe sequence by one slot each time.
+            SLOT.setRelease(table, free, entry);
+        } else if ((usedSlots + 1) * 4 > table.length) {
+            insert(resize(size + 1), entry);
+        } else {
+            SLOT.setRelease(table, free, entry);
+            usedSlots++;
         }
-        insert(table, entry);
         size = size + 1;
     }
 
@@ -112,15 +121,24 @@ final class ExactFilters {
         return maxLength;
     }
 
-    /** Returns the slot of {@code filter}'s entry in {@code table}, or -1. Writer only. */
+    /**
+     * Returns the slot of {@code filter}'s entry in {@code table}. Without one, returns
+     * {@code -free - 1}, where {@code free} is the first tombstone or empty slot of the filter's probe
+     * sequence. Writer only.
+     */
     private static int find(Object[] table, String filter) {
         int mask = table.length - 1;
+        int firstTombstone = -1;
         for (int slot = home(filter, mask); ; slot = (slot + 1) & mask) {
             Object found = table[slot];
             if (found == null) {
-                return -1;
+                return -(firstTombstone >= 0 ? firstTombstone : slot) - 1;
             }
-            if (found != TOMBSTONE && ((Object[]) found)[0].equals(filter)) {
+            if (found == TOMBSTONE) {
+                if (firstTombstone < 0) {
+                    firstTombstone = slot;
+                }
+            } else if (((Object[]) found)[0].equals(filter)) {
                 return slot;
             }
         }
@@ -130,7 +148,7 @@ final class ExactFilters {
         int mask = table.length - 1;
         int slot = home((String) entry[0], mask);
         while (table[slot] != null) {
-            slot = (slot + 1) & mask; // tombstones are not reused, so a slot never changes its filter
+            slot = (slot + 1) & mask; // a new table has no tombstones
         }
         SLOT.setRelease(table, slot, entry);
         usedSlots++;

@@ -17,8 +17,9 @@ import java.util.function.Consumer;
  * <p>Threads: one writer at a time, while any number of readers call {@link #get} and
  * {@link #forEach} without a lock and never block. The owner serializes the writes (both tries do so
  * with their write lock) and publishes the map that {@link #put} or {@link #remove} returns with a
- * volatile write. Within one map a slot goes from empty to a child once and from that child to a
- * tombstone once, each with a release store that readers load with acquire semantics. When the table
+ * volatile write. Within one map a slot goes from empty to a child, from that child to a tombstone, and
+ * from a tombstone to the child of a level that had none. Each of these is a release store that readers
+ * load with acquire semantics. A child keeps its slot for as long as it stays in the map. When the table
  * must grow or shrink, the writer builds a new map and leaves the old one unchanged, so a reader still
  * holding the old map sees a consistent older state. At least half of the slots stay empty, so every
  * probe ends. A reader therefore sees each child present or absent, never half written. A
@@ -141,10 +142,13 @@ public final class LevelMap<N extends LevelMap.Child> {
         }
         Child added = child; // private fields are not accessible through the type variable
         int existing = target.find(added.key, added.level);
-        // A replacement goes in before the old slot becomes a tombstone, so readers always find one.
-        target.insert(child);
         if (existing >= 0) {
+            // The replacement goes into an empty slot before the old slot becomes a tombstone, so
+            // readers always find one of the two.
+            target.insert(child);
             target.tombstone(existing);
+        } else {
+            target.insertAbsent(child);
         }
         return target;
     }
@@ -173,11 +177,28 @@ public final class LevelMap<N extends LevelMap.Child> {
     private void insert(Child child) {
         int slot = index(child.key, mask);
         while (slots[slot] != null) {
-            slot = (slot + 1) & mask; // tombstones are not reused, so a slot contains at most one child in its lifetime
+            slot = (slot + 1) & mask; // skips tombstones, which insertAbsent may reuse
         }
         SLOT.setRelease(slots, slot, child);
         size++;
         usedSlots++;
+    }
+
+    /**
+     * Inserts {@code child}, whose level has no child yet, into the first tombstone or empty slot of its
+     * probe sequence. Reusing tombstones keeps a level that is added and removed in turn from lengthening
+     * its probe sequence by one slot each time.
+     */
+    private void insertAbsent(Child child) {
+        int slot = index(child.key, mask);
+        while (slots[slot] != null && slots[slot] != TOMBSTONE) {
+            slot = (slot + 1) & mask;
+        }
+        if (slots[slot] == null) {
+            usedSlots++;
+        }
+        SLOT.setRelease(slots, slot, child);
+        size++;
     }
 
     private void tombstone(int slot) {

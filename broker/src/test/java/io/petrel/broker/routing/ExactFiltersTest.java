@@ -84,6 +84,22 @@ class ExactFiltersTest {
     }
 
     @Test
+    void repeatedPutAndRemoveKeepsProbeShort() {
+        for (int i = 0; i < 1_000; i++) {
+            filters.put(new Object[] {"t/" + i, "client", i});
+        }
+        for (int i = 0; i < 10_000; i++) {
+            filters.put(new Object[] {"toggled", "client", i});
+            filters.remove("toggled");
+        }
+        filters.put(new Object[] {"toggled", "client", 0});
+
+        assertTrue(filters.maxProbeLength() <= 32, "max probe length " + filters.maxProbeLength() + " slots");
+        assertEquals(1_001, filters.size());
+        assertEquals(999, filters.get("t/999")[2]);
+    }
+
+    @Test
     void removeOfAbsentFilterChangesNothing() {
         filters.put(new Object[] {"a", "client-1", 1});
 

@@ -67,6 +67,23 @@ class LevelMapTest {
     }
 
     @Test
+    void repeatedPutAndRemoveKeepsProbeShort() {
+        LevelMap<Named> map = LevelMap.of(new Named("0", "0"));
+        for (int i = 1; i < 1_000; i++) {
+            map = map.put(new Named(Integer.toString(i), Integer.toString(i)));
+        }
+        for (int i = 0; i < 2_000; i++) {
+            map = map.put(new Named("toggled", "toggled"));
+            map = map.remove("toggled");
+        }
+        map = map.put(new Named("toggled", "toggled"));
+
+        assertTrue(map.maxProbeLength() <= 64, "max probe length " + map.maxProbeLength() + " slots");
+        assertEquals(1_001, map.size());
+        assertEquals("999", name(map.get("999")));
+    }
+
+    @Test
     void sevenAndEightCharacterLevelsDiffer() {
         LevelMap<Named> map = LevelMap.of(new Named("battery", "seven"));
         map = map.put(new Named("battery1", "eight"));
