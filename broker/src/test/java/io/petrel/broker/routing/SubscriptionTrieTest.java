@@ -11,6 +11,7 @@ import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -336,6 +337,49 @@ class SubscriptionTrieTest {
         for (String topic : new String[] {"fleet/all", "fleet/other", "fleet", "fleet/all/x"}) {
             assertTopicMatchesReference(subscriptions, topic);
         }
+    }
+
+    @Test
+    void largeFiltersShrinkWithoutWriterState() {
+        int count = 100_000;
+        String[] filters = {"fleet/all", "fleet/+", "fleet/#"};
+        List<String> subscribers = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            subscribers.add("client-" + i);
+        }
+        for (String filter : filters) {
+            for (String subscriber : subscribers) {
+                trie.put(filter, subscriber, 1);
+            }
+        }
+        assertEquals(filters.length, trie.largeSubscriberArrayCount());
+
+        Collections.shuffle(subscribers, new Random(17));
+        for (String filter : filters) {
+            for (String subscriber : subscribers.subList(0, count - 17)) {
+                assertEquals(1, trie.remove(filter, subscriber), filter + " " + subscriber);
+            }
+        }
+        assertEquals(filters.length, trie.largeSubscriberArrayCount(), "arrays with 17 subscribers left");
+        assertEquals(filters.length * 17L, trie.size());
+        for (String filter : filters) {
+            assertEquals(1, trie.remove(filter, subscribers.get(count - 17)));
+        }
+        assertEquals(0, trie.largeSubscriberArrayCount(), "arrays with 16 subscribers left");
+        Map<String, List<Integer>> expected = new HashMap<>();
+        for (String subscriber : subscribers.subList(count - 16, count)) {
+            expected.put(subscriber, List.of(1, 1, 1));
+        }
+        assertEquals(expected, matches("fleet/all"));
+
+        for (String filter : filters) {
+            for (String subscriber : subscribers.subList(count - 16, count)) {
+                assertEquals(1, trie.remove(filter, subscriber), filter + " " + subscriber);
+            }
+        }
+        assertEquals(0, trie.size());
+        assertEquals(1, trie.nodeCount());
+        assertEquals(0, trie.largeSubscriberArrayCount());
     }
 
     @Test
