@@ -28,9 +28,9 @@ import java.util.WeakHashMap;
  *   <li>a full array, or one with more removed pairs than live ones, is copied without its removed pairs
  *       and published in place of the old one.</li>
  * </ul>
- * Readers stop at the first {@code null} subscriber and skip {@link #REMOVED}. The writer keeps, per
- * large array, the number of live and used pairs and an index from subscriber to pair, so finding a
- * subscriber does not scan the array.
+ * Readers stop at the first {@code null} subscriber, skip {@link #REMOVED} and load values with
+ * {@link #valueAt}. The writer keeps, per large array, the number of live and used pairs and an index
+ * from subscriber to pair, so finding a subscriber does not scan the array.
  *
  * <p>Threads: the writer methods and {@link #previousValue()} are for the trie's writer only, which holds
  * its lock. {@link #subscriberAt} may be called by any thread.
@@ -58,6 +58,16 @@ final class SubscriberArrays {
      * Lock-free.
      */
     static Object subscriberAt(Object[] array, int index) {
+        return SLOT.getAcquire(array, index);
+    }
+
+    /**
+     * Returns the value of the pair at {@code index}, whose subscriber {@link #subscriberAt} returned at
+     * {@code index - 1}. Lock-free. The load has acquire semantics because a writer may replace the value in
+     * place after the subscriber was loaded, and a plain load of that new value would not see its fields
+     * as the writer built them.
+     */
+    static Object valueAt(Object[] array, int index) {
         return SLOT.getAcquire(array, index);
     }
 

@@ -286,7 +286,7 @@ public final class SubscriptionTrie<S, V> {
                 return; // the spare capacity of a large array
             }
             if (subscriber != SubscriberArrays.REMOVED) {
-                visitor.accept((S) subscriber, (V) subscribers[i + 1]);
+                visitor.accept((S) subscriber, (V) SubscriberArrays.valueAt(subscribers, i + 1));
             }
         }
     }
