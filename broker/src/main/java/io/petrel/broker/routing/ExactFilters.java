@@ -20,11 +20,11 @@ import java.lang.invoke.VarHandle;
  * by newer entries of the same filter, becomes a tombstone when the filter loses its last subscriber,
  * and may later take the entry of a filter that was absent. Each of these is a release store that
  * readers load with acquire semantics. A filter's entry changes slots only by being removed, so a
- * reader finds every filter that has subscribers for the whole of its search. An entry is
- * built completely before it is stored. An entry of more than 32 subscribers may then change in place,
- * as {@link SubscriberArrays} describes. When the table must grow or shrink, the writer copies the
- * live entries into a new table and publishes it with a volatile write, leaving the old one unchanged
- * for readers still searching it. At least three quarters of the slots
+ * reader finds every filter that has subscribers for the whole of its search. An entry is built
+ * completely before it is stored. A large entry, one that grew past 32 subscribers and still has more
+ * than 16, may then change in place, as {@link SubscriberArrays} describes. When the table must grow or
+ * shrink, the writer copies the live entries into a new table and publishes it with a volatile write,
+ * leaving the old one unchanged for readers still searching it. At least three quarters of the slots
  * stay empty, so every probe ends.
  */
 final class ExactFilters {

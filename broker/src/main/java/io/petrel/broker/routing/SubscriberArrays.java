@@ -14,10 +14,11 @@ import java.util.WeakHashMap;
  * array without a lock (see {@link #subscriberAt}), while one writer at a time, holding the trie's lock,
  * changes it through this class.
  *
- * <p>An array of up to {@value #SMALL_MAX_PAIRS} pairs has exactly their length, and each change copies it,
- * so the writer publishes a new array. A larger array has spare capacity at its end, filled with
- * {@code null}, and writers change it in place, so subscribing the n-th subscriber of a filter costs
- * O(1) on average instead of O(n):
+ * <p>A small array has exactly the length of its pairs, and each change copies it, so the writer publishes
+ * a new array. An array becomes large when it would exceed {@value #SMALL_MAX_PAIRS} pairs and stays large
+ * until half that many are left, so a large array may hold between 17 and 32 pairs too. A large array has
+ * spare capacity at its end, filled with {@code null}, and writers change it in place, so subscribing the
+ * n-th subscriber of a filter costs O(1) on average instead of O(n):
  * <ul>
  *   <li>a new subscriber takes the next free pair: its value is written first, then the subscriber with
  *       a release store, so a reader that sees the subscriber also sees its value;</li>

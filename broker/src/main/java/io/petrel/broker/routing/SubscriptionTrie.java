@@ -12,16 +12,17 @@ import java.util.function.BiConsumer;
  *
  * <p>Threads: {@link #match} takes no lock and never blocks, so any thread may route a message at any
  * time. {@link #put} and {@link #remove} may also be called from any thread, but a lock serializes
- * them. To change the subscribers of a filter with up to 32 of them, a writer builds a new array and
- * publishes it with one volatile write. Larger arrays change in place, as {@link SubscriberArrays}
- * describes, so that the n-th subscriber of a filter does not cost a copy of n. Either way a concurrent
- * {@code match} visits each subscriber object of a filter at most once, with a value that was current
- * during the match. NOTE: a subscriber that is equal to, but not the same object as, one removed during
- * the match may be visited as well; the broker's subscribers are equal only to themselves. A new child
- * node is built completely before it is published. A node
- * with one exact-level child points to it directly. With more, readers search the slot table of a
- * {@link LevelMap}, which one writer may change while they do. A match that overlaps a {@code put} or {@code remove} may or may not see that change, but it
- * sees every subscription that was present for its whole duration.
+ * them. A filter's subscriber array becomes large when it would exceed 32 subscribers and stays large
+ * until 16 are left. A writer changes a large array in place, as {@link SubscriberArrays} describes,
+ * so that the n-th subscriber of a filter does not cost a copy of n. To change any other array, it
+ * builds a new one and publishes it with one volatile write. Either way a concurrent {@code match}
+ * visits each subscriber object of a filter at most once, with a value that was current during the
+ * match. NOTE: a subscriber that is equal to, but not the same object as, one removed during the match
+ * may be visited as well; the broker's subscribers are equal only to themselves. A new child node is
+ * built completely before it is published. A node with one exact-level child points to it directly.
+ * With more, readers search the slot table of a {@link LevelMap}, which one writer may change while
+ * they do. A match that overlaps a {@code put} or {@code remove} may or may not see that change, but
+ * it sees every subscription that was present for its whole duration.
  *
  * <p>Filters without wildcards live outside the trie, in a hash table keyed by the whole filter
  * ({@link ExactFilters}) whose entries hold subscribers like the arrays of a node. A match looks the
@@ -459,7 +460,10 @@ public final class SubscriptionTrie<S, V> {
 
     /** One filter level. Fields are written by the writer holding the lock and read by any thread. */
     private static final class Node extends LevelMap.Child {
-        /** Subscriber at each even index, its value at the next odd index. Replaced, never changed in place. */
+        /**
+         * Subscriber at each even index, its value at the next odd index. A large array changes in place
+         * and any other is replaced on each change, as {@link SubscriberArrays} describes.
+         */
         volatile Object[] subscribers = NO_SUBSCRIBERS;
         /**
          * The subscribers of this node's filter followed by {@code '#'}, laid out as {@link #subscribers}.
