@@ -36,10 +36,12 @@ final class TopicHash {
     /**
      * Returns the seeded 64-bit hash of {@code text[from, to)}. Each step mixes in two characters, which
      * set only the low 32 bits of the step's input. A client therefore cannot cancel a difference that an
-     * earlier step spread over the high bits.
+     * earlier step spread over the high bits. The length is mixed before the first step for the same
+     * reason: XORed into the seed alone, the first two characters could cancel it, and texts of 2n + 1 and
+     * 2n + 2 characters would collide for every seed.
      */
     static long of(String text, int from, int to) {
-        long hash = SEED ^ (to - from);
+        long hash = mix(SEED ^ (to - from));
         int i = from;
         for (; i + 1 < to; i += 2) {
             hash = mix(hash ^ (text.charAt(i) | (long) text.charAt(i + 1) << 16));
