@@ -11,8 +11,10 @@ import java.util.function.Consumer;
  * <p>Layout: an open-addressed table of children with linear probing. Each child carries its level
  * and a {@code long} key made from it (see {@link Child}), so a lookup loads only the child it is about
  * to descend into, and compares strings only for levels longer than 7 Latin-1 characters. Both the key
- * of a longer level and the slot of every key come from {@link TopicHash}, whose seed clients cannot
- * see, so they cannot choose levels that all land in one probe sequence.
+ * of a longer level and the slot of every key come from seeded {@link TopicHash} functions, so clients
+ * cannot compute levels that all land in one probe sequence. Clients can see the order in which
+ * {@link #forEach} visits children (retained messages for a wildcard arrive in it), and the seeded mix
+ * keeps that order from revealing a linear rule for the slots of other keys.
  *
  * <p>Threads: one writer at a time, while any number of readers call {@link #get} and
  * {@link #forEach} without a lock and never block. The owner serializes the writes (both tries do so
@@ -308,7 +310,7 @@ public final class LevelMap<N extends LevelMap.Child> {
     }
 
     private static int index(long key, int mask) {
-        return TopicHash.slot(key, mask);
+        return TopicHash.slot(TopicHash.ofKey(key), mask); // packed keys are chosen by clients, bit by bit
     }
 
     /**

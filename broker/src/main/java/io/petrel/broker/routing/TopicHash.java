@@ -22,11 +22,13 @@ final class TopicHash {
 
     private static final long MIX = 0x9E37_79B9_7F4A_7C15L;
     private static final long SEED;
+    private static final long KEY_SEED;
     private static final long SLOT_MULTIPLIER;
 
     static {
         SecureRandom random = new SecureRandom();
         SEED = random.nextLong();
+        KEY_SEED = random.nextLong();
         SLOT_MULTIPLIER = random.nextLong() | 1;
     }
 
@@ -55,6 +57,17 @@ final class TopicHash {
     /** Returns the seeded hash of the whole {@code text}. */
     static long of(String text) {
         return of(text, 0, text.length());
+    }
+
+    /**
+     * Returns the seeded hash of a 64-bit key that a client can set bit by bit, such as the packed
+     * characters of a short level. Slots taken from the key itself by {@link #slot} would keep its
+     * arithmetic: a client that reads the slot order of some keys, for example from the order in
+     * which a wildcard subscription receives retained messages, could estimate the multiplier and
+     * choose keys for one slot. Mixing the key with a seed first removes that linear relation.
+     */
+    static long ofKey(long key) {
+        return mix(mix(key ^ KEY_SEED));
     }
 
     /**

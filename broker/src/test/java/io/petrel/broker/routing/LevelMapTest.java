@@ -7,11 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class LevelMapTest {
+
+    /** Characters that a topic level may contain, one UTF-8 byte or two, and that pack into a key. */
+    private static final char[] PRINTABLE = printableLatin1();
 
     @Test
     void getFindsLevelInsideTopic() {
@@ -55,6 +60,121 @@ class LevelMapTest {
         for (int i = 0; i < count; i++) {
             assertEquals(Integer.toString(i), name(map.get("x/" + collidingText(i, 13) + "/y", 2, 28)));
         }
+    }
+
+    @Test
+    void levelsChosenFromVisitOrderSpreadOverTable() {
+        // A client sees the visit order of a map's children: the retained messages of "p/a", "p/b", ...
+        // arrive for the filter "p/+" in reverse slot order. The test reads that order for 186 levels of
+        // 7 characters that differ only at one position, for each of three positions. From it, it
+        // estimates how a character at each position moves a level's slot. It then chooses 4,096 levels
+        // that the estimate puts into 1/64 of the slots, which must still spread over the table.
+        double[] step = new double[3];
+        for (int position = 0; position < 3; position++) {
+            LevelMap<Named> map = LevelMap.of(new Named(varied(position, PRINTABLE[0]), "0"));
+            for (int i = 1; i < PRINTABLE.length; i++) {
+                map = map.put(new Named(varied(position, PRINTABLE[i]), Integer.toString(i)));
+            }
+            List<Integer> visited = new ArrayList<>();
+            int changed = position;
+            map.forEach(child -> visited.add((int) child.level().charAt(changed)));
+            step[position] = fractionMatchingOrder(visited);
+        }
+
+        List<String> chosen = levelsInOneBand(step, 4_096);
+        LevelMap<Named> map = LevelMap.of(new Named(chosen.get(0), "0"));
+        for (int i = 1; i < chosen.size(); i++) {
+            map = map.put(new Named(chosen.get(i), Integer.toString(i)));
+        }
+
+        assertEquals(4_096, map.size());
+        assertTrue(map.maxProbeLength() <= 64, "max probe length " + map.maxProbeLength() + " slots");
+    }
+
+    private static char[] printableLatin1() {
+        StringBuilder chars = new StringBuilder();
+        for (char c = 0x21; c < 0x7F; c++) {
+            if (c != '#' && c != '+' && c != '/') {
+                chars.append(c);
+            }
+        }
+        for (char c = 0xA1; c <= 0xFF; c++) {
+            chars.append(c);
+        }
+        return chars.toString().toCharArray();
+    }
+
+    /** Returns "aaaaaaa" with {@code c} at {@code position}. */
+    private static String varied(int position, char c) {
+        char[] level = "aaaaaaa".toCharArray();
+        level[position] = c;
+        return new String(level);
+    }
+
+    /**
+     * Returns the u in [0, 1) for which the fractional parts of c * u, taken in the visit order of the
+     * characters c, go around the unit interval the fewest times. They go around once when the slot is
+     * the top bits of a constant plus c times a multiplier, as multiply-shift hashing of a packed key gives.
+     */
+    private static double fractionMatchingOrder(List<Integer> visited) {
+        int count = visited.size();
+        double[] differences = new double[count];
+        for (int i = 0; i < count; i++) {
+            differences[i] = visited.get((i + 1) % count) - visited.get(i);
+        }
+        int cells = 1 << 20;
+        long fewestTurns = Long.MAX_VALUE;
+        int firstCell = 0;
+        int lastCell = 0;
+        for (int cell = 0; cell < cells; cell++) {
+            double u = (cell + 0.5) / cells;
+            double turns = 0;
+            for (double difference : differences) {
+                double product = difference * u;
+                turns += product - Math.floor(product);
+            }
+            long rounded = Math.round(turns);
+            if (rounded < fewestTurns) {
+                fewestTurns = rounded;
+                firstCell = cell;
+                lastCell = cell;
+            } else if (rounded == fewestTurns) {
+                lastCell = cell;
+            }
+        }
+        return ((firstCell + lastCell) / 2 + 0.5) / cells;
+    }
+
+    /** Returns {@code count} levels of 7 characters whose estimated slots lie in one 1/64 of the table. */
+    private static List<String> levelsInOneBand(double[] step, int count) {
+        int[] bands = new int[64];
+        for (char c0 : PRINTABLE) {
+            for (char c1 : PRINTABLE) {
+                for (char c2 : PRINTABLE) {
+                    bands[band(step, c0, c1, c2)]++;
+                }
+            }
+        }
+        int fullest = 0;
+        for (int band = 1; band < bands.length; band++) {
+            fullest = bands[band] > bands[fullest] ? band : fullest;
+        }
+        List<String> levels = new ArrayList<>();
+        for (char c0 : PRINTABLE) {
+            for (char c1 : PRINTABLE) {
+                for (char c2 : PRINTABLE) {
+                    if (levels.size() < count && band(step, c0, c1, c2) == fullest) {
+                        levels.add(new String(new char[] {c0, c1, c2, 'a', 'a', 'a', 'a'}));
+                    }
+                }
+            }
+        }
+        return levels;
+    }
+
+    private static int band(double[] step, char c0, char c1, char c2) {
+        double position = c0 * step[0] + c1 * step[1] + c2 * step[2];
+        return (int) ((position - Math.floor(position)) * 64);
     }
 
     /** Returns the concatenation of {@code blocks} blocks, "Aa" or "BB" by the bits of {@code bits}. */
