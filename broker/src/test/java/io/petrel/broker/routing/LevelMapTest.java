@@ -123,9 +123,8 @@ class LevelMapTest {
             differences[i] = visited.get((i + 1) % count) - visited.get(i);
         }
         int cells = 1 << 20;
-        long fewestTurns = Long.MAX_VALUE;
-        int firstCell = 0;
-        int lastCell = 0;
+        int[] turnsPerCell = new int[cells];
+        int bestCell = 0;
         for (int cell = 0; cell < cells; cell++) {
             double u = (cell + 0.5) / cells;
             double turns = 0;
@@ -133,16 +132,17 @@ class LevelMapTest {
                 double product = difference * u;
                 turns += product - Math.floor(product);
             }
-            long rounded = Math.round(turns);
-            if (rounded < fewestTurns) {
-                fewestTurns = rounded;
-                firstCell = cell;
-                lastCell = cell;
-            } else if (rounded == fewestTurns) {
-                lastCell = cell;
+            turnsPerCell[cell] = (int) Math.round(turns);
+            if (turnsPerCell[cell] < turnsPerCell[bestCell]) {
+                bestCell = cell;
             }
         }
-        return ((firstCell + lastCell) / 2 + 0.5) / cells;
+        // The middle of the run of adjacent cells with as few turns, since other runs may tie with it.
+        int lastCell = bestCell;
+        while (lastCell + 1 < cells && turnsPerCell[lastCell + 1] == turnsPerCell[bestCell]) {
+            lastCell++;
+        }
+        return ((bestCell + lastCell) / 2 + 0.5) / cells;
     }
 
     /** Returns {@code count} levels of 7 characters whose estimated slots lie in one 1/64 of the table. */
