@@ -40,7 +40,13 @@ final class ExactFilters {
     /** Slots that are not {@code null}: entries plus tombstones. Writer only. */
     private int usedSlots;
 
-    /** Returns the entry of {@code filter}, or {@code null} if it has no subscriber. Lock-free. */
+    /**
+     * Returns the entry of {@code filter}, or {@code null} if it has no subscriber. Lock-free.
+     *
+     * <p>NOTE: the seeded hash is computed on every call, about 23 ns for a 25-character topic, where
+     * the cached {@code String.hashCode()} of a reused topic string cost nothing. This is most of what
+     * single-thread topic matching lost to the flooding protection.
+     */
     Object[] get(String filter) {
         Object[] table = slots;
         int mask = table.length - 1;
