@@ -11,9 +11,14 @@ import java.lang.invoke.VarHandle;
  * loads the slot table alone. A chained hash map also loads a node per entry, which is one more cache
  * miss per lookup.
  *
- * <p>Layout: an open-addressed table with linear probing, keyed by the seeded {@link TopicHash} of the
- * filter, so clients cannot choose filters that all land in one probe sequence. At most a quarter of the
- * slots are used, so a lookup of a topic without subscribers rarely meets another filter's entry.
+ * <p>Layout: an open-addressed table with linear probing. At most a quarter of the slots are used, so a
+ * lookup of a topic without subscribers rarely meets another filter's entry. A table starts keyed by
+ * {@link String#hashCode()}, which a topic string caches, with the slot taken from a seeded mix of it.
+ * Filters with one {@code String.hashCode()} are easy to compute, so when a new filter's probe sequence
+ * already contains {@value #SAME_HASH_LIMIT} filters with its {@code String.hashCode()}, the table switches
+ * for good to the seeded {@link TopicHash} of the whole filter, which clients cannot aim at one probe
+ * sequence. A seeded table has one unused slot more than a power of two, so readers learn its key from
+ * its length.
  *
  * <p>Threads: one writer at a time (the trie's write lock), while any number of readers call
  * {@link #get} without a lock and never block. A slot goes from empty to an entry, may then be replaced
@@ -32,6 +37,8 @@ final class ExactFilters {
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
     private static final Object TOMBSTONE = new Object();
     private static final int MIN_CAPACITY = 16;
+    /** Filters with one {@code String.hashCode()} in a probe sequence that make the table seeded. */
+    private static final int SAME_HASH_LIMIT = 8;
 
     /** Per slot: {@code null}, an entry, or {@link #TOMBSTONE}. Replaced when the table is resized. */
     private volatile Object[] slots = new Object[MIN_CAPACITY];
@@ -39,18 +46,16 @@ final class ExactFilters {
     private volatile int size;
     /** Slots that are not {@code null}: entries plus tombstones. Writer only. */
     private int usedSlots;
+    /** Whether new tables are keyed by the seeded hash. Writer only. */
+    private boolean seeded;
 
     /**
      * Returns the entry of {@code filter}, or {@code null} if it has no subscriber. Lock-free.
-     *
-     * <p>NOTE: the seeded hash is computed on every call, about 23 ns for a 25-character topic, where
-     * the cached {@code String.hashCode()} of a reused topic string cost nothing. This is most of what
-     * single-thread topic matching lost to the flooding protection.
      */
     Object[] get(String filter) {
         Object[] table = slots;
-        int mask = table.length - 1;
-        for (int slot = home(filter, mask); ; slot = (slot + 1) & mask) {
+        int mask = mask(table);
+        for (int slot = home(filter, table, mask); ; slot = (slot + 1) & mask) {
             Object found = SLOT.getAcquire(table, slot);
             if (found == null) {
                 return null;
@@ -78,7 +83,10 @@ final class ExactFilters {
             return;
         }
         int free = -existing - 1;
-        if (table[free] == TOMBSTONE) {
+        if (!isSeeded(table) && isCrowded(table, filter)) {
+            seeded = true;
+            insert(resize(size + 1), entry);
+        } else if (table[free] == TOMBSTONE) {
             // Reusing the first tombstone keeps a filter that is subscribed and unsubscribed in turn from
             // lengthening its probe sequence by one slot each time.
             SLOT.setRelease(table, free, entry);
@@ -100,7 +108,7 @@ final class ExactFilters {
         }
         SLOT.setRelease(table, existing, TOMBSTONE);
         size = size - 1;
-        if (table.length > MIN_CAPACITY && size * 32 < table.length) {
+        if (mask(table) + 1 > MIN_CAPACITY && size * 32 < table.length) {
             resize(size); // so that churn does not leave a large sparse table behind
         }
     }
@@ -116,11 +124,11 @@ final class ExactFilters {
      */
     int maxProbeLength() {
         Object[] table = slots;
-        int mask = table.length - 1;
+        int mask = mask(table);
         int maxLength = 0;
-        for (int slot = 0; slot < table.length; slot++) {
+        for (int slot = 0; slot <= mask; slot++) {
             if (table[slot] instanceof Object[] entry) {
-                int home = home((String) entry[0], mask);
+                int home = home((String) entry[0], table, mask);
                 maxLength = Math.max(maxLength, ((slot - home) & mask) + 1);
             }
         }
@@ -133,9 +141,9 @@ final class ExactFilters {
      * sequence. Writer only.
      */
     private static int find(Object[] table, String filter) {
-        int mask = table.length - 1;
+        int mask = mask(table);
         int firstTombstone = -1;
-        for (int slot = home(filter, mask); ; slot = (slot + 1) & mask) {
+        for (int slot = home(filter, table, mask); ; slot = (slot + 1) & mask) {
             Object found = table[slot];
             if (found == null) {
                 return -(firstTombstone >= 0 ? firstTombstone : slot) - 1;
@@ -150,9 +158,28 @@ final class ExactFilters {
         }
     }
 
+    /**
+     * Returns true if the probe sequence of {@code filter}, which has no entry, already contains
+     * {@value #SAME_HASH_LIMIT} filters with its {@code String.hashCode()}. Writer only.
+     */
+    private static boolean isCrowded(Object[] table, String filter) {
+        int mask = mask(table);
+        int hash = filter.hashCode();
+        int sameHash = 0;
+        for (int slot = home(filter, table, mask); table[slot] != null; slot = (slot + 1) & mask) {
+            if (table[slot] != TOMBSTONE && ((Object[]) table[slot])[0].hashCode() == hash) {
+                sameHash++;
+                if (sameHash >= SAME_HASH_LIMIT) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private void insert(Object[] table, Object[] entry) {
-        int mask = table.length - 1;
-        int slot = home((String) entry[0], mask);
+        int mask = mask(table);
+        int slot = home((String) entry[0], table, mask);
         while (table[slot] != null) {
             slot = (slot + 1) & mask; // a new table has no tombstones
         }
@@ -166,7 +193,7 @@ final class ExactFilters {
         while (capacity < liveEntries * 6) {
             capacity <<= 1;
         }
-        Object[] table = new Object[capacity];
+        Object[] table = new Object[seeded ? capacity + 1 : capacity];
         usedSlots = 0;
         for (Object found : slots) {
             if (found != null && found != TOMBSTONE) {
@@ -177,8 +204,24 @@ final class ExactFilters {
         return table;
     }
 
-    /** Returns the slot where the probe for {@code filter} starts in a table of {@code mask + 1} slots. */
-    private static int home(String filter, int mask) {
-        return TopicHash.slot(TopicHash.of(filter), mask);
+    /** Returns true if {@code table} is keyed by the seeded hash of the whole filter. */
+    private static boolean isSeeded(Object[] table) {
+        return (table.length & 1) != 0;
+    }
+
+    /** Returns the mask of the probe slots of {@code table}. A seeded table's last slot is unused. */
+    private static int mask(Object[] table) {
+        return (table.length & ~1) - 1;
+    }
+
+    /** Returns the slot where the probe for {@code filter} starts in {@code table}, whose mask is {@code mask}. */
+    private static int home(String filter, Object[] table, int mask) {
+        long hash = isSeeded(table) ? TopicHash.of(filter) : TopicHash.ofKey(filter.hashCode());
+        return TopicHash.slot(hash, mask);
+    }
+
+    /** Returns true if this table is keyed by the seeded hash of the whole filter. For tests. */
+    boolean isSeeded() {
+        return isSeeded(slots);
     }
 }

@@ -2,6 +2,7 @@ package io.petrel.broker.routing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,10 +55,22 @@ class ExactFiltersTest {
         }
 
         assertEquals(count, filters.size());
+        assertTrue(filters.isSeeded(), "table keyed by the seeded hash");
         assertTrue(filters.maxProbeLength() <= 32, "max probe length " + filters.maxProbeLength() + " slots");
         for (int i = 0; i < count; i++) {
             assertEquals(i, filters.get("site/" + LevelMapTest.collidingText(i, 13))[2]);
         }
+    }
+
+    @Test
+    void ordinaryFiltersKeepStringHash() {
+        for (int i = 0; i < 10_000; i++) {
+            filters.put(new Object[] {"site/" + (i % 100) + "/device/" + i + "/temp", "client", i});
+        }
+
+        assertFalse(filters.isSeeded(), "table keyed by the seeded hash");
+        assertTrue(filters.maxProbeLength() <= 32, "max probe length " + filters.maxProbeLength() + " slots");
+        assertEquals(4_242, filters.get(new String("site/42/device/4242/temp"))[2]);
     }
 
     @Test
