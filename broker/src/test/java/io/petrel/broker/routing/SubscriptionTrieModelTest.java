@@ -102,34 +102,11 @@ class SubscriptionTrieModelTest {
     }
 
     private static String topic(Random random) {
-        int levels = 1 + random.nextInt(4);
-        StringBuilder topic = new StringBuilder();
-        for (int i = 0; i < levels; i++) {
-            if (i > 0) {
-                topic.append('/');
-            }
-            topic.append(LEVELS[random.nextInt(LEVELS.length)]);
-        }
-        return topic.isEmpty() ? "a" : topic.toString();
+        return TopicGenerator.topic(random, LEVELS);
     }
 
     private static String filter(Random random) {
-        int levels = 1 + random.nextInt(4);
-        StringBuilder filter = new StringBuilder();
-        for (int i = 0; i < levels; i++) {
-            if (i > 0) {
-                filter.append('/');
-            }
-            int choice = random.nextInt(10);
-            if (i == levels - 1 && choice == 0) {
-                filter.append('#');
-            } else if (choice < 3) {
-                filter.append('+');
-            } else {
-                filter.append(LEVELS[random.nextInt(LEVELS.length)]);
-            }
-        }
-        return filter.isEmpty() ? "a" : filter.toString();
+        return TopicGenerator.filter(random, LEVELS);
     }
 
     /**

@@ -15,13 +15,18 @@ public final class TopicGenerator {
 
     /** Returns a valid topic name of one to four levels. */
     public static String topic(Random random) {
+        return topic(random, LEVELS);
+    }
+
+    /** Returns a valid topic name of one to four levels drawn from {@code pool}. */
+    public static String topic(Random random, String[] pool) {
         int levels = 1 + random.nextInt(4);
         StringBuilder topic = new StringBuilder();
         for (int i = 0; i < levels; i++) {
             if (i > 0) {
                 topic.append('/');
             }
-            topic.append(LEVELS[random.nextInt(LEVELS.length)]);
+            topic.append(pool[random.nextInt(pool.length)]);
         }
         if (topic.length() == 0) {
             topic.append('a');
@@ -31,6 +36,11 @@ public final class TopicGenerator {
 
     /** Returns a valid topic filter of one to four levels, with {@code '+'} and {@code '#'} mixed in. */
     public static String filter(Random random) {
+        return filter(random, LEVELS);
+    }
+
+    /** Returns a valid topic filter of one to four levels drawn from {@code pool}, with wildcards mixed in. */
+    public static String filter(Random random, String[] pool) {
         int levels = 1 + random.nextInt(4);
         StringBuilder filter = new StringBuilder();
         for (int i = 0; i < levels; i++) {
@@ -44,7 +54,7 @@ public final class TopicGenerator {
             } else if (choice < 5) {
                 filter.append('+');
             } else {
-                filter.append(LEVELS[random.nextInt(LEVELS.length)]);
+                filter.append(pool[random.nextInt(pool.length)]);
             }
         }
         if (filter.length() == 0) {
