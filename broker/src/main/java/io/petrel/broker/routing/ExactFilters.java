@@ -46,12 +46,8 @@ final class ExactFilters {
     private volatile int size;
     /** Slots that are not {@code null}: entries plus tombstones. Writer only. */
     private int usedSlots;
-    /** Whether new tables are keyed by the seeded hash. Writer only. */
-    private boolean seeded;
 
-    /**
-     * Returns the entry of {@code filter}, or {@code null} if it has no subscriber. Lock-free.
-     */
+    /** Returns the entry of {@code filter}, or {@code null} if it has no subscriber. Lock-free. */
     Object[] get(String filter) {
         Object[] table = slots;
         int mask = mask(table);
@@ -84,14 +80,13 @@ final class ExactFilters {
         }
         int free = -existing - 1;
         if (!isSeeded(table) && isCrowded(table, filter)) {
-            seeded = true;
-            insert(resize(size + 1), entry);
+            insert(resize(size + 1, true), entry);
         } else if (table[free] == TOMBSTONE) {
             // Reusing the first tombstone keeps a filter that is subscribed and unsubscribed in turn from
             // lengthening its probe sequence by one slot each time.
             SLOT.setRelease(table, free, entry);
         } else if ((usedSlots + 1) * 4 > table.length) {
-            insert(resize(size + 1), entry);
+            insert(resize(size + 1, false), entry);
         } else {
             SLOT.setRelease(table, free, entry);
             usedSlots++;
@@ -109,7 +104,7 @@ final class ExactFilters {
         SLOT.setRelease(table, existing, TOMBSTONE);
         size = size - 1;
         if (mask(table) + 1 > MIN_CAPACITY && size * 32 < table.length) {
-            resize(size); // so that churn does not leave a large sparse table behind
+            resize(size, false); // so that churn does not leave a large sparse table behind
         }
     }
 
@@ -187,13 +182,16 @@ final class ExactFilters {
         usedSlots++;
     }
 
-    /** Copies the live entries into a new table with room for {@code liveEntries}, publishes and returns it. */
-    private Object[] resize(int liveEntries) {
+    /**
+     * Copies the live entries into a new table with room for {@code liveEntries}, publishes and returns
+     * it. The new table is seeded if the current one is or if {@code seed} is true.
+     */
+    private Object[] resize(int liveEntries, boolean seed) {
         int capacity = MIN_CAPACITY;
         while (capacity < liveEntries * 6) {
             capacity <<= 1;
         }
-        Object[] table = new Object[seeded ? capacity + 1 : capacity];
+        Object[] table = new Object[seed || isSeeded(slots) ? capacity + 1 : capacity];
         usedSlots = 0;
         for (Object found : slots) {
             if (found != null && found != TOMBSTONE) {
@@ -214,7 +212,7 @@ final class ExactFilters {
         return (table.length & ~1) - 1;
     }
 
-    /** Returns the slot where the probe for {@code filter} starts in {@code table}, whose mask is {@code mask}. */
+    /** Returns the slot where the probe for {@code filter} starts in {@code table}, of mask {@code mask}. */
     private static int home(String filter, Object[] table, int mask) {
         long hash = isSeeded(table) ? TopicHash.of(filter) : TopicHash.ofKey(filter.hashCode());
         return TopicHash.slot(hash, mask);

@@ -30,8 +30,8 @@ import java.util.WeakHashMap;
  *       and published in place of the old one.</li>
  * </ul>
  * Readers stop at the first {@code null} subscriber, skip {@link #REMOVED} and load values with
- * {@link #valueAt}. The writer keeps, per large array, the number of live and used pairs and an index
- * from subscriber to pair, so finding a subscriber does not scan the array.
+ * {@link #valueAt}. The writer keeps, per large array, the end of the used pairs and an index from
+ * subscriber to pair, so finding a subscriber does not scan the array.
  *
  * <p>Threads: the writer methods and {@link #previousValue()} are for the trie's writer only, which holds
  * its lock. {@link #subscriberAt} may be called by any thread.
@@ -149,7 +149,6 @@ final class SubscriberArrays {
             SLOT.setRelease(array, index + 1, value);
             SLOT.setRelease(array, index, subscriber);
             large.pairs.put(subscriber, index);
-            large.live++;
             return array;
         }
         if (large.end < array.length) {
@@ -158,11 +157,10 @@ final class SubscriberArrays {
             SLOT.setRelease(array, index, subscriber);
             large.pairs.put(subscriber, index);
             large.end += 2;
-            large.live++;
             return array;
         }
         largeArrays.remove(array);
-        return copyLarge(array, from, large.live, subscriber, value);
+        return copyLarge(array, from, large.pairs.size(), subscriber, value);
     }
 
     private Object[] removeLarge(Object[] array, int from, Large large, Object subscriber) {
@@ -174,16 +172,16 @@ final class SubscriberArrays {
         previousValue = array[pair + 1];
         large.removedPairs.put(array[pair], pair); // the object that readers may still hold
         SLOT.setRelease(array, pair, REMOVED);
-        large.live--;
-        int removedPairs = (large.end - from) / 2 - large.live;
-        if (large.live > SMALL_MAX_PAIRS / 2 && removedPairs <= large.live) {
+        int live = large.pairs.size();
+        int removedPairs = (large.end - from) / 2 - live;
+        if (live > SMALL_MAX_PAIRS / 2 && removedPairs <= live) {
             return array;
         }
         largeArrays.remove(array);
-        if (large.live > SMALL_MAX_PAIRS / 2) {
-            return copyLarge(array, from, large.live, null, null);
+        if (live > SMALL_MAX_PAIRS / 2) {
+            return copyLarge(array, from, live, null, null);
         }
-        Object[] small = Arrays.copyOf(array, from + 2 * large.live);
+        Object[] small = Arrays.copyOf(array, from + 2 * live);
         copyLivePairs(array, from, large.end, small);
         return small;
     }
@@ -195,15 +193,15 @@ final class SubscriberArrays {
      */
     private Object[] copyLarge(Object[] array, int from, int livePairs, Object subscriber, Object value) {
         int pairs = subscriber == null ? livePairs : livePairs + 1;
-        Object[] copy = Arrays.copyOf(array, from + 4 * pairs); // room for as many pairs again
-        Arrays.fill(copy, from, copy.length, null);
+        Object[] copy = new Object[from + 4 * pairs]; // room for as many pairs again
+        System.arraycopy(array, 0, copy, 0, from);
         int end = copyLivePairs(array, from, array.length, copy);
         if (subscriber != null) {
             copy[end] = subscriber;
             copy[end + 1] = value;
             end += 2;
         }
-        Large large = new Large(end, pairs);
+        Large large = new Large(end);
         for (int i = from; i < end; i += 2) {
             large.pairs.put(copy[i], i);
         }
@@ -253,12 +251,9 @@ final class SubscriberArrays {
         final Map<Object, Integer> removedPairs = new WeakHashMap<>();
         /** Index after the last used pair; the pairs from here on are {@code null}. */
         int end;
-        /** Pairs with a subscriber that is not {@link #REMOVED}. */
-        int live;
 
-        Large(int end, int live) {
+        Large(int end) {
             this.end = end;
-            this.live = live;
         }
     }
 }

@@ -39,8 +39,8 @@ final class TopicHash {
      * Returns the seeded 64-bit hash of {@code text[from, to)}. Each step mixes in two characters, which
      * set only the low 32 bits of the step's input. A client therefore cannot cancel a difference that an
      * earlier step spread over the high bits. The length is mixed before the first step for the same
-     * reason: XORed into the seed alone, the first two characters could cancel it, and texts of 2n + 1 and
-     * 2n + 2 characters would collide for every seed.
+     * reason. XORed into the seed alone, it could be cancelled by the first two characters, and texts of
+     * 2n + 1 and 2n + 2 characters would collide for every seed.
      */
     static long of(String text, int from, int to) {
         long hash = mix(SEED ^ (to - from));
@@ -71,8 +71,8 @@ final class TopicHash {
     }
 
     /**
-     * Returns the slot of {@code key} in a table of {@code mask + 1} slots, a power of two and at least 2, from the
-     * top bits of {@code key} times the process's random odd multiplier.
+     * Returns the slot of {@code key} in a table of {@code mask + 1} slots, a power of two and at least 2,
+     * from the top bits of {@code key} times the process's random odd multiplier.
      */
     static int slot(long key, int mask) {
         return (int) ((key * SLOT_MULTIPLIER) >>> (32 + Integer.numberOfLeadingZeros(mask)));
