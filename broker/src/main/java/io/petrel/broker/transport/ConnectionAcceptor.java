@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.SocketChannelConfig;
 import io.petrel.broker.protocol.MqttConnectionHandler;
 import io.petrel.broker.protocol.ProtocolContext;
@@ -18,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The only stage of the listening channel's pipeline: it gives each accepted channel its connection
- * handler and socket settings and registers it with an I/O event loop. Netty's
+ * handler, socket settings and receive-buffer sizing and registers it with an I/O event loop. Netty's
  * {@code ServerBootstrap} would add a {@code ChannelInitializer} to every accepted channel, which
  * costs a handler context, a map entry and a registration listener per connection.
  *
@@ -41,12 +40,10 @@ final class ConnectionAcceptor extends ChannelInboundHandlerAdapter {
 
     private final ProtocolContext context;
     private final EventLoopGroup workers;
-    private final RecvByteBufAllocator receiveBufferSizing;
 
-    ConnectionAcceptor(ProtocolContext context, EventLoopGroup workers, RecvByteBufAllocator receiveBufferSizing) {
+    ConnectionAcceptor(ProtocolContext context, EventLoopGroup workers) {
         this.context = context;
         this.workers = workers;
-        this.receiveBufferSizing = receiveBufferSizing;
     }
 
     @Override
@@ -57,7 +54,7 @@ final class ConnectionAcceptor extends ChannelInboundHandlerAdapter {
             if (config instanceof SocketChannelConfig socket) {
                 socket.setTcpNoDelay(true);
             }
-            config.setRecvByteBufAllocator(receiveBufferSizing);
+            config.setRecvByteBufAllocator(new ReceiveBufferSizing(child.metadata().defaultMaxMessagesPerRead()));
             child.pipeline().addLast("mqtt", new MqttConnectionHandler(context));
             workers.register(child).addListener(CLOSE_IF_NOT_REGISTERED);
         } catch (RuntimeException e) {

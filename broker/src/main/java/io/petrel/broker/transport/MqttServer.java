@@ -1,6 +1,5 @@
 package io.petrel.broker.transport;
 
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelConfig;
@@ -29,14 +28,6 @@ public final class MqttServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttServer.class);
     private static final int ACCEPT_BACKLOG = 4_096;
-    /**
-     * One receive-buffer sizing policy for all connections. It keeps only its limits, while each
-     * channel keeps its own sizing handle, because connections read very different amounts: a
-     * publisher's reads fill large buffers while a subscriber reads small acknowledgements. A handle
-     * shared by the connections of an event loop cut fan-out QoS 1 throughput to about a quarter,
-     * because the subscribers' small reads made the publisher read in small buffers too.
-     */
-    private static final AdaptiveRecvByteBufAllocator RECEIVE_BUFFER_SIZING = new AdaptiveRecvByteBufAllocator();
 
     private final BrokerConfig config;
     private final ProtocolContext context;
@@ -62,7 +53,7 @@ public final class MqttServer implements AutoCloseable {
         listeningConfig.setOption(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG);
         listeningConfig.setOption(ChannelOption.SO_REUSEADDR, true);
         listening.pipeline().addLast("accept",
-                new ConnectionAcceptor(context, eventLoops.workers(), RECEIVE_BUFFER_SIZING));
+                new ConnectionAcceptor(context, eventLoops.workers()));
         ChannelFuture bound = eventLoops.acceptor().register(listening).awaitUninterruptibly();
         if (bound.isSuccess()) {
             bound = listening.bind(new InetSocketAddress(config.host(), config.port())).awaitUninterruptibly();

@@ -3,14 +3,16 @@ package io.petrel.broker.transport;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.petrel.broker.protocol.MqttConnectionHandler;
 import io.petrel.broker.testing.LogCapture;
@@ -28,9 +30,8 @@ class ConnectionAcceptorTest {
     final LogCapture log = LogCapture.of(ConnectionAcceptor.class, Level.WARN);
 
     private final EventLoops loops = new EventLoops(1);
-    private final AdaptiveRecvByteBufAllocator sizing = new AdaptiveRecvByteBufAllocator();
     // The handler's context is read only once the channel is registered, which these tests never reach.
-    private final EmbeddedChannel listening = new EmbeddedChannel(new ConnectionAcceptor(null, loops.workers(), sizing));
+    private final EmbeddedChannel listening = new EmbeddedChannel(new ConnectionAcceptor(null, loops.workers()));
 
     @AfterEach
     void closeLoops() {
@@ -48,12 +49,29 @@ class ConnectionAcceptorTest {
     }
 
     @Test
-    void acceptedChannelGetsSharedReceiveBufferSizing() {
+    void acceptedChannelsGetOwnReceiveBufferSizing() {
+        EmbeddedChannel first = unregisteredChannel();
+        EmbeddedChannel second = unregisteredChannel();
+
+        listening.writeInbound(first);
+        listening.writeInbound(second);
+
+        RecvByteBufAllocator firstSizing = first.config().getRecvByteBufAllocator();
+        assertInstanceOf(ReceiveBufferSizing.class, firstSizing);
+        assertInstanceOf(ReceiveBufferSizing.class, second.config().getRecvByteBufAllocator());
+        assertNotSame(firstSizing, second.config().getRecvByteBufAllocator());
+    }
+
+    @Test
+    @SuppressWarnings("deprecation")
+    void acceptedChannelReadsSixteenTimesPerLoop() {
+        // Sixteen is the default of the channel metadata, for the embedded channel as for epoll and NIO sockets.
         EmbeddedChannel accepted = unregisteredChannel();
 
         listening.writeInbound(accepted);
 
-        assertSame(sizing, accepted.config().getRecvByteBufAllocator());
+        assertEquals(16, accepted.config().getMaxMessagesPerRead());
+        assertEquals(16, accepted.config().getOption(ChannelOption.MAX_MESSAGES_PER_READ));
     }
 
     @Test
