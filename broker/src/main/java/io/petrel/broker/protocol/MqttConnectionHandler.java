@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
@@ -74,7 +73,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     // Created only when authenticators or connect interceptors are installed.
     private ConnectAdmission admission;
     // Created when the first packet has to wait, so that most connections never allocate it. Contains
-    // MqttMessage packets and PublishPacket copies.
+    // MqttMessage packets, DecodedConnect packets and PublishPacket copies.
     private ArrayDeque<Object> held;
 
     private ChannelHandlerContext ctx;
@@ -200,8 +199,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     /**
-     * Processes one decoded packet, an {@link MqttMessage} or a {@link PublishPacket}, or queues it
-     * while the connection waits. Releases it when done.
+     * Processes one decoded packet, an {@link MqttMessage}, a {@link PublishPacket} or a
+     * {@link DecodedConnect}, or queues it while the connection waits. Releases it when done.
      */
     private void onPacket(Object packet) {
         packetRead = true;
@@ -254,10 +253,15 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             DecoderFailures.handle(this, message, state == State.AWAITING_CONNECT);
             return;
         }
-        MqttMessageType type = message == null ? MqttMessageType.PUBLISH : message.fixedHeader().messageType();
+        MqttMessageType type;
+        if (message != null) {
+            type = message.fixedHeader().messageType();
+        } else {
+            type = packet instanceof DecodedConnect ? MqttMessageType.CONNECT : MqttMessageType.PUBLISH;
+        }
         if (state == State.AWAITING_CONNECT) {
             if (type == MqttMessageType.CONNECT) {
-                onConnect((MqttConnectMessage) message);
+                onConnect((DecodedConnect) packet);
             } else {
                 // [MQTT-3.1.0-1]: CONNECT must be the first packet.
                 reject(ProtocolViolation.PROTOCOL_ERROR, type + " before CONNECT");
@@ -300,11 +304,11 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         return ((MqttMessageIdVariableHeader) message.variableHeader()).messageId();
     }
 
-    private void onConnect(MqttConnectMessage connect) {
+    private void onConnect(DecodedConnect connect) {
         ConnectRequest checked = ConnectRequest.check(connect, context.config());
         protocolLevel(checked.protocolLevel());
         if (checked.violation() != null) {
-            rejectConnect(checked, connect.payload().clientIdentifier());
+            rejectConnect(checked, connect.clientId());
             return;
         }
         request = checked;
@@ -318,7 +322,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             inboundTopicAliases = new String[context.config().topicAliasMaximum() + 1];
         }
 
-        client = ConnectAdmission.clientInfo(ctx, checked, connect.payload().userName());
+        client = ConnectAdmission.clientInfo(ctx, checked, connect.userName());
         String method = checked.authenticationMethod();
         if (method == null) {
             if (ConnectAdmission.noConnectHooks(context.hooks())) {

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * sweep period late, and a CONNECT completed shortly before the deadline keeps the connection open.
  *
  * <p>Each test takes its start time before it opens the socket. The broker's deadline counts from
- * the moment it accepted the connection, which is later, so "not before the timeout" holds exactly.
+ * the moment it accepted the connection, which is later, so the check that it closed no earlier than the timeout is exact.
  */
 class ConnectTimeoutTest {
 
