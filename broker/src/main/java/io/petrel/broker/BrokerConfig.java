@@ -190,7 +190,11 @@ public final class BrokerConfig {
         return maxKeepAliveSeconds;
     }
 
-    /** Returns how long a new connection may take to send CONNECT before it is closed. */
+    /**
+     * Returns how long a new connection may take to send CONNECT before it is closed. One check per
+     * event loop runs every 250 ms, so the connection is closed up to 250 ms after this time (later
+     * only while its event loop is busy), and never before it.
+     */
     public int connectTimeoutMillis() {
         return connectTimeoutMillis;
     }
@@ -433,7 +437,11 @@ public final class BrokerConfig {
             return this;
         }
 
-        /** Sets how long a connection may wait before sending CONNECT, 100 to 600,000 ms. */
+        /**
+         * Sets how long a connection may wait before sending CONNECT, 100 to 600,000 ms. The
+         * connection is closed up to 250 ms after this time (later only while its event loop is
+         * busy), never before it.
+         */
         public Builder connectTimeoutMillis(int millis) {
             this.connectTimeoutMillis = checkRange(CONNECT_TIMEOUT_MILLIS, millis, 100, 600_000);
             return this;

@@ -2,7 +2,6 @@ package io.petrel.broker.protocol;
 
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.ssl.SslHandler;
@@ -68,13 +67,13 @@ final class ConnectAdmission {
      * Runs the authenticators on a CONNECT without an authentication method, then the connect
      * interceptors, and hands the client to {@link MqttConnectionHandler#admitted} or rejects it.
      */
-    void authenticate(MqttConnectMessage connect, ClientInfo client) {
+    void authenticate(DecodedConnect connect, ClientInfo client) {
         if (hooks.authenticators().isEmpty()) {
             intercept(client);
             return;
         }
-        AuthenticationRequest request = new AuthenticationRequest(client.clientId(), connect.payload().userName(),
-                connect.payload().passwordInBytes(), client.certificates(), client.remoteAddress().orElse(null),
+        AuthenticationRequest request = new AuthenticationRequest(client.clientId(), connect.userName(),
+                connect.password(), client.certificates(), client.remoteAddress().orElse(null),
                 client.protocolVersion());
         HookResults.onEventLoop(connection, hooks.authenticators().authenticate(request), result -> {
             if (result.outcome() == AuthenticationResult.Outcome.SUCCESS) {

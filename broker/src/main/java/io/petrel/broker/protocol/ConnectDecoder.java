@@ -3,16 +3,13 @@ package io.petrel.broker.protocol;
 import static io.petrel.broker.protocol.PacketFields.malformed;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.mqtt.MqttConnectMessage;
-import io.netty.handler.codec.mqtt.MqttConnectPayload;
-import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
-import io.netty.handler.codec.mqtt.MqttFixedHeader;
 import io.netty.handler.codec.mqtt.MqttProperties;
 
 /**
- * Reads the body of a CONNECT packet (MQTT 3.1, 3.1.1 and 5.0). It checks the encoding: protocol name
- * and level, the reserved connect flag and the fields the flags announce. The rules that concern
- * values (will QoS, client identifier, keepalive) are left to {@link ConnectRequest}.
+ * Reads the body of a CONNECT packet (MQTT 3.1, 3.1.1 and 5.0) into a {@link DecodedConnect}. It
+ * checks the encoding: protocol name and level, the reserved connect flag and the fields the flags
+ * announce. The rules that concern values (will QoS, client identifier, keepalive) are left to
+ * {@link ConnectRequest}.
  *
  * <p>Stateless; called on the event loop of the connection whose bytes are read.
  */
@@ -30,8 +27,24 @@ final class ConnectDecoder {
     private ConnectDecoder() {
     }
 
-    /** Reads the remaining bytes of a CONNECT; a failure carries the CONNACK code and layout of the reply. */
-    static MqttConnectMessage read(MqttFixedHeader header, ByteBuf body) throws InvalidPacketException {
+    /**
+     * Reads the CONNECT body that runs from {@code bodyStart} to {@code end} of {@code buffer}; a
+     * failure carries the CONNACK code and layout of the reply. The fields are read from the buffer
+     * itself, without a slice: its writer index is lowered to {@code end} meanwhile, so a field that
+     * runs past the packet fails as it would in a slice. The reader index is left undefined.
+     */
+    static DecodedConnect read(ByteBuf buffer, int bodyStart, int end) throws InvalidPacketException {
+        int writerIndex = buffer.writerIndex();
+        buffer.readerIndex(bodyStart);
+        buffer.writerIndex(end);
+        try {
+            return read(buffer);
+        } finally {
+            buffer.writerIndex(writerIndex);
+        }
+    }
+
+    private static DecodedConnect read(ByteBuf body) throws InvalidPacketException {
         String name;
         int level;
         try {
@@ -49,7 +62,7 @@ final class ConnectDecoder {
                     .inConnect(ConnectRequest.V3_UNACCEPTABLE_PROTOCOL_VERSION, MQTT_3_1_1);
         }
         try {
-            return readAfterLevel(header, body, name, level);
+            return readAfterLevel(body, name, level);
         } catch (InvalidPacketException e) {
             throw e.inConnect(0, level);
         }
@@ -76,7 +89,7 @@ final class ConnectDecoder {
                 && PacketFields.equalsAscii(body, index + 2, ascii.length(), ascii);
     }
 
-    private static MqttConnectMessage readAfterLevel(MqttFixedHeader header, ByteBuf body, String name, int level)
+    private static DecodedConnect readAfterLevel(ByteBuf body, String name, int level)
             throws InvalidPacketException {
         boolean mqtt5 = level == MQTT_5;
         int flags = PacketFields.readByte(body, "connect flags");
@@ -87,10 +100,7 @@ final class ConnectDecoder {
         }
         boolean userNameFlag = (flags & 0x80) != 0;
         boolean passwordFlag = (flags & 0x40) != 0;
-        boolean willRetain = (flags & 0x20) != 0;
-        int willQos = (flags >> 3) & 0x03;
         boolean willFlag = (flags & 0x04) != 0;
-        boolean cleanSession = (flags & 0x02) != 0;
         int keepAlive = PacketFields.readTwoByteInteger(body, "keepalive");
         MqttProperties properties = mqtt5 ? PropertyDecoder.read(body, PropertyDecoder.Scope.CONNECT)
                 : MqttProperties.NO_PROPERTIES;
@@ -111,11 +121,7 @@ final class ConnectDecoder {
         if (body.isReadable()) {
             throw malformed(body.readableBytes() + " bytes after the end of the CONNECT payload");
         }
-
-        MqttConnectVariableHeader variableHeader = new MqttConnectVariableHeader(name, level, userNameFlag,
-                passwordFlag, willRetain, willQos, willFlag, cleanSession, keepAlive, properties);
-        MqttConnectPayload payload = new MqttConnectPayload(clientId, willProperties, willTopic, willMessage, userName,
-                password);
-        return new MqttConnectMessage(header, variableHeader, payload);
+        return new DecodedConnect(name, level, flags, keepAlive, properties, clientId, willProperties, willTopic,
+                willMessage, userName, password);
     }
 }

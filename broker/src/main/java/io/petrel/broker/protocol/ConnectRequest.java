@@ -1,8 +1,6 @@
 package io.petrel.broker.protocol;
 
 import io.netty.buffer.ByteBufUtil;
-import io.netty.handler.codec.mqtt.MqttConnectMessage;
-import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.petrel.api.Message;
 import io.petrel.broker.BrokerConfig;
@@ -81,33 +79,32 @@ final class ConnectRequest {
     }
 
     /** Checks a decoded CONNECT against the rules of its protocol version and the broker limits. */
-    static ConnectRequest check(MqttConnectMessage connect, BrokerConfig config) {
-        MqttConnectVariableHeader header = connect.variableHeader();
-        int level = header.version();
+    static ConnectRequest check(DecodedConnect connect, BrokerConfig config) {
+        int level = connect.protocolLevel();
         boolean mqtt5 = level == ConnectDecoder.MQTT_5;
 
         // [MQTT-3.1.2-11], [MQTT-3.1.2-13], [MQTT-3.1.2-15]: without the will flag, will QoS and will
         // retain must be 0; [MQTT-3.1.2-14]: will QoS 3 is invalid.
-        if (header.willQos() > 2) {
+        if (connect.willQos() > 2) {
             return rejected(ProtocolViolation.MALFORMED_PACKET, 0, "will QoS 3 is invalid", level);
         }
-        if (!header.isWillFlag() && (header.willQos() != 0 || header.isWillRetain())) {
+        if (!connect.willFlag() && (connect.willQos() != 0 || connect.willRetain())) {
             return rejected(ProtocolViolation.MALFORMED_PACKET, 0,
                     "will QoS or will retain set without the will flag", level);
         }
         // [MQTT-3.1.2-22]: in MQTT 3.1.1 a password requires a user name.
-        if (!mqtt5 && header.hasPassword() && !header.hasUserName()) {
+        if (!mqtt5 && connect.hasPassword() && !connect.hasUserName()) {
             return rejected(ProtocolViolation.MALFORMED_PACKET, 0, "password flag set without user name flag", level);
         }
 
-        String clientId = connect.payload().clientIdentifier();
+        String clientId = connect.clientId();
         boolean assigned = false;
         if (clientId == null || clientId.isEmpty()) {
             if (mqtt5) {
                 // [MQTT-3.1.3-6]: the server assigns an identifier and returns it in CONNACK.
                 clientId = "petrel-" + UUID.randomUUID();
                 assigned = true;
-            } else if (level == ConnectDecoder.MQTT_3_1_1 && header.isCleanSession()) {
+            } else if (level == ConnectDecoder.MQTT_3_1_1 && connect.cleanStart()) {
                 // [MQTT-3.1.3-6], [MQTT-3.1.3-7]: 3.1.1 allows an empty identifier with clean session 1 only.
                 clientId = "petrel-" + UUID.randomUUID();
             } else {
@@ -120,7 +117,7 @@ final class ConnectRequest {
                             + " bytes (" + BrokerConfig.MAX_CLIENT_ID_LENGTH + ")", level);
         }
 
-        int keepAlive = header.keepAliveTimeSeconds();
+        int keepAlive = connect.keepAliveSeconds();
         boolean overridden = false;
         if (keepAlive > config.maxKeepAliveSeconds()) {
             if (!mqtt5) {
@@ -139,7 +136,7 @@ final class ConnectRequest {
         String authenticationMethod = null;
         byte[] authenticationData = NO_AUTHENTICATION_DATA;
         if (mqtt5) {
-            MqttProperties properties = header.properties();
+            MqttProperties properties = connect.properties();
             MqttProperties.MqttProperty<?> method = properties.getProperty(MqttProperties.AUTHENTICATION_METHOD);
             MqttProperties.MqttProperty<?> data = properties.getProperty(MqttProperties.AUTHENTICATION_DATA);
             if (method != null) {
@@ -165,19 +162,19 @@ final class ConnectRequest {
                     (int) unsignedIntProperty(properties, MqttProperties.TOPIC_ALIAS_MAXIMUM, 0),
                     unsignedIntProperty(properties, MqttProperties.REQUEST_RESPONSE_INFORMATION, 0) == 1);
         } else {
-            expiry = header.isCleanSession() ? 0 : Session.NEVER_EXPIRES;
+            expiry = connect.cleanStart() ? 0 : Session.NEVER_EXPIRES;
         }
 
         Message will = null;
-        if (header.isWillFlag()) {
-            String willTopic = connect.payload().willTopic();
+        if (connect.willFlag()) {
+            String willTopic = connect.willTopic();
             String topicProblem = willTopic == null ? "will topic is missing" : Topics.checkTopicName(willTopic);
             if (topicProblem != null) {
                 return rejected(ProtocolViolation.INVALID_TOPIC, 0, "invalid will topic: " + topicProblem, level);
             }
             will = InboundMessages.fromWill(connect);
         }
-        return new ConnectRequest(level, clientId, assigned, header.isCleanSession(), keepAlive, overridden,
+        return new ConnectRequest(level, clientId, assigned, connect.cleanStart(), keepAlive, overridden,
                 expiry, problemInformation, will, limits, authenticationMethod, authenticationData);
     }
 
@@ -248,11 +245,11 @@ final class ConnectRequest {
      * Returns the will delay interval in seconds from the will properties, 0 when absent or for
      * MQTT 3.
      */
-    long willDelaySeconds(MqttConnectMessage connect) {
+    long willDelaySeconds(DecodedConnect connect) {
         if (will == null || !mqtt5()) {
             return 0;
         }
-        return unsignedIntProperty(connect.payload().willProperties(), MqttProperties.WILL_DELAY_INTERVAL, 0);
+        return unsignedIntProperty(connect.willProperties(), MqttProperties.WILL_DELAY_INTERVAL, 0);
     }
 
     ClientLimits clientLimits() {

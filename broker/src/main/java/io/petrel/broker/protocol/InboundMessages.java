@@ -1,7 +1,6 @@
 package io.petrel.broker.protocol;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.petrel.api.Message;
 import io.petrel.api.Qos;
@@ -34,12 +33,12 @@ final class InboundMessages {
         return builder.build();
     }
 
-    static Message fromWill(MqttConnectMessage connect) {
-        Message.Builder builder = Message.builder(connect.payload().willTopic())
-                .payload(connect.payload().willMessageInBytes())
-                .qos(Qos.of(connect.variableHeader().willQos()))
-                .retain(connect.variableHeader().isWillRetain());
-        copyProperties(connect.payload().willProperties(), builder);
+    static Message fromWill(DecodedConnect connect) {
+        Message.Builder builder = Message.builder(connect.willTopic())
+                .payload(connect.willPayload())
+                .qos(Qos.of(connect.willQos()))
+                .retain(connect.willRetain());
+        copyProperties(connect.willProperties(), builder);
         return builder.build();
     }
 

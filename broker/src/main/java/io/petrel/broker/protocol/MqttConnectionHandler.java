@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
@@ -17,7 +16,6 @@ import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.petrel.api.Message;
 import io.petrel.api.hook.ClientInfo;
 import io.petrel.api.hook.DisconnectEvent;
@@ -43,8 +41,8 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  * protocol violation leaves through {@link #reject}, which counts it, logs it and replies as the
  * client's protocol version requires.
  *
- * <p>Memory: a connection that completed CONNECT and then stays idle has no timer and no buffer of
- * its own. Keepalive is checked by the {@link KeepAliveSweep} of its event loop, and the CONNECT
+ * <p>Memory: a connection has no timer and, while idle, no buffer of its own. The connect timeout
+ * and keepalive are checked by the {@link ConnectionSweep} of its event loop, and the CONNECT
  * request is dropped once CONNACK is written; only the facts needed later are kept in fields. The
  * handler decodes its input itself with the stateless {@link PacketDecoder} and keeps received
  * bytes only while a packet is partly received.
@@ -75,7 +73,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     // Created only when authenticators or connect interceptors are installed.
     private ConnectAdmission admission;
     // Created when the first packet has to wait, so that most connections never allocate it. Contains
-    // MqttMessage packets and PublishPacket copies.
+    // MqttMessage packets, DecodedConnect packets and PublishPacket copies.
     private ArrayDeque<Object> held;
 
     private ChannelHandlerContext ctx;
@@ -88,13 +86,15 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private PublishPacket publish;
     // Volatile only so that isOpen() may be read from other threads; written on the event loop.
     private volatile State state = State.AWAITING_CONNECT;
-    private ScheduledFuture<?> connectTimeout;
+    // When the connection must have completed its CONNECT, in System.nanoTime() terms.
+    private long connectDeadlineNanos;
     // The accepted CONNECT until CONNACK is written; null afterwards.
     private ConnectRequest request;
     private String clientId;
     private int keepAliveSeconds;
-    private KeepAliveSweep keepAliveSweep;
-    private int keepAliveSlot = -1;
+    // The sweep of this connection's event loop, which checks the connect timeout and the keepalive.
+    private ConnectionSweep sweep;
+    private int sweepSlot = -1;
     private long lastPacketNanos;
     private boolean packetRead;
     private Session session;
@@ -129,16 +129,11 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        connectTimeout = ctx.executor().schedule(this::onConnectTimeout,
-                context.config().connectTimeoutMillis(), TimeUnit.MILLISECONDS);
+        connectDeadlineNanos = System.nanoTime()
+                + TimeUnit.MILLISECONDS.toNanos(context.config().connectTimeoutMillis());
+        sweep = ConnectionSweep.of(ctx.executor());
+        sweep.add(this);
         ctx.fireChannelActive();
-    }
-
-    private void onConnectTimeout() {
-        if (state == State.AWAITING_CONNECT || state == State.AUTHENTICATING) {
-            reject(ProtocolViolation.CONNECT_TIMEOUT, "no completed CONNECT within "
-                    + context.config().connectTimeoutMillis() + " ms");
-        }
     }
 
     @Override
@@ -204,8 +199,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     /**
-     * Processes one decoded packet, an {@link MqttMessage} or a {@link PublishPacket}, or queues it
-     * while the connection waits. Releases it when done.
+     * Processes one decoded packet, an {@link MqttMessage}, a {@link PublishPacket} or a
+     * {@link DecodedConnect}, or queues it while the connection waits. Releases it when done.
      */
     private void onPacket(Object packet) {
         packetRead = true;
@@ -258,10 +253,15 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             DecoderFailures.handle(this, message, state == State.AWAITING_CONNECT);
             return;
         }
-        MqttMessageType type = message == null ? MqttMessageType.PUBLISH : message.fixedHeader().messageType();
+        MqttMessageType type;
+        if (message != null) {
+            type = message.fixedHeader().messageType();
+        } else {
+            type = packet instanceof DecodedConnect ? MqttMessageType.CONNECT : MqttMessageType.PUBLISH;
+        }
         if (state == State.AWAITING_CONNECT) {
             if (type == MqttMessageType.CONNECT) {
-                onConnect((MqttConnectMessage) message);
+                onConnect((DecodedConnect) packet);
             } else {
                 // [MQTT-3.1.0-1]: CONNECT must be the first packet.
                 reject(ProtocolViolation.PROTOCOL_ERROR, type + " before CONNECT");
@@ -304,11 +304,11 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         return ((MqttMessageIdVariableHeader) message.variableHeader()).messageId();
     }
 
-    private void onConnect(MqttConnectMessage connect) {
+    private void onConnect(DecodedConnect connect) {
         ConnectRequest checked = ConnectRequest.check(connect, context.config());
         protocolLevel(checked.protocolLevel());
         if (checked.violation() != null) {
-            rejectConnect(checked, connect.payload().clientIdentifier());
+            rejectConnect(checked, connect.clientId());
             return;
         }
         request = checked;
@@ -322,7 +322,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             inboundTopicAliases = new String[context.config().topicAliasMaximum() + 1];
         }
 
-        client = ConnectAdmission.clientInfo(ctx, checked, connect.payload().userName());
+        client = ConnectAdmission.clientInfo(ctx, checked, connect.userName());
         String method = checked.authenticationMethod();
         if (method == null) {
             if (ConnectAdmission.noConnectHooks(context.hooks())) {
@@ -394,8 +394,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         ConnectRequest checked = request;
         int inflightLimit = Math.min(context.config().maxInflightMessages(), checked.clientLimits().receiveMaximum());
         state = State.CONNECTING;
-        connectTimeout.cancel(false);
-        connectTimeout = null;
+        // The CONNECT is accepted, so the connect timeout no longer applies.
+        sweep.remove(this);
         ctx.channel().config().setAutoRead(false);
         ConnectOutcome attached = context.registry().connectUnlessAttached(checked.clientId(), checked.cleanStart(),
                 checked.sessionExpirySeconds(), inflightLimit, this);
@@ -450,8 +450,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         keepAliveSeconds = request.keepAliveSeconds();
         if (keepAliveSeconds > 0) {
             lastPacketNanos = System.nanoTime();
-            keepAliveSweep = KeepAliveSweep.of(ctx.executor());
-            keepAliveSweep.add(this);
+            sweep.add(this);
         }
 
         if (LOG.isDebugEnabled()) {
@@ -566,25 +565,51 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     /**
-     * Closes the connection if no packet arrived within one and a half keepalive periods
-     * [MQTT-3.1.2-24]. Called by the {@link KeepAliveSweep} of this connection's event loop.
+     * Closes the connection if its deadline has passed: the connect timeout before CONNECT is
+     * accepted, the keepalive afterwards. Called by the {@link ConnectionSweep} of this connection's
+     * event loop.
      */
-    void checkKeepAlive(long nowNanos) {
+    void checkDeadline(long nowNanos) {
+        if (state == State.CONNECTED) {
+            checkKeepAlive(nowNanos);
+        } else {
+            checkConnectTimeout(nowNanos);
+        }
+    }
+
+    /**
+     * Closes the connection if its CONNECT, including an enhanced authentication exchange, is not
+     * complete at the connect deadline. A connection past the deadline whose hooks are still running
+     * (state ADMITTING) stays open, and a closed one only leaves the sweep.
+     */
+    private void checkConnectTimeout(long nowNanos) {
+        if (nowNanos - connectDeadlineNanos < 0) {
+            return;
+        }
+        sweep.remove(this);
+        if (state == State.AWAITING_CONNECT || state == State.AUTHENTICATING) {
+            reject(ProtocolViolation.CONNECT_TIMEOUT, "no completed CONNECT within "
+                    + context.config().connectTimeoutMillis() + " ms");
+        }
+    }
+
+    /** Closes the connection if no packet arrived within one and a half keepalive periods [MQTT-3.1.2-24]. */
+    private void checkKeepAlive(long nowNanos) {
         long timeoutNanos = keepAliveSeconds * 1_500_000_000L;
         if (nowNanos - lastPacketNanos < timeoutNanos || packetRead) {
             return;
         }
-        keepAliveSweep.remove(this);
+        sweep.remove(this);
         reject(ProtocolViolation.KEEPALIVE_TIMEOUT, "no packet within 1.5 times the keepalive of "
                 + keepAliveSeconds + " s");
     }
 
-    int keepAliveSlot() {
-        return keepAliveSlot;
+    int sweepSlot() {
+        return sweepSlot;
     }
 
-    void keepAliveSlot(int slot) {
-        keepAliveSlot = slot;
+    void sweepSlot(int slot) {
+        sweepSlot = slot;
     }
 
     @Override
@@ -618,12 +643,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     public void channelInactive(ChannelHandlerContext ctx) {
         State previous = state;
         state = State.CLOSED;
-        if (connectTimeout != null) {
-            connectTimeout.cancel(false);
-            connectTimeout = null;
-        }
-        if (keepAliveSweep != null) {
-            keepAliveSweep.remove(this);
+        if (sweep != null) {
+            sweep.remove(this);
         }
         releaseHeld();
         releasePartialPacket();

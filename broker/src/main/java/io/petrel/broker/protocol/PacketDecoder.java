@@ -27,7 +27,8 @@ import java.util.List;
 
 /**
  * Decodes the packets a client sends (MQTT 3.1, 3.1.1 and 5.0), one packet per call: PUBLISH into
- * the connection's {@link PublishPacket}, the other packets into netty-codec-mqtt's message types.
+ * the connection's {@link PublishPacket}, CONNECT into a {@link DecodedConnect}, the other packets
+ * into netty-codec-mqtt's message types.
  * The connection keeps its partly received bytes itself, so the decoder has no state: an idle
  * connection pays for no decoder object, buffer or charset decoder.
  *
@@ -61,8 +62,9 @@ final class PacketDecoder {
     /**
      * Decodes the packet at the reader index of {@code buffer} and moves the reader index past it.
      * Returns null, leaving the reader index where it was, when the buffer ends inside the packet.
-     * A PUBLISH is read into {@code publish}, which is then returned. Any other packet, and a packet
-     * that failed to decode, is returned as an {@link MqttMessage}. After a failed packet the reader
+     * A PUBLISH is read into {@code publish}, which is then returned, and a CONNECT is returned as a
+     * {@link DecodedConnect}. Any other packet, and a packet that failed to decode, is returned as an
+     * {@link MqttMessage}. After a failed packet the reader
      * index is undefined and the caller must discard the rest of the connection's input.
      *
      * <p>A PUBLISH whose topic name has the same bytes as the topic that {@code publish} contains from
@@ -104,6 +106,11 @@ final class PacketDecoder {
                 publish(buffer, start + headerLength, end, first & 0x0F, mqtt5, publish);
                 buffer.readerIndex(end);
                 return publish;
+            }
+            if (type == MqttMessageType.CONNECT) {
+                DecodedConnect connect = ConnectDecoder.read(buffer, start + headerLength, end);
+                buffer.readerIndex(end);
+                return connect;
             }
             MqttFixedHeader shortReply = remainingLength == 2 ? SHORT_REPLY_HEADERS[type.value()] : null;
             if (shortReply != null) {
@@ -268,7 +275,6 @@ final class PacketDecoder {
             default -> new MqttFixedHeader(type, false, MqttQoS.AT_MOST_ONCE, false, remainingLength);
         };
         return switch (type) {
-            case CONNECT -> ConnectDecoder.read(header, body);
             case PUBACK, PUBREC, PUBREL, PUBCOMP -> publishReply(header, body, mqtt5);
             case SUBSCRIBE -> subscribe(header, body, mqtt5);
             case UNSUBSCRIBE -> unsubscribe(header, body, mqtt5);

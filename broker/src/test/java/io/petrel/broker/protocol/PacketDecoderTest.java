@@ -13,7 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
@@ -95,11 +94,11 @@ class PacketDecoderTest {
             assertNull(decode(buffer, 4), "split at " + split);
 
             buffer.writeBytes(packet, split, packet.length - split);
-            MqttConnectMessage connect = (MqttConnectMessage) decodeOk(buffer, false);
-            assertEquals("split", connect.payload().clientIdentifier(), "split at " + split);
-            assertEquals("w/t", connect.payload().willTopic(), "split at " + split);
-            assertArrayEquals("p".getBytes(StandardCharsets.UTF_8), connect.payload().passwordInBytes(),
-                    "split at " + split);
+            DecodedConnect connect = decodeConnect(buffer);
+            assertEquals("split", connect.clientId(), "split at " + split);
+            assertEquals("w/t", connect.willTopic(), "split at " + split);
+            assertArrayEquals("p".getBytes(StandardCharsets.UTF_8), connect.password(), "split at " + split);
+            assertFalse(buffer.isReadable(), "split at " + split);
         }
     }
 
@@ -140,23 +139,99 @@ class PacketDecoderTest {
                 .will("w", "x", 0, false, Mqtt5Properties.create().willDelayInterval(5))
                 .toBytes();
 
-        MqttConnectMessage connect = (MqttConnectMessage) decodeOk(buffer(packet), false);
+        DecodedConnect connect = decodeConnect(buffer(packet));
 
-        MqttProperties properties = connect.variableHeader().properties();
-        assertEquals(5, connect.variableHeader().version());
+        MqttProperties properties = connect.properties();
+        assertEquals(5, connect.protocolLevel());
         assertEquals(60, properties.getProperty(MqttProperties.SESSION_EXPIRY_INTERVAL).value());
         assertEquals(10, properties.getProperty(MqttProperties.RECEIVE_MAXIMUM).value());
         assertEquals(List.of("a=1", "b=2", "a=3"), userProperties(properties));
-        assertEquals(5, connect.payload().willProperties().getProperty(MqttProperties.WILL_DELAY_INTERVAL).value());
+        assertEquals(5, connect.willProperties().getProperty(MqttProperties.WILL_DELAY_INTERVAL).value());
     }
 
     @Test
     void mqtt31ConnectDecoded() {
-        MqttConnectMessage connect = (MqttConnectMessage) decodeOk(buffer(ConnectPacket.mqtt31("old").toBytes()),
-                false);
+        DecodedConnect connect = decodeConnect(buffer(ConnectPacket.mqtt31("old").toBytes()));
 
-        assertEquals("MQIsdp", connect.variableHeader().name());
-        assertEquals(3, connect.variableHeader().version());
+        assertEquals("MQIsdp", connect.protocolName());
+        assertEquals(3, connect.protocolLevel());
+    }
+
+    @Test
+    void connectFieldsDecoded() {
+        byte[] packet = ConnectPacket.mqtt311("fields").cleanSession(false).keepAliveSeconds(30)
+                .will("w/t", "gone", 2, true).username("user").password("secret").toBytes();
+
+        DecodedConnect connect = decodeConnect(buffer(packet));
+
+        assertEquals("MQTT", connect.protocolName());
+        assertEquals(4, connect.protocolLevel());
+        assertFalse(connect.cleanStart());
+        assertEquals(30, connect.keepAliveSeconds());
+        assertSame(MqttProperties.NO_PROPERTIES, connect.properties());
+        assertEquals("fields", connect.clientId());
+        assertTrue(connect.willFlag());
+        assertEquals(2, connect.willQos());
+        assertTrue(connect.willRetain());
+        assertEquals("w/t", connect.willTopic());
+        assertArrayEquals("gone".getBytes(StandardCharsets.UTF_8), connect.willPayload());
+        assertSame(MqttProperties.NO_PROPERTIES, connect.willProperties());
+        assertTrue(connect.hasUserName());
+        assertEquals("user", connect.userName());
+        assertTrue(connect.hasPassword());
+        assertArrayEquals("secret".getBytes(StandardCharsets.UTF_8), connect.password());
+    }
+
+    @Test
+    void connectWithoutOptionalFieldsDecoded() {
+        DecodedConnect connect = decodeConnect(buffer(ConnectPacket.mqtt311("bare").toBytes()));
+
+        assertTrue(connect.cleanStart());
+        assertFalse(connect.willFlag());
+        assertEquals(0, connect.willQos());
+        assertFalse(connect.willRetain());
+        assertNull(connect.willTopic());
+        assertNull(connect.willPayload());
+        assertFalse(connect.hasUserName());
+        assertNull(connect.userName());
+        assertFalse(connect.hasPassword());
+        assertNull(connect.password());
+    }
+
+    @Test
+    void connectThenPingreqDecodeInOrder() {
+        ByteBuf buffer = buffer(ConnectPacket.mqtt311("first").toBytes(), MqttPackets.pingreq());
+        int writerIndex = buffer.writerIndex();
+
+        DecodedConnect connect = decodeConnect(buffer);
+        assertEquals(writerIndex, buffer.writerIndex());
+        MqttMessage ping = decodeOk(buffer, false);
+
+        assertEquals("first", connect.clientId());
+        assertEquals(MqttMessageType.PINGREQ, ping.fixedHeader().messageType());
+        assertFalse(buffer.isReadable());
+    }
+
+    @Test
+    void connectFieldPastPacketEndIsMalformed() {
+        byte[] connect = ConnectPacket.mqtt311("short").username("user").password("pw").toBytes();
+        // One byte less remaining length leaves the password's last byte outside the CONNECT. The PINGREQ
+        // after it supplies enough bytes that only the packet boundary can stop the read.
+        connect[1]--;
+        ByteBuf buffer = buffer(connect, MqttPackets.pingreq());
+        int writerIndex = buffer.writerIndex();
+
+        Object decoded = decode(buffer, 0);
+        assertEquals(writerIndex, buffer.writerIndex());
+        buffer.release();
+
+        MqttMessage message = assertInstanceOf(MqttMessage.class, decoded, "decoded: " + decoded);
+        InvalidPacketException failure = assertInstanceOf(InvalidPacketException.class,
+                message.decoderResult().cause(), "decoded: " + message);
+        assertEquals(ProtocolViolation.MALFORMED_PACKET, failure.violation());
+        assertEquals("password runs past the end of the packet", failure.getMessage());
+        assertTrue(failure.inConnect());
+        assertEquals(4, failure.connectProtocolLevel());
     }
 
     @Test
@@ -692,11 +767,11 @@ class PacketDecoderTest {
     void reservedConnectFlagIgnoredIn31() {
         ByteBuf buffer = buffer(ConnectPacket.mqtt31("reserved31").reservedFlag(true).toBytes());
 
-        MqttConnectMessage connect = (MqttConnectMessage) decodeOk(buffer, false);
+        DecodedConnect connect = decodeConnect(buffer);
         buffer.release();
 
-        assertEquals(3, connect.variableHeader().version());
-        assertEquals("reserved31", connect.payload().clientIdentifier());
+        assertEquals(3, connect.protocolLevel());
+        assertEquals("reserved31", connect.clientId());
     }
 
     @Test
@@ -768,6 +843,12 @@ class PacketDecoderTest {
 
     private static String payload(PublishPacket publish) {
         return publish.buffer().toString(publish.payloadIndex(), publish.payloadLength(), StandardCharsets.UTF_8);
+    }
+
+    private static DecodedConnect decodeConnect(ByteBuf buffer) {
+        Object packet = decode(buffer, 0);
+        assertNotNull(packet, "incomplete packet");
+        return assertInstanceOf(DecodedConnect.class, packet, "decoded: " + packet);
     }
 
     private static MqttMessage decodeOk(ByteBuf buffer, boolean mqtt5) {

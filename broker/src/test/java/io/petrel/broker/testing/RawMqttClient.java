@@ -124,6 +124,32 @@ public final class RawMqttClient implements AutoCloseable {
     }
 
     /**
+     * Waits until the monotonic time {@code untilNanos} (a {@link System#nanoTime()} value) and
+     * checks that the broker neither sent a packet nor closed the connection meanwhile.
+     *
+     * @throws AssertionError if a packet arrives or the connection closes before {@code untilNanos}
+     */
+    public void expectNothingUntil(long untilNanos) {
+        while (true) {
+            long leftNanos = untilNanos - System.nanoTime();
+            if (leftNanos <= 0) {
+                return;
+            }
+            try {
+                socket.setSoTimeout(timeoutMillis(Duration.ofNanos(leftNanos)));
+                throw new AssertionError("expected no packet, received " + readPacket());
+            } catch (SocketTimeoutException e) {
+                // Nothing arrived; the loop ends once the time has passed.
+            } catch (EOFException | SocketException e) {
+                throw new AssertionError("connection closed by the broker "
+                        + Duration.ofNanos(untilNanos - System.nanoTime()) + " before the expected time", e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /**
      * Reads until the broker closes the connection and returns the packets that came before the close.
      *
      * @throws AssertionError if the connection is still open after {@code timeout}
