@@ -56,7 +56,7 @@ final class ReceiveBufferSizing implements MaxMessagesRecvByteBufAllocator, Recv
 
     /**
      * Creates the sizing of one channel, which reads at most {@code maxMessagesPerRead} times per
-     * read loop: pass the channel metadata's {@code defaultMaxMessagesPerRead()}.
+     * read loop.
      *
      * @throws IllegalArgumentException if {@code maxMessagesPerRead} is not positive
      */

@@ -64,14 +64,14 @@ class ConnectionAcceptorTest {
 
     @Test
     @SuppressWarnings("deprecation")
-    void acceptedChannelReadsSixteenTimesPerLoop() {
-        // Sixteen is the default of the channel metadata, for the embedded channel as for epoll and NIO sockets.
+    void acceptedChannelReadsOncePerLoop() {
+        // The channel metadata's default is 16, so a sizing that took the default would fail here.
         EmbeddedChannel accepted = unregisteredChannel();
 
         listening.writeInbound(accepted);
 
-        assertEquals(16, accepted.config().getMaxMessagesPerRead());
-        assertEquals(16, accepted.config().getOption(ChannelOption.MAX_MESSAGES_PER_READ));
+        assertEquals(1, accepted.config().getMaxMessagesPerRead());
+        assertEquals(1, accepted.config().getOption(ChannelOption.MAX_MESSAGES_PER_READ));
     }
 
     @Test
