@@ -14,7 +14,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The bounded queue of one in-process subscription, and the waiting list of QoS 1 and 2 deliveries
@@ -36,8 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * While the waiting list is empty, an offer takes no lock: it
  * reserves a slot with a compare-and-set on the occupancy and appends to a lock-free queue. Once a
  * delivery waits, later offers take the waiting list's lock, so that no delivery overtakes one that
- * waits before it. The occupancy and waiting count are both atomic, so a publisher that starts to
- * wait and a consumer that frees a slot at the same moment always see each other.
+ * waits before it. The occupancy changes atomically and the waiting count is volatile, so a
+ * publisher that starts to wait and a consumer that frees a slot at the same moment always see each
+ * other.
  */
 final class SubscriptionQueue {
 
@@ -49,9 +49,15 @@ final class SubscriptionQueue {
     private final Duration publishTimeout;
     private final ScheduledExecutorService scheduler;
     private final BrokerMetrics metrics;
+    /** The queued deliveries; its reserved slots are the occupancy. */
     private final DeliveryQueue<Message> queue = new DeliveryQueue<>();
-    private final AtomicInteger occupancy = new AtomicInteger();
-    private final AtomicInteger waitingCount = new AtomicInteger();
+    /**
+     * Deliveries in the waiting list, written only under its lock. A field of this object rather than
+     * an {@code AtomicInteger}: it changes rarely but both sides read it for every delivery, so it
+     * stays beside the final fields they read too, away from the counters that change on every
+     * delivery.
+     */
+    private volatile int waitingCount;
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
 
     /** A delivery waiting for room, with the stage of its publisher and its timeout. */
@@ -80,7 +86,7 @@ final class SubscriptionQueue {
      * otherwise.
      */
     boolean offer(Message message) {
-        if (waitingCount.get() == 0 && tryReserve()) {
+        if (waitingCount == 0 && tryReserve()) {
             queue.offer(message);
             return true;
         }
@@ -95,7 +101,7 @@ final class SubscriptionQueue {
 
     /** Appends a delivery even beyond the bound; for retained messages sent on subscribe. */
     void offerBeyondCapacity(Message message) {
-        occupancy.incrementAndGet();
+        queue.reserve();
         queue.offer(message);
     }
 
@@ -118,7 +124,7 @@ final class SubscriptionQueue {
                         + "SubscriptionOptions.queueCapacity or maxConcurrency, or wait for earlier publish stages"));
             }
             waiting.addLast(waiter);
-            waitingCount.incrementAndGet();
+            waitingCount = waitingCount + 1;
             admitted = admitWaiting();
             if (!admitted.contains(waiter)) {
                 waiter.timeout = scheduleTimeout(waiter);
@@ -157,8 +163,8 @@ final class SubscriptionQueue {
         if (count == 0) {
             return false;
         }
-        occupancy.addAndGet(-count);
-        if (waitingCount.get() == 0) {
+        queue.free(count);
+        if (waitingCount == 0) {
             return false;
         }
         List<Waiter> admitted;
@@ -171,12 +177,12 @@ final class SubscriptionQueue {
 
     /** Returns true if a delivery waits for room. */
     boolean hasWaiting() {
-        return waitingCount.get() != 0;
+        return waitingCount != 0;
     }
 
     /** Returns the deliveries accepted and not finished. */
     int occupancy() {
-        return occupancy.get();
+        return queue.reserved();
     }
 
     /**
@@ -203,7 +209,7 @@ final class SubscriptionQueue {
         synchronized (waiting) {
             withdrawn = new ArrayList<>(waiting);
             waiting.clear();
-            waitingCount.set(0);
+            waitingCount = 0;
         }
         for (Waiter waiter : withdrawn) {
             cancelTimeout(waiter);
@@ -215,21 +221,13 @@ final class SubscriptionQueue {
     /** Empties the queue when the subscription closes, counting each delivery as dropped. Consumer only. */
     void drain() {
         while (queue.poll() != null) {
-            occupancy.decrementAndGet();
+            queue.free(1);
             metrics.dropped(DropReason.SUBSCRIPTION_CLOSED);
         }
     }
 
     private boolean tryReserve() {
-        while (true) {
-            int current = occupancy.get();
-            if (current >= capacity) {
-                return false;
-            }
-            if (occupancy.compareAndSet(current, current + 1)) {
-                return true;
-            }
-        }
+        return queue.tryReserve(capacity);
     }
 
     /** Moves waiting deliveries into free slots, oldest first. Called holding the waiting list's lock. */
@@ -241,7 +239,7 @@ final class SubscriptionQueue {
             // in the queue and no publisher on the lock-free path can overtake it.
             queue.offer(waiter.message);
             waiting.pollFirst();
-            waitingCount.decrementAndGet();
+            waitingCount = waitingCount - 1;
             admitted.add(waiter);
         }
         return admitted;
@@ -274,7 +272,7 @@ final class SubscriptionQueue {
             if (!waiting.remove(waiter)) {
                 return;
             }
-            waitingCount.decrementAndGet();
+            waitingCount = waitingCount - 1;
         }
         metrics.dropped(DropReason.SUBSCRIPTION_PUBLISH_TIMEOUT);
         waiter.admitted.completeExceptionally(new BrokerException("publish timed out after "
