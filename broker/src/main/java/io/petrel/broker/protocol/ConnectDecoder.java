@@ -28,23 +28,10 @@ final class ConnectDecoder {
     }
 
     /**
-     * Reads the CONNECT body that runs from {@code bodyStart} to {@code end} of {@code buffer}; a
-     * failure carries the CONNACK code and layout of the reply. The fields are read from the buffer
-     * itself, without a slice: its writer index is lowered to {@code end} meanwhile, so a field that
-     * runs past the packet fails as it would in a slice. The reader index is left undefined.
+     * Reads the CONNECT body from the reader index to the writer index of {@code body}; a failure
+     * carries the CONNACK code and layout of the reply. The reader index is left undefined.
      */
-    static DecodedConnect read(ByteBuf buffer, int bodyStart, int end) throws InvalidPacketException {
-        int writerIndex = buffer.writerIndex();
-        buffer.readerIndex(bodyStart);
-        buffer.writerIndex(end);
-        try {
-            return read(buffer);
-        } finally {
-            buffer.writerIndex(writerIndex);
-        }
-    }
-
-    private static DecodedConnect read(ByteBuf body) throws InvalidPacketException {
+    static DecodedConnect read(ByteBuf body) throws InvalidPacketException {
         String name;
         int level;
         try {
@@ -98,9 +85,9 @@ final class ConnectDecoder {
             // netty-codec-mqtt's decoder and Mosquitto 2.0.11 ignore the bit from 3.1 clients.
             throw malformed("reserved connect flag is set");
         }
-        boolean userNameFlag = (flags & 0x80) != 0;
-        boolean passwordFlag = (flags & 0x40) != 0;
-        boolean willFlag = (flags & 0x04) != 0;
+        boolean userNameFlag = (flags & DecodedConnect.USER_NAME_FLAG) != 0;
+        boolean passwordFlag = (flags & DecodedConnect.PASSWORD_FLAG) != 0;
+        boolean willFlag = (flags & DecodedConnect.WILL_FLAG) != 0;
         int keepAlive = PacketFields.readTwoByteInteger(body, "keepalive");
         MqttProperties properties = mqtt5 ? PropertyDecoder.read(body, PropertyDecoder.Scope.CONNECT)
                 : MqttProperties.NO_PROPERTIES;

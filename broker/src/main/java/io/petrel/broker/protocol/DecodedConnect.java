@@ -12,11 +12,11 @@ import io.netty.handler.codec.mqtt.MqttProperties;
  */
 final class DecodedConnect {
 
-    private static final int USER_NAME_FLAG = 0x80;
-    private static final int PASSWORD_FLAG = 0x40;
-    private static final int WILL_RETAIN_FLAG = 0x20;
-    private static final int WILL_FLAG = 0x04;
-    private static final int CLEAN_START_FLAG = 0x02;
+    static final int USER_NAME_FLAG = 0x80;
+    static final int PASSWORD_FLAG = 0x40;
+    static final int WILL_RETAIN_FLAG = 0x20;
+    static final int WILL_FLAG = 0x04;
+    static final int CLEAN_START_FLAG = 0x02;
 
     private final String protocolName;
     private final int protocolLevel;

@@ -102,15 +102,10 @@ final class PacketDecoder {
                 return null;
             }
             int end = start + (int) packetSize;
-            if (type == MqttMessageType.PUBLISH) {
-                publish(buffer, start + headerLength, end, first & 0x0F, mqtt5, publish);
+            if (type == MqttMessageType.PUBLISH || type == MqttMessageType.CONNECT) {
+                Object packet = decodeInPlace(type, buffer, start + headerLength, end, first & 0x0F, mqtt5, publish);
                 buffer.readerIndex(end);
-                return publish;
-            }
-            if (type == MqttMessageType.CONNECT) {
-                DecodedConnect connect = ConnectDecoder.read(buffer, start + headerLength, end);
-                buffer.readerIndex(end);
-                return connect;
+                return packet;
             }
             MqttFixedHeader shortReply = remainingLength == 2 ? SHORT_REPLY_HEADERS[type.value()] : null;
             if (shortReply != null) {
@@ -288,33 +283,47 @@ final class PacketDecoder {
     }
 
     /**
-     * Reads the PUBLISH whose body runs from {@code bodyStart} to {@code end} of {@code buffer} into
-     * {@code publish}. The fields are read from the buffer itself, without a slice: its writer index is
-     * lowered to the end of the packet meanwhile, so a field that runs past the packet fails as it
-     * would in a slice.
+     * Reads the PUBLISH or CONNECT whose body runs from {@code bodyStart} to {@code end} of
+     * {@code buffer}: a PUBLISH into {@code publish}, which is returned, a CONNECT into a new
+     * {@link DecodedConnect}. The fields are read from the buffer itself, without a slice: its writer
+     * index is lowered to the end of the packet meanwhile, so a field that runs past the packet fails as
+     * it would in a slice.
      */
-    private static void publish(ByteBuf buffer, int bodyStart, int end, int flags, boolean mqtt5,
-                                PublishPacket publish) throws InvalidPacketException {
+    private static Object decodeInPlace(MqttMessageType type, ByteBuf buffer, int bodyStart, int end, int flags,
+                                        boolean mqtt5, PublishPacket publish) throws InvalidPacketException {
         int writerIndex = buffer.writerIndex();
         buffer.readerIndex(bodyStart);
         buffer.writerIndex(end);
         try {
-            String topic = PacketFields.readString(buffer, "topic name", publish.topic());
-            if (Topics.hasWildcard(topic)) {
-                // [MQTT-3.3.2-2]: a topic name contains no wildcards.
-                throw new InvalidPacketException(ProtocolViolation.INVALID_TOPIC,
-                        "topic name '" + topic + "' contains a wildcard");
+            if (type == MqttMessageType.CONNECT) {
+                return ConnectDecoder.read(buffer);
             }
-            // QoS 0 has no packet identifier, marked -1 as netty-codec-mqtt does.
-            int packetId = (flags & 0b0110) == 0 ? -1 : PacketFields.readPacketId(buffer);
-            MqttProperties properties = mqtt5 ? PropertyDecoder.read(buffer, PropertyDecoder.Scope.PUBLISH)
-                    : MqttProperties.NO_PROPERTIES;
-            // The payload stays in the network buffer until the connection has handled the PUBLISH.
-            int payloadIndex = buffer.readerIndex();
-            publish.set(flags, topic, packetId, properties, buffer, payloadIndex, end - payloadIndex);
+            publish(buffer, end, flags, mqtt5, publish);
+            return publish;
         } finally {
             buffer.writerIndex(writerIndex);
         }
+    }
+
+    /**
+     * Reads the PUBLISH body at the reader index of {@code buffer}, whose writer index is the packet's
+     * {@code end}, into {@code publish}.
+     */
+    private static void publish(ByteBuf buffer, int end, int flags, boolean mqtt5, PublishPacket publish)
+            throws InvalidPacketException {
+        String topic = PacketFields.readString(buffer, "topic name", publish.topic());
+        if (Topics.hasWildcard(topic)) {
+            // [MQTT-3.3.2-2]: a topic name contains no wildcards.
+            throw new InvalidPacketException(ProtocolViolation.INVALID_TOPIC,
+                    "topic name '" + topic + "' contains a wildcard");
+        }
+        // QoS 0 has no packet identifier, marked -1 as netty-codec-mqtt does.
+        int packetId = (flags & 0b0110) == 0 ? -1 : PacketFields.readPacketId(buffer);
+        MqttProperties properties = mqtt5 ? PropertyDecoder.read(buffer, PropertyDecoder.Scope.PUBLISH)
+                : MqttProperties.NO_PROPERTIES;
+        // The payload stays in the network buffer until the connection has handled the PUBLISH.
+        int payloadIndex = buffer.readerIndex();
+        publish.set(flags, topic, packetId, properties, buffer, payloadIndex, end - payloadIndex);
     }
 
     /**

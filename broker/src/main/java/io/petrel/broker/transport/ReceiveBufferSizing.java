@@ -84,7 +84,8 @@ final class ReceiveBufferSizing implements MaxMessagesRecvByteBufAllocator, Recv
     @Override
     public ReceiveBufferSizing maxMessagesPerRead(int maxMessagesPerRead) {
         if (maxMessagesPerRead <= 0) {
-            throw new IllegalArgumentException("maxMessagesPerRead must be positive, got " + maxMessagesPerRead);
+            throw new IllegalArgumentException("invalid maxMessagesPerRead " + maxMessagesPerRead
+                    + ": expected 1 or more");
         }
         this.maxMessagesPerRead = maxMessagesPerRead;
         return this;
