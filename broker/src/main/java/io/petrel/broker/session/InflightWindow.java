@@ -9,6 +9,11 @@ import org.agrona.collections.Int2ObjectHashMap;
  * messages link to each other, and the map keys are plain {@code int}s, so adding and removing a
  * message allocates nothing once the map has grown to the window's size.
  *
+ * <p>A new connection of the session sends the window again, oldest first, but no more messages at
+ * once than its own limit allows. {@link #markAllUnsent()} marks every message as not yet sent on
+ * it, {@link #takeUnsent()} returns the oldest marked one, and {@link #sentCount()} returns how many
+ * of the window's messages were sent on that connection.
+ *
  * <p>Threads: owned by the session's event loop, or by the thread that restores sessions before the
  * broker accepts connections.
  */
@@ -17,6 +22,9 @@ final class InflightWindow {
     private final Int2ObjectHashMap<QueuedPublish> byPacketId = new Int2ObjectHashMap<>();
     private QueuedPublish first;
     private QueuedPublish last;
+    /** The oldest message not yet sent on the current connection, or null. */
+    private QueuedPublish oldestUnsent;
+    private int unsentCount;
 
     int size() {
         return byPacketId.size();
@@ -77,7 +85,54 @@ final class InflightWindow {
         return first;
     }
 
+    /** Marks every message as not yet sent, for a connection that has just attached. */
+    void markAllUnsent() {
+        for (QueuedPublish message = first; message != null; message = message.next) {
+            message.unsent = true;
+        }
+        oldestUnsent = first;
+        unsentCount = size();
+    }
+
+    /** Returns true if a message in the window was not yet sent on the current connection. */
+    boolean hasUnsent() {
+        return oldestUnsent != null;
+    }
+
+    /** Returns the oldest message not yet sent on the current connection, marked as sent, or null. */
+    QueuedPublish takeUnsent() {
+        QueuedPublish message = oldestUnsent;
+        if (message != null) {
+            message.unsent = false;
+            unsentCount--;
+            oldestUnsent = nextUnsent(message.next);
+        }
+        return message;
+    }
+
+    /** Returns the number of messages in the window that were sent on the current connection. */
+    int sentCount() {
+        return size() - unsentCount;
+    }
+
+    private static QueuedPublish nextUnsent(QueuedPublish from) {
+        QueuedPublish message = from;
+        while (message != null && !message.unsent) {
+            message = message.next;
+        }
+        return message;
+    }
+
     private void unlink(QueuedPublish message) {
+        if (message.unsent) {
+            // Acknowledged before it was sent again: a client may acknowledge what the previous
+            // connection delivered.
+            message.unsent = false;
+            unsentCount--;
+            if (oldestUnsent == message) {
+                oldestUnsent = nextUnsent(message.next);
+            }
+        }
         QueuedPublish previous = message.previous;
         QueuedPublish following = message.next;
         if (previous == null) {

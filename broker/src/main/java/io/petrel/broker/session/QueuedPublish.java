@@ -28,6 +28,8 @@ final class QueuedPublish {
     QueuedPublish next;
     /** The previous entry in the window's send order, maintained by {@link InflightWindow}. */
     QueuedPublish previous;
+    /** True while in the window and not yet sent on the session's current connection. */
+    boolean unsent;
 
     /**
      * Creates an entry.

@@ -361,8 +361,9 @@ public final class Session implements SharedMember {
     }
 
     /**
-     * Writes queued messages while the socket is writable and the in-flight window has room, then
-     * flushes once. Runs on the attached connection's event loop.
+     * Writes, while the socket is writable and the in-flight limit allows, the in-flight messages not
+     * yet sent on this connection, then queued messages, and flushes once. Runs on the
+     * attached connection's event loop.
      */
     public void drain() {
         drainScheduled = 0;
@@ -371,12 +372,9 @@ public final class Session implements SharedMember {
             return;
         }
         takeInbox();
-        if (pending == null) {
-            return;
-        }
-        int writes = 0;
+        int writes = inflight == null ? 0 : resendInflight(current);
         long now = System.nanoTime();
-        while (!pending.isEmpty() && current.isWritable() && writes < MAX_WRITES_PER_DRAIN) {
+        while (pending != null && !pending.isEmpty() && current.isWritable() && writes < MAX_WRITES_PER_DRAIN) {
             QueuedPublish entry = pending.peekFirst();
             if (entry.qos() > 0 && inflightCount() >= inflightLimit) {
                 break;
@@ -419,6 +417,29 @@ public final class Session implements SharedMember {
         if (writes == MAX_WRITES_PER_DRAIN) {
             signal();
         }
+    }
+
+    /**
+     * Sends again, oldest first, the in-flight messages that a previous connection left
+     * unacknowledged (PUBLISH with DUP, or PUBREL after PUBREC), as long as fewer than the
+     * connection's limit are outstanding on it. A client that reconnects with a smaller Receive
+     * Maximum therefore gets the rest as it acknowledges (MQTT 5.0 section 4.9, flow control).
+     *
+     * @return the number of packets written
+     */
+    private int resendInflight(SessionConnection current) {
+        int writes = 0;
+        while (inflight.hasUnsent() && inflight.sentCount() < inflightLimit && current.isWritable()
+                && writes < MAX_WRITES_PER_DRAIN) {
+            QueuedPublish message = inflight.takeUnsent();
+            if (message.released()) {
+                current.writePubRel(message.packetId());
+            } else {
+                current.writePublish(message.publish(), message.delivery(), message.packetId(), true);
+            }
+            writes++;
+        }
+        return writes;
     }
 
     /** Moves the inbox into the pending queue in arrival order. */
@@ -475,24 +496,16 @@ public final class Session implements SharedMember {
 
     /**
      * Sends what the previous connection left unacknowledged (PUBLISH with DUP, or PUBREL), then
-     * the queued messages. Call on the connection's event loop after CONNACK was written.
+     * the queued messages, within the connection's in-flight limit. Call on the connection's event
+     * loop after CONNACK was written.
      */
     public void resumeDelivery() {
         SessionConnection current = connection;
         if (current == null) {
             return;
         }
-        if (inflight == null) {
-            drain();
-            current.flush();
-            return;
-        }
-        for (QueuedPublish message = inflight.first(); message != null; message = message.next) {
-            if (message.released()) {
-                current.writePubRel(message.packetId());
-            } else {
-                current.writePublish(message.publish(), message.delivery(), message.packetId(), true);
-            }
+        if (inflight != null) {
+            inflight.markAllUnsent();
         }
         drain();
         current.flush();

@@ -1,6 +1,7 @@
 package io.petrel.broker.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hivemq.client.mqtt.MqttClient;
@@ -18,7 +19,10 @@ import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
 import io.petrel.broker.testing.TestClients;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +37,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * <p>A PINGREQ answered by PINGRESP shows that no further PUBLISH was sent: the broker queues every
  * message to the subscriber before the test sends PINGREQ, so a PUBLISH beyond the window would be
  * written first.
+ *
+ * <p>A client that reconnects to its session gets the messages that the previous connection left
+ * unacknowledged again, oldest first, within the Receive Maximum of the new connection.
  */
 class ReceiveMaximumTest {
 
@@ -87,6 +94,101 @@ class ReceiveMaximumTest {
 
             assertEquals("first", first.payload(MqttPackets.MQTT_5));
             assertEquals("second", second.payload(MqttPackets.MQTT_5));
+        }
+    }
+
+    @Test
+    void resendAfterReconnectStaysWithinNewReceiveMaximum() {
+        String clientId = BROKER.clientId("resume");
+        String topic = "resume/" + clientId;
+        List<RawPacket> sent = new ArrayList<>();
+        try (RawMqttClient subscriber = persistentSubscriber(clientId, 10)) {
+            Mqtt5Packets.subscribeAndAwait(subscriber, 1, Mqtt5Properties.none(), topic, 1);
+            for (int i = 1; i <= 4; i++) {
+                publish(topic, "m" + i, Qos.AT_LEAST_ONCE);
+                sent.add(subscriber.receive(MqttPackets.PUBLISH));
+            }
+            disconnect(subscriber);
+        }
+        publish(topic, "m5", Qos.AT_LEAST_ONCE);
+
+        List<RawPacket> received = new ArrayList<>();
+        try (RawMqttClient subscriber = persistentSubscriber(clientId, 2)) {
+            received.add(subscriber.receive(MqttPackets.PUBLISH));
+            received.add(subscriber.receive(MqttPackets.PUBLISH));
+            assertTrue(subscriber.ping(), "a third PUBLISH was resent before any PUBACK");
+            for (int next = 2; next < 5; next++) {
+                subscriber.send(MqttPackets.puback(received.get(next - 2).publishPacketId()));
+                received.add(subscriber.receive(MqttPackets.PUBLISH));
+                assertTrue(subscriber.ping(), "one PUBACK released more than one PUBLISH");
+            }
+        }
+
+        assertEquals(List.of("m1", "m2", "m3", "m4", "m5"), payloads(received));
+        for (int i = 0; i < 4; i++) {
+            assertTrue(received.get(i).dup(), "DUP on the resent " + payloads(received).get(i));
+            assertEquals(sent.get(i).publishPacketId(), received.get(i).publishPacketId(), "packet identifier");
+        }
+        assertFalse(received.get(4).dup(), "DUP on the message queued while offline");
+    }
+
+    @Test
+    void resentPubrelCountsAgainstNewReceiveMaximum() {
+        String clientId = BROKER.clientId("resumerel");
+        String topic = "resumerel/" + clientId;
+        RawPacket released;
+        RawPacket unreceived;
+        try (RawMqttClient subscriber = persistentSubscriber(clientId, 10)) {
+            Mqtt5Packets.subscribeAndAwait(subscriber, 1, Mqtt5Properties.none(), topic, 2);
+            publish(topic, "released", Qos.EXACTLY_ONCE);
+            publish(topic, "unreceived", Qos.EXACTLY_ONCE);
+            released = subscriber.receive(MqttPackets.PUBLISH);
+            unreceived = subscriber.receive(MqttPackets.PUBLISH);
+            subscriber.send(MqttPackets.pubrec(released.publishPacketId()));
+            assertEquals(MqttPackets.PUBREL, subscriber.receive().type());
+            disconnect(subscriber);
+        }
+
+        try (RawMqttClient subscriber = persistentSubscriber(clientId, 1)) {
+            RawPacket pubrel = subscriber.receive();
+            assertTrue(subscriber.ping(), "a PUBLISH was resent while the PUBREL awaited PUBCOMP");
+            subscriber.send(MqttPackets.pubcomp(pubrel.packetId()));
+            RawPacket resent = subscriber.receive(MqttPackets.PUBLISH);
+
+            assertEquals(MqttPackets.PUBREL, pubrel.type());
+            assertEquals(released.publishPacketId(), pubrel.packetId());
+            assertEquals("unreceived", resent.payload(MqttPackets.MQTT_5));
+            assertEquals(unreceived.publishPacketId(), resent.publishPacketId());
+            assertTrue(resent.dup(), "DUP on the resend");
+        }
+    }
+
+    @Test
+    void messageAcknowledgedBeforeItsResendIsNotResent() {
+        String clientId = BROKER.clientId("resumeack");
+        String topic = "resumeack/" + clientId;
+        List<RawPacket> sent = new ArrayList<>();
+        try (RawMqttClient subscriber = persistentSubscriber(clientId, 10)) {
+            Mqtt5Packets.subscribeAndAwait(subscriber, 1, Mqtt5Properties.none(), topic, 1);
+            for (int i = 1; i <= 3; i++) {
+                publish(topic, "m" + i, Qos.AT_LEAST_ONCE);
+                sent.add(subscriber.receive(MqttPackets.PUBLISH));
+            }
+            disconnect(subscriber);
+        }
+
+        try (RawMqttClient subscriber = persistentSubscriber(clientId, 1)) {
+            RawPacket first = subscriber.receive(MqttPackets.PUBLISH);
+            // The client processed m2 on the previous connection and acknowledges it now.
+            subscriber.send(MqttPackets.puback(sent.get(1).publishPacketId()));
+            assertTrue(subscriber.ping(), "acknowledging an unsent message released a PUBLISH");
+            subscriber.send(MqttPackets.puback(first.publishPacketId()));
+            RawPacket next = subscriber.receive(MqttPackets.PUBLISH);
+            subscriber.send(MqttPackets.puback(next.publishPacketId()));
+            assertTrue(subscriber.ping(), "a message was resent after its PUBACK");
+
+            assertEquals("m1", first.payload(MqttPackets.MQTT_5));
+            assertEquals("m3", next.payload(MqttPackets.MQTT_5));
         }
     }
 
@@ -213,6 +315,22 @@ class ReceiveMaximumTest {
                 .properties(Mqtt5Properties.create().receiveMaximum(receiveMaximum)));
         Mqtt5Packets.subscribeAndAwait(client, 1, Mqtt5Properties.none(), filter, qos);
         return client;
+    }
+
+    /** Connects with Clean Start 0 and a session that outlives the connection. */
+    private static RawMqttClient persistentSubscriber(String clientId, int receiveMaximum) {
+        return Mqtt5Packets.connect(BROKER.port(), Mqtt5Packets.connect(clientId).cleanStart(false)
+                .properties(Mqtt5Properties.create().sessionExpiryInterval(300).receiveMaximum(receiveMaximum)));
+    }
+
+    /** Sends DISCONNECT and waits until the broker closed the connection, so the session is offline. */
+    private static void disconnect(RawMqttClient client) {
+        client.send(Mqtt5Packets.disconnect(0, Mqtt5Properties.none()));
+        assertEquals(List.of(), client.receiveUntilClosed(Duration.ofSeconds(3)));
+    }
+
+    private static List<String> payloads(List<RawPacket> publishes) {
+        return publishes.stream().map(publish -> publish.payload(MqttPackets.MQTT_5)).toList();
     }
 
     private static void publish(String topic, String payload, Qos qos) {

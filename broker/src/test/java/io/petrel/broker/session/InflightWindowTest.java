@@ -82,6 +82,74 @@ class InflightWindowTest {
         assertFalse(window.contains(3));
     }
 
+    @Test
+    void unsentMessagesAreTakenOldestFirst() {
+        InflightWindow window = new InflightWindow();
+        for (int id = 1; id <= 3; id++) {
+            window.add(id, message());
+        }
+
+        window.markAllUnsent();
+        assertEquals(0, window.sentCount());
+        assertEquals(1, window.takeUnsent().packetId());
+        assertEquals(1, window.sentCount());
+        assertEquals(2, window.takeUnsent().packetId());
+        assertEquals(3, window.takeUnsent().packetId());
+
+        assertNull(window.takeUnsent());
+        assertEquals(3, window.sentCount());
+    }
+
+    @Test
+    void removedUnsentMessageIsSkipped() {
+        InflightWindow window = new InflightWindow();
+        for (int id = 1; id <= 5; id++) {
+            window.add(id, message());
+        }
+        window.markAllUnsent();
+        window.takeUnsent();
+
+        window.remove(2); // the oldest unsent one
+        window.remove(4);
+        window.remove(1); // already sent
+
+        assertEquals(0, window.sentCount());
+        assertEquals(3, window.takeUnsent().packetId());
+        assertEquals(5, window.takeUnsent().packetId());
+        assertNull(window.takeUnsent());
+        assertEquals(2, window.sentCount());
+    }
+
+    @Test
+    void messageAddedAfterUnsentOnesCountsAsSent() {
+        InflightWindow window = new InflightWindow();
+        window.add(1, message());
+        window.markAllUnsent();
+
+        window.add(2, message());
+
+        assertEquals(1, window.sentCount());
+        assertEquals(1, window.takeUnsent().packetId());
+        assertNull(window.takeUnsent());
+        assertEquals(2, window.sentCount());
+    }
+
+    @Test
+    void removeIfForgetsUnsentMessages() {
+        InflightWindow window = new InflightWindow();
+        for (int id = 1; id <= 4; id++) {
+            window.add(id, message());
+        }
+        window.markAllUnsent();
+
+        window.removeIf(message -> message.packetId() <= 2);
+
+        assertEquals(0, window.sentCount());
+        assertEquals(3, window.takeUnsent().packetId());
+        assertEquals(4, window.takeUnsent().packetId());
+        assertNull(window.takeUnsent());
+    }
+
     private static QueuedPublish message() {
         return new QueuedPublish(null, null, null, 0);
     }
