@@ -103,7 +103,9 @@ final class PacketDecoder {
             }
             int end = start + (int) packetSize;
             if (type == MqttMessageType.PUBLISH || type == MqttMessageType.CONNECT) {
-                Object packet = decodeInPlace(type, buffer, start + headerLength, end, first & 0x0F, mqtt5, publish);
+                boolean fewestBytes = headerLength == fewestHeaderBytes(remainingLength);
+                Object packet = decodeInPlace(type, buffer, start + headerLength, end, first & 0x0F, mqtt5,
+                        fewestBytes, publish);
                 buffer.readerIndex(end);
                 return packet;
             }
@@ -204,7 +206,7 @@ final class PacketDecoder {
             if (i > 1 && encoded == 0 && fewestBytes) {
                 // [MQTT-1.5.5-1] requires the fewest bytes in MQTT 5.0 only. MQTT 3.1.1 section 2.2.3 has
                 // no such rule, and netty-codec-mqtt's decoder and Mosquitto 2.0.11 accept a longer form.
-                // NOTE: a CONNECT is decoded before its version is known, so it is never checked.
+                // A CONNECT is read before its version is known, so ConnectDecoder checks it afterwards.
                 throw malformed("remaining length is not encoded in the fewest bytes");
             }
             remainingLength |= (encoded & 0x7F) << (7 * (i - 1));
@@ -212,6 +214,15 @@ final class PacketDecoder {
                 return (long) remainingLength << Integer.SIZE | (i + 1);
             }
         }
+    }
+
+    /** Returns the length of a fixed header that encodes {@code remainingLength} in the fewest bytes. */
+    private static int fewestHeaderBytes(int remainingLength) {
+        int bytes = 2;
+        for (int rest = remainingLength >>> 7; rest != 0; rest >>>= 7) {
+            bytes++;
+        }
+        return bytes;
     }
 
     private static int remainingLength(long fixedHeader) {
@@ -288,15 +299,19 @@ final class PacketDecoder {
      * {@link DecodedConnect}. The fields are read from the buffer itself, without a slice: its writer
      * index is lowered to the end of the packet meanwhile, so a field that runs past the packet fails as
      * it would in a slice.
+     *
+     * @param fewestLengthBytes true if the fixed header encodes the remaining length in the fewest bytes,
+     *                          which an MQTT 5.0 CONNECT must
      */
     private static Object decodeInPlace(MqttMessageType type, ByteBuf buffer, int bodyStart, int end, int flags,
-                                        boolean mqtt5, PublishPacket publish) throws InvalidPacketException {
+                                        boolean mqtt5, boolean fewestLengthBytes, PublishPacket publish)
+            throws InvalidPacketException {
         int writerIndex = buffer.writerIndex();
         buffer.readerIndex(bodyStart);
         buffer.writerIndex(end);
         try {
             if (type == MqttMessageType.CONNECT) {
-                return ConnectDecoder.read(buffer);
+                return ConnectDecoder.read(buffer, fewestLengthBytes);
             }
             publish(buffer, end, flags, mqtt5, publish);
             return publish;

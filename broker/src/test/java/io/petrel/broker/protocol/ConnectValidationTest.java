@@ -89,6 +89,21 @@ class ConnectValidationTest {
     }
 
     @Test
+    void overlongRemainingLength5RejectedAsMalformed() {
+        double before = BROKER.violations();
+        byte[] overlong = MqttPackets.withOverlongLength(ConnectPacket.mqtt5(BROKER.clientId("overlong5")).toBytes());
+
+        List<RawPacket> packets;
+        try (RawMqttClient client = RawMqttClient.open(BROKER.port())) {
+            client.send(overlong);
+            packets = client.receiveUntilClosed(CLOSE_TIMEOUT);
+        }
+
+        assertAtMostConnackWith(packets, Set.of(0x81));
+        awaitIncrease(BROKER::violations, before);
+    }
+
+    @Test
     void willQos3ClosesConnection() {
         double before = BROKER.violations();
 

@@ -519,6 +519,26 @@ class PacketDecoderTest {
     }
 
     @Test
+    void overlongConnectLengthIsMalformedIn5() {
+        byte[] connect = MqttPackets.withOverlongLength(Mqtt5Packets.connect("overlong").toBytes());
+
+        InvalidPacketException failure = assertFailure(connect, false, ProtocolViolation.MALFORMED_PACKET);
+
+        assertTrue(failure.inConnect());
+        assertEquals(5, failure.connectProtocolLevel());
+    }
+
+    @Test
+    void overlongConnectLengthAcceptedIn311() {
+        byte[] connect = MqttPackets.withOverlongLength(ConnectPacket.mqtt311("overlong").toBytes());
+
+        DecodedConnect decoded = decodeConnect(buffer(connect));
+
+        assertEquals(4, decoded.protocolLevel());
+        assertEquals("overlong", decoded.clientId());
+    }
+
+    @Test
     void reservedFlagsAreMalformed() {
         byte[] subscribe = MqttPackets.subscribe(MQTT_3_1_1, 1, 0, "a");
         subscribe[0] = (byte) (MqttPackets.SUBSCRIBE << 4);

@@ -139,6 +139,21 @@ public final class MqttPackets {
         return packet(DISCONNECT << 4, new byte[] {(byte) reasonCode, 0});
     }
 
+    /**
+     * Returns {@code packet}, whose remaining length takes one byte, with that length encoded in two
+     * bytes: the length with the continuation bit set, then 0. MQTT 5.0 forbids this longer form.
+     */
+    public static byte[] withOverlongLength(byte[] packet) {
+        if (packet[1] < 0) {
+            throw new IllegalArgumentException("remaining length takes more than one byte: " + (packet[1] & 0xFF));
+        }
+        byte[] overlong = new byte[packet.length + 1];
+        overlong[0] = packet[0];
+        overlong[1] = (byte) (packet[1] | 0x80);
+        System.arraycopy(packet, 2, overlong, 3, packet.length - 2);
+        return overlong;
+    }
+
     /** Encodes a packet whose body is only a packet identifier, with any first byte. */
     public static byte[] packetIdOnly(int firstByte, int packetId) {
         return packet(firstByte, new byte[] {(byte) (packetId >> 8), (byte) packetId});
