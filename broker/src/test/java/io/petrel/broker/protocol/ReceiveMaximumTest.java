@@ -101,15 +101,7 @@ class ReceiveMaximumTest {
     void resendAfterReconnectStaysWithinNewReceiveMaximum() {
         String clientId = BROKER.clientId("resume");
         String topic = "resume/" + clientId;
-        List<RawPacket> sent = new ArrayList<>();
-        try (RawMqttClient subscriber = persistentSubscriber(clientId, 10)) {
-            Mqtt5Packets.subscribeAndAwait(subscriber, 1, Mqtt5Properties.none(), topic, 1);
-            for (int i = 1; i <= 4; i++) {
-                publish(topic, "m" + i, Qos.AT_LEAST_ONCE);
-                sent.add(subscriber.receive(MqttPackets.PUBLISH));
-            }
-            disconnect(subscriber);
-        }
+        List<RawPacket> sent = receiveWithoutAcknowledging(clientId, topic, 4);
         publish(topic, "m5", Qos.AT_LEAST_ONCE);
 
         List<RawPacket> received = new ArrayList<>();
@@ -166,16 +158,7 @@ class ReceiveMaximumTest {
     @Test
     void messageAcknowledgedBeforeItsResendIsNotResent() {
         String clientId = BROKER.clientId("resumeack");
-        String topic = "resumeack/" + clientId;
-        List<RawPacket> sent = new ArrayList<>();
-        try (RawMqttClient subscriber = persistentSubscriber(clientId, 10)) {
-            Mqtt5Packets.subscribeAndAwait(subscriber, 1, Mqtt5Properties.none(), topic, 1);
-            for (int i = 1; i <= 3; i++) {
-                publish(topic, "m" + i, Qos.AT_LEAST_ONCE);
-                sent.add(subscriber.receive(MqttPackets.PUBLISH));
-            }
-            disconnect(subscriber);
-        }
+        List<RawPacket> sent = receiveWithoutAcknowledging(clientId, "resumeack/" + clientId, 3);
 
         try (RawMqttClient subscriber = persistentSubscriber(clientId, 1)) {
             RawPacket first = subscriber.receive(MqttPackets.PUBLISH);
@@ -321,6 +304,23 @@ class ReceiveMaximumTest {
     private static RawMqttClient persistentSubscriber(String clientId, int receiveMaximum) {
         return Mqtt5Packets.connect(BROKER.port(), Mqtt5Packets.connect(clientId).cleanStart(false)
                 .properties(Mqtt5Properties.create().sessionExpiryInterval(300).receiveMaximum(receiveMaximum)));
+    }
+
+    /**
+     * Subscribes a persistent session to {@code topic} at QoS 1, publishes {@code count} messages m1, m2
+     * and so on, receives them without PUBACK and disconnects. Returns the PUBLISH packets received.
+     */
+    private static List<RawPacket> receiveWithoutAcknowledging(String clientId, String topic, int count) {
+        List<RawPacket> received = new ArrayList<>();
+        try (RawMqttClient subscriber = persistentSubscriber(clientId, 10)) {
+            Mqtt5Packets.subscribeAndAwait(subscriber, 1, Mqtt5Properties.none(), topic, 1);
+            for (int i = 1; i <= count; i++) {
+                publish(topic, "m" + i, Qos.AT_LEAST_ONCE);
+                received.add(subscriber.receive(MqttPackets.PUBLISH));
+            }
+            disconnect(subscriber);
+        }
+        return received;
     }
 
     /** Sends DISCONNECT and waits until the broker closed the connection, so the session is offline. */

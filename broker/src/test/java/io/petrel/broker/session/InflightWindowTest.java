@@ -84,10 +84,7 @@ class InflightWindowTest {
 
     @Test
     void unsentMessagesAreTakenOldestFirst() {
-        InflightWindow window = new InflightWindow();
-        for (int id = 1; id <= 3; id++) {
-            window.add(id, message());
-        }
+        InflightWindow window = windowWithIds(3);
 
         window.markAllUnsent();
         assertEquals(0, window.sentCount());
@@ -102,10 +99,7 @@ class InflightWindowTest {
 
     @Test
     void removedUnsentMessageIsSkipped() {
-        InflightWindow window = new InflightWindow();
-        for (int id = 1; id <= 5; id++) {
-            window.add(id, message());
-        }
+        InflightWindow window = windowWithIds(5);
         window.markAllUnsent();
         window.takeUnsent();
 
@@ -136,10 +130,7 @@ class InflightWindowTest {
 
     @Test
     void removeIfForgetsUnsentMessages() {
-        InflightWindow window = new InflightWindow();
-        for (int id = 1; id <= 4; id++) {
-            window.add(id, message());
-        }
+        InflightWindow window = windowWithIds(4);
         window.markAllUnsent();
 
         window.removeIf(message -> message.packetId() <= 2);
@@ -148,6 +139,15 @@ class InflightWindowTest {
         assertEquals(3, window.takeUnsent().packetId());
         assertEquals(4, window.takeUnsent().packetId());
         assertNull(window.takeUnsent());
+    }
+
+    /** Returns a window with messages sent with packet identifiers 1 to {@code count}, in that order. */
+    private static InflightWindow windowWithIds(int count) {
+        InflightWindow window = new InflightWindow();
+        for (int id = 1; id <= count; id++) {
+            window.add(id, message());
+        }
+        return window;
     }
 
     private static QueuedPublish message() {
