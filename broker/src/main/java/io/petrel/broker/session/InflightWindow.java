@@ -110,6 +110,20 @@ final class InflightWindow {
         return message;
     }
 
+    /**
+     * Marks {@code message}, which is in the window, as sent on the current connection, for an
+     * acknowledgement that arrived before its resend.
+     */
+    void markSent(QueuedPublish message) {
+        if (message.unsent) {
+            message.unsent = false;
+            unsentCount--;
+            if (oldestUnsent == message) {
+                oldestUnsent = nextUnsent(message.next);
+            }
+        }
+    }
+
     /** Returns the number of messages in the window that were sent on the current connection. */
     int sentCount() {
         return size() - unsentCount;
@@ -124,15 +138,8 @@ final class InflightWindow {
     }
 
     private void unlink(QueuedPublish message) {
-        if (message.unsent) {
-            // Acknowledged before it was sent again: a client may acknowledge what the previous
-            // connection delivered.
-            message.unsent = false;
-            unsentCount--;
-            if (oldestUnsent == message) {
-                oldestUnsent = nextUnsent(message.next);
-            }
-        }
+        // A client may acknowledge what the previous connection delivered before it is sent again.
+        markSent(message);
         QueuedPublish previous = message.previous;
         QueuedPublish following = message.next;
         if (previous == null) {

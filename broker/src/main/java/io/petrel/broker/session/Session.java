@@ -390,11 +390,7 @@ public final class Session implements SharedMember {
                 continue;
             }
             if (!current.fits(publish, entry.delivery())) {
-                metrics.dropped(DropReason.TOO_LARGE_FOR_CLIENT);
-                DROP_LOG.warn("Dropped a message on '{}' for client {}: it exceeds the client's Maximum Packet Size",
-                        publish.message().topic(), clientId);
-                journal.messageRemoved(this, entry.messageId());
-                publish.releaseUser();
+                dropTooLarge(entry);
                 continue;
             }
             int packetId = 0;
@@ -434,12 +430,27 @@ public final class Session implements SharedMember {
             QueuedPublish message = inflight.takeUnsent();
             if (message.released()) {
                 current.writePubRel(message.packetId());
-            } else {
+            } else if (current.fits(message.publish(), message.delivery())) {
                 current.writePublish(message.publish(), message.delivery(), message.packetId(), true);
+            } else {
+                // The new connection may have a smaller Maximum Packet Size. MQTT 5.0 section 3.1.2.11.4:
+                // discard the message and behave as if it had been sent.
+                inflight.remove(message.packetId());
+                dropTooLarge(message);
+                continue;
             }
             writes++;
         }
         return writes;
+    }
+
+    /** Drops a message that exceeds the client's Maximum Packet Size, and counts and logs it. */
+    private void dropTooLarge(QueuedPublish message) {
+        metrics.dropped(DropReason.TOO_LARGE_FOR_CLIENT);
+        DROP_LOG.warn("Dropped a message on '{}' for client {}: it exceeds the client's Maximum Packet Size",
+                message.publish().message().topic(), clientId);
+        journal.messageRemoved(this, message.messageId());
+        message.publish().releaseUser();
     }
 
     /** Moves the inbox into the pending queue in arrival order. */
@@ -610,6 +621,9 @@ public final class Session implements SharedMember {
             message.markReleased();
             journal.messageReleased(this, message.messageId());
         }
+        // The caller sends PUBREL now. A message not yet resent on this connection is therefore
+        // outstanding on it and must not be resent later.
+        inflight.markSent(message);
         return true;
     }
 

@@ -43,6 +43,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ReceiveMaximumTest {
 
+    /** How long a test waits to see that the broker sends nothing. */
+    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(300);
+
     @RegisterExtension
     static final BrokerExtension BROKER = BrokerExtension.withConfig(config -> config
             .receiveMaximum(2)
@@ -164,15 +167,87 @@ class ReceiveMaximumTest {
             RawPacket first = subscriber.receive(MqttPackets.PUBLISH);
             // The client processed m2 on the previous connection and acknowledges it now.
             subscriber.send(MqttPackets.puback(sent.get(1).publishPacketId()));
-            assertTrue(subscriber.ping(), "acknowledging an unsent message released a PUBLISH");
+            // m1 is still outstanding, so the PUBACK of m2 releases nothing.
+            subscriber.expectNothingUntil(System.nanoTime() + QUIET_NANOS);
             subscriber.send(MqttPackets.puback(first.publishPacketId()));
             RawPacket next = subscriber.receive(MqttPackets.PUBLISH);
             subscriber.send(MqttPackets.puback(next.publishPacketId()));
-            assertTrue(subscriber.ping(), "a message was resent after its PUBACK");
+            subscriber.expectNothingUntil(System.nanoTime() + QUIET_NANOS);
 
             assertEquals("m1", first.payload(MqttPackets.MQTT_5));
             assertEquals("m3", next.payload(MqttPackets.MQTT_5));
         }
+    }
+
+    @Test
+    void pubrecBeforeResendCountsAgainstLimit() {
+        String clientId = BROKER.clientId("resumerec");
+        String topic = "resumerec/" + clientId;
+        List<RawPacket> sent = new ArrayList<>();
+        try (RawMqttClient subscriber = persistentSubscriber(clientId, 10)) {
+            Mqtt5Packets.subscribeAndAwait(subscriber, 1, Mqtt5Properties.none(), topic, 2);
+            for (int i = 1; i <= 3; i++) {
+                publish(topic, "m" + i, Qos.EXACTLY_ONCE);
+                sent.add(subscriber.receive(MqttPackets.PUBLISH));
+            }
+            disconnect(subscriber);
+        }
+        int first = sent.get(0).publishPacketId();
+        int third = sent.get(2).publishPacketId();
+
+        try (RawMqttClient subscriber = persistentSubscriber(clientId, 1)) {
+            RawPacket resent = subscriber.receive(MqttPackets.PUBLISH);
+            // The client received m3 on the previous connection and sends PUBREC before its resend.
+            subscriber.send(MqttPackets.pubrec(third));
+            RawPacket earlyPubrel = subscriber.receive();
+            subscriber.send(MqttPackets.pubrec(first));
+            RawPacket pubrel = subscriber.receive();
+            subscriber.send(MqttPackets.pubcomp(first));
+            // The PUBREL of m3 is outstanding, so Receive Maximum 1 keeps m2 back.
+            subscriber.expectNothingUntil(System.nanoTime() + QUIET_NANOS);
+            subscriber.send(MqttPackets.pubcomp(third));
+            RawPacket last = subscriber.receive(MqttPackets.PUBLISH);
+            subscriber.send(MqttPackets.pubrec(last.publishPacketId()));
+            RawPacket lastPubrel = subscriber.receive();
+            subscriber.send(MqttPackets.pubcomp(last.publishPacketId()));
+            subscriber.expectNothingUntil(System.nanoTime() + QUIET_NANOS);
+
+            assertEquals(first, resent.publishPacketId());
+            assertEquals(MqttPackets.PUBREL, earlyPubrel.type());
+            assertEquals(third, earlyPubrel.packetId());
+            assertEquals(MqttPackets.PUBREL, pubrel.type());
+            assertEquals(first, pubrel.packetId());
+            assertEquals("m2", last.payload(MqttPackets.MQTT_5));
+            assertEquals(MqttPackets.PUBREL, lastPubrel.type());
+            assertEquals(last.publishPacketId(), lastPubrel.packetId());
+        }
+    }
+
+    @Test
+    void resendOverMaximumPacketSizeDropped() {
+        String clientId = BROKER.clientId("resumesize");
+        String topic = "resumesize/" + clientId;
+        try (RawMqttClient subscriber = persistentSubscriber(clientId, 10)) {
+            Mqtt5Packets.subscribeAndAwait(subscriber, 1, Mqtt5Properties.none(), topic, 1);
+            publish(topic, "x".repeat(300), Qos.AT_LEAST_ONCE);
+            publish(topic, "small", Qos.AT_LEAST_ONCE);
+            subscriber.receive(MqttPackets.PUBLISH);
+            subscriber.receive(MqttPackets.PUBLISH);
+            disconnect(subscriber);
+        }
+        double droppedBefore = BROKER.counter("petrel.messages.dropped", "too_large_for_client");
+
+        try (RawMqttClient subscriber = Mqtt5Packets.connect(BROKER.port(), Mqtt5Packets.connect(clientId)
+                .cleanStart(false).properties(Mqtt5Properties.create().sessionExpiryInterval(300).receiveMaximum(1)
+                        .maximumPacketSize(100)))) {
+            RawPacket resent = subscriber.receive(MqttPackets.PUBLISH);
+            subscriber.send(MqttPackets.puback(resent.publishPacketId()));
+            subscriber.expectNothingUntil(System.nanoTime() + QUIET_NANOS);
+
+            assertEquals("small", resent.payload(MqttPackets.MQTT_5));
+            assertTrue(resent.dup(), "DUP on the resend");
+        }
+        assertEquals(droppedBefore + 1, BROKER.counter("petrel.messages.dropped", "too_large_for_client"));
     }
 
     @Test

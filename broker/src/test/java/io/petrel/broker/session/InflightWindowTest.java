@@ -141,6 +141,21 @@ class InflightWindowTest {
         assertNull(window.takeUnsent());
     }
 
+    @Test
+    void markSentSkipsMessageOnResend() {
+        InflightWindow window = windowWithIds(3);
+        window.markAllUnsent();
+        QueuedPublish middle = window.get(2);
+
+        window.markSent(middle);
+        window.markSent(middle);
+
+        assertEquals(1, window.sentCount());
+        assertEquals(1, window.takeUnsent().packetId());
+        assertEquals(3, window.takeUnsent().packetId());
+        assertNull(window.takeUnsent());
+    }
+
     /** Returns a window with messages sent with packet identifiers 1 to {@code count}, in that order. */
     private static InflightWindow windowWithIds(int count) {
         InflightWindow window = new InflightWindow();
