@@ -104,7 +104,7 @@ class ReceiveMaximumTest {
     void resendAfterReconnectStaysWithinNewReceiveMaximum() {
         String clientId = BROKER.clientId("resume");
         String topic = "resume/" + clientId;
-        List<RawPacket> sent = receiveWithoutAcknowledging(clientId, topic, 4);
+        List<RawPacket> sent = receiveWithoutAcknowledging(clientId, topic, 4, Qos.AT_LEAST_ONCE);
         publish(topic, "m5", Qos.AT_LEAST_ONCE);
 
         List<RawPacket> received = new ArrayList<>();
@@ -161,7 +161,7 @@ class ReceiveMaximumTest {
     @Test
     void messageAcknowledgedBeforeItsResendIsNotResent() {
         String clientId = BROKER.clientId("resumeack");
-        List<RawPacket> sent = receiveWithoutAcknowledging(clientId, "resumeack/" + clientId, 3);
+        List<RawPacket> sent = receiveWithoutAcknowledging(clientId, "resumeack/" + clientId, 3, Qos.AT_LEAST_ONCE);
 
         try (RawMqttClient subscriber = persistentSubscriber(clientId, 1)) {
             RawPacket first = subscriber.receive(MqttPackets.PUBLISH);
@@ -183,15 +183,7 @@ class ReceiveMaximumTest {
     void pubrecBeforeResendCountsAgainstLimit() {
         String clientId = BROKER.clientId("resumerec");
         String topic = "resumerec/" + clientId;
-        List<RawPacket> sent = new ArrayList<>();
-        try (RawMqttClient subscriber = persistentSubscriber(clientId, 10)) {
-            Mqtt5Packets.subscribeAndAwait(subscriber, 1, Mqtt5Properties.none(), topic, 2);
-            for (int i = 1; i <= 3; i++) {
-                publish(topic, "m" + i, Qos.EXACTLY_ONCE);
-                sent.add(subscriber.receive(MqttPackets.PUBLISH));
-            }
-            disconnect(subscriber);
-        }
+        List<RawPacket> sent = receiveWithoutAcknowledging(clientId, topic, 3, Qos.EXACTLY_ONCE);
         int first = sent.get(0).publishPacketId();
         int third = sent.get(2).publishPacketId();
 
@@ -382,15 +374,16 @@ class ReceiveMaximumTest {
     }
 
     /**
-     * Subscribes a persistent session to {@code topic} at QoS 1, publishes {@code count} messages m1, m2
-     * and so on, receives them without PUBACK and disconnects. Returns the PUBLISH packets received.
+     * Subscribes a persistent session to {@code topic} at {@code qos}, publishes {@code count} messages
+     * m1, m2 and so on at that QoS, receives them without acknowledging and disconnects. Returns the
+     * PUBLISH packets received.
      */
-    private static List<RawPacket> receiveWithoutAcknowledging(String clientId, String topic, int count) {
+    private static List<RawPacket> receiveWithoutAcknowledging(String clientId, String topic, int count, Qos qos) {
         List<RawPacket> received = new ArrayList<>();
         try (RawMqttClient subscriber = persistentSubscriber(clientId, 10)) {
-            Mqtt5Packets.subscribeAndAwait(subscriber, 1, Mqtt5Properties.none(), topic, 1);
+            Mqtt5Packets.subscribeAndAwait(subscriber, 1, Mqtt5Properties.none(), topic, qos.value());
             for (int i = 1; i <= count; i++) {
-                publish(topic, "m" + i, Qos.AT_LEAST_ONCE);
+                publish(topic, "m" + i, qos);
                 received.add(subscriber.receive(MqttPackets.PUBLISH));
             }
             disconnect(subscriber);
