@@ -61,14 +61,29 @@ final class PropertyDecoder {
     private PropertyDecoder() {
     }
 
-    /** Reads a property block; a block of length 0 is returned as the shared, empty {@link MqttProperties#NO_PROPERTIES}. */
+    /**
+     * Reads a property block; a block of length 0 is returned as the shared, empty
+     * {@link MqttProperties#NO_PROPERTIES}. The block is read from {@code in} itself, without a slice:
+     * its writer index is lowered to the end of the block meanwhile, so a value that runs past the
+     * block fails as it would at the end of the packet. After a failure the reader index is undefined.
+     */
     static MqttProperties read(ByteBuf in, Scope scope) throws InvalidPacketException {
         int length = PacketFields.readVariableByteInteger(in, "property length");
         if (length == 0) {
             return MqttProperties.NO_PROPERTIES;
         }
         PacketFields.require(in, length, "property block");
-        ByteBuf block = in.readSlice(length);
+        int writerIndex = in.writerIndex();
+        in.writerIndex(in.readerIndex() + length);
+        try {
+            return readBlock(in, scope);
+        } finally {
+            in.writerIndex(writerIndex);
+        }
+    }
+
+    /** Reads the properties from the reader index to the writer index of {@code block}. */
+    private static MqttProperties readBlock(ByteBuf block, Scope scope) throws InvalidPacketException {
         MqttProperties properties = new MqttProperties();
         long seen = 0;
         while (block.isReadable()) {
