@@ -30,11 +30,8 @@ final class ConnectDecoder {
     /**
      * Reads the CONNECT body from the reader index to the writer index of {@code body}; a failure
      * carries the CONNACK code and layout of the reply. The reader index is left undefined.
-     *
-     * @param fewestLengthBytes true if the fixed header encoded the remaining length in the fewest
-     *                          bytes, which MQTT 5.0 requires [MQTT-1.5.5-1] and MQTT 3 does not
      */
-    static DecodedConnect read(ByteBuf body, boolean fewestLengthBytes) throws InvalidPacketException {
+    static DecodedConnect read(ByteBuf body) throws InvalidPacketException {
         String name;
         int level;
         try {
@@ -50,10 +47,6 @@ final class ConnectDecoder {
             throw new InvalidPacketException(ProtocolViolation.UNSUPPORTED_PROTOCOL_VERSION,
                     "protocol name '" + name + "' with level " + level + " is not MQTT 3.1, 3.1.1 or 5.0")
                     .inConnect(ConnectRequest.V3_UNACCEPTABLE_PROTOCOL_VERSION, MQTT_3_1_1);
-        }
-        if (level == MQTT_5 && !fewestLengthBytes) {
-            throw new InvalidPacketException(ProtocolViolation.MALFORMED_PACKET,
-                    "remaining length is not encoded in the fewest bytes").inConnect(0, level);
         }
         try {
             return readAfterLevel(body, name, level);

@@ -103,9 +103,13 @@ final class PacketDecoder {
             }
             int end = start + (int) packetSize;
             if (type == MqttMessageType.PUBLISH || type == MqttMessageType.CONNECT) {
-                boolean fewestBytes = headerLength == fewestHeaderBytes(remainingLength);
-                Object packet = decodeInPlace(type, buffer, start + headerLength, end, first & 0x0F, mqtt5,
-                        fewestBytes, publish);
+                Object packet = decodeInPlace(type, buffer, start + headerLength, end, first & 0x0F, mqtt5, publish);
+                if (packet instanceof DecodedConnect connect && connect.protocolLevel() == ConnectDecoder.MQTT_5
+                        && headerLength != fewestHeaderBytes(remainingLength)) {
+                    // [MQTT-1.5.5-1], checked here because a CONNECT's version is known only from its body.
+                    throw malformed("remaining length is not encoded in the fewest bytes")
+                            .inConnect(0, ConnectDecoder.MQTT_5);
+                }
                 buffer.readerIndex(end);
                 return packet;
             }
@@ -206,7 +210,7 @@ final class PacketDecoder {
             if (i > 1 && encoded == 0 && fewestBytes) {
                 // [MQTT-1.5.5-1] requires the fewest bytes in MQTT 5.0 only. MQTT 3.1.1 section 2.2.3 has
                 // no such rule, and netty-codec-mqtt's decoder and Mosquitto 2.0.11 accept a longer form.
-                // A CONNECT is read before its version is known, so ConnectDecoder checks it afterwards.
+                // A CONNECT is read before its version is known, so decode checks it afterwards.
                 throw malformed("remaining length is not encoded in the fewest bytes");
             }
             remainingLength |= (encoded & 0x7F) << (7 * (i - 1));
@@ -299,19 +303,15 @@ final class PacketDecoder {
      * {@link DecodedConnect}. The fields are read from the buffer itself, without a slice: its writer
      * index is lowered to the end of the packet meanwhile, so a field that runs past the packet fails as
      * it would in a slice.
-     *
-     * @param fewestLengthBytes true if the fixed header encodes the remaining length in the fewest bytes,
-     *                          which an MQTT 5.0 CONNECT must
      */
     private static Object decodeInPlace(MqttMessageType type, ByteBuf buffer, int bodyStart, int end, int flags,
-                                        boolean mqtt5, boolean fewestLengthBytes, PublishPacket publish)
-            throws InvalidPacketException {
+                                        boolean mqtt5, PublishPacket publish) throws InvalidPacketException {
         int writerIndex = buffer.writerIndex();
         buffer.readerIndex(bodyStart);
         buffer.writerIndex(end);
         try {
             if (type == MqttMessageType.CONNECT) {
-                return ConnectDecoder.read(buffer, fewestLengthBytes);
+                return ConnectDecoder.read(buffer);
             }
             publish(buffer, end, flags, mqtt5, publish);
             return publish;

@@ -103,16 +103,14 @@ final class InflightWindow {
     QueuedPublish takeUnsent() {
         QueuedPublish message = oldestUnsent;
         if (message != null) {
-            message.unsent = false;
-            unsentCount--;
-            oldestUnsent = nextUnsent(message.next);
+            markSent(message);
         }
         return message;
     }
 
     /**
-     * Marks {@code message}, which is in the window, as sent on the current connection, for an
-     * acknowledgement that arrived before its resend.
+     * Marks {@code message}, which is in the window, as sent on the current connection: when it is
+     * resent, or when an acknowledgement for it arrives before its resend. Does nothing if it is marked.
      */
     void markSent(QueuedPublish message) {
         if (message.unsent) {
