@@ -20,7 +20,9 @@ import java.util.stream.IntStream;
  * at 2,048 bytes and stays between 64 and 65,536. It grows by four steps of {@link #SIZES} when one
  * read fills its buffer or a read loop reads at least the guess. It shrinks by one step at the second
  * read loop that would have fitted the next smaller size, counting from the last shrink or the last
- * read or loop that reached the guess. A read loop continues while auto-read is on, the loop has read some bytes, fewer than
+ * read or loop that reached the guess.
+ *
+ * <p>A read loop continues while auto-read is on, the loop has read some bytes, fewer than
  * {@link #maxMessagesPerRead()} reads were made, and the last read filled its buffer (or the
  * caller's more-data supplier returns true).
  *

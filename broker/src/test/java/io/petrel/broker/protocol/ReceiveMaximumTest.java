@@ -101,7 +101,7 @@ class ReceiveMaximumTest {
     }
 
     @Test
-    void resendAfterReconnectStaysWithinNewReceiveMaximum() {
+    void resendStaysWithinNewReceiveMaximum() {
         String clientId = BROKER.clientId("resume");
         String topic = "resume/" + clientId;
         List<RawPacket> sent = receiveWithoutAcknowledging(clientId, topic, 4, Qos.AT_LEAST_ONCE);
@@ -128,7 +128,7 @@ class ReceiveMaximumTest {
     }
 
     @Test
-    void resentPubrelCountsAgainstNewReceiveMaximum() {
+    void resentPubrelCountsAgainstLimit() {
         String clientId = BROKER.clientId("resumerel");
         String topic = "resumerel/" + clientId;
         RawPacket released;
@@ -159,7 +159,7 @@ class ReceiveMaximumTest {
     }
 
     @Test
-    void messageAcknowledgedBeforeItsResendIsNotResent() {
+    void acknowledgedBeforeResendIsSkipped() {
         String clientId = BROKER.clientId("resumeack");
         List<RawPacket> sent = receiveWithoutAcknowledging(clientId, "resumeack/" + clientId, 3, Qos.AT_LEAST_ONCE);
 

@@ -115,7 +115,7 @@ class InflightWindowTest {
     }
 
     @Test
-    void messageAddedAfterUnsentOnesCountsAsSent() {
+    void addedMessageCountsAsSent() {
         InflightWindow window = new InflightWindow();
         window.add(1, message());
         window.markAllUnsent();

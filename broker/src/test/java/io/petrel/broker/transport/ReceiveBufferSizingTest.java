@@ -98,7 +98,7 @@ class ReceiveBufferSizingTest {
     }
 
     @Test
-    void guessShrinksOneStepEverySecondSmallLoop() {
+    void guessShrinksEverySecondSmallLoop() {
         ReceiveBufferSizing sizing = new ReceiveBufferSizing(16);
 
         readLoop(sizing, 100);
