@@ -146,6 +146,7 @@ public final class PetrelBroker implements Broker {
     private volatile State state = State.NEW;
     private EventLoops eventLoops;
     private MqttServer server;
+    private ProtocolContext protocolContext;
     private SessionRegistry registry;
     private ExecutorService handlerPool;
     /** The rules by which in-process subscriptions on {@link #handlerPool} share it; set with the pool. */
@@ -212,9 +213,8 @@ public final class PetrelBroker implements Broker {
         registry = new SessionRegistry(config, trie, shared, hooks.willPublisher(router), eventLoops.workers(), metrics,
                 sessionStore);
         restoreSessions();
-        ProtocolContext context = new ProtocolContext(config, registry, router, metrics, connected, authenticators,
-                hooks);
-        server = new MqttServer(config, context, eventLoops);
+        protocolContext = new ProtocolContext(config, registry, router, metrics, connected, authenticators, hooks);
+        server = new MqttServer(config, protocolContext, eventLoops);
         eventLoops.workers().scheduleAtFixedRate(router::removeExpiredRetained, RETAINED_SWEEP_SECONDS,
                 RETAINED_SWEEP_SECONDS, TimeUnit.SECONDS);
         try {
@@ -320,6 +320,7 @@ public final class PetrelBroker implements Broker {
         }
         eventLoops.close();
         registry.close();
+        protocolContext.violationLog().logSuppressed();
 
         handlerPool.shutdown();
         retryScheduler.shutdownNow();

@@ -682,8 +682,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             LOG.debug("Closing connection of client {} from {}: {} ({})", clientIdForLog(),
                     ctx.channel().remoteAddress(), violation.tag(), detail);
         } else {
-            context.violationLog().of(violation).info("Closing connection of client {} from {}: {} ({})", clientIdForLog(),
-                    ctx.channel().remoteAddress(), violation.tag(), detail);
+            context.violationLog().closed(violation).info("Closing connection of client {} from {}: {} ({})",
+                    clientIdForLog(), ctx.channel().remoteAddress(), violation.tag(), detail);
         }
         boolean sendDisconnect = mqtt5 && state == State.CONNECTED;
         closeCause = DisconnectEvent.Cause.PROTOCOL_ERROR;
@@ -715,7 +715,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             boolean requested = requestedClientId != null && !requestedClientId.isEmpty();
             client = requested ? requestedClientId : "(unknown)";
         }
-        context.violationLog().of(violation).warn("Rejected connection of client {} from {}: {} ({})", client,
+        context.violationLog().rejected(violation).warn("Rejected connection of client {} from {}: {} ({})", client,
                 ctx.channel().remoteAddress(), violation.tag(), rejected.problem());
         state = State.CLOSED;
         protocolLevel(rejected.protocolLevel());

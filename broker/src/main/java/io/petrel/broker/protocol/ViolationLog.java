@@ -8,25 +8,38 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 
 /**
- * The rate-limited log of one broker's rejected CONNECTs and connections closed for a protocol
- * violation: one limiter per violation, so that a flood of one kind of mistake does not hide
- * another. Thread-safe.
+ * The rate-limited log of one broker's rejected CONNECTs (WARN) and connections closed for a
+ * protocol violation (INFO): one limiter per violation and kind of line, so that a flood of one kind
+ * of mistake neither hides another nor adds its count to lines about another. Thread-safe.
  */
-final class ViolationLog {
+public final class ViolationLog {
 
     private static final long INTERVAL_SECONDS = 10;
 
-    private final Map<ProtocolViolation, RateLimitedLogger> limiters = new EnumMap<>(ProtocolViolation.class);
+    private final Map<ProtocolViolation, RateLimitedLogger> rejected = new EnumMap<>(ProtocolViolation.class);
+    private final Map<ProtocolViolation, RateLimitedLogger> closed = new EnumMap<>(ProtocolViolation.class);
 
-    /** Creates limiters that let through one line per violation every 10 seconds. */
+    /** Creates limiters that let through one line per violation and kind every 10 seconds. */
     ViolationLog(Logger logger) {
         for (ProtocolViolation violation : ProtocolViolation.values()) {
-            limiters.put(violation, new RateLimitedLogger(logger, INTERVAL_SECONDS, TimeUnit.SECONDS));
+            rejected.put(violation, new RateLimitedLogger(logger, INTERVAL_SECONDS, TimeUnit.SECONDS));
+            closed.put(violation, new RateLimitedLogger(logger, INTERVAL_SECONDS, TimeUnit.SECONDS));
         }
     }
 
-    /** Returns the limiter for the lines about {@code violation}. */
-    RateLimitedLogger of(ProtocolViolation violation) {
-        return limiters.get(violation);
+    /** Returns the limiter for the lines about CONNECTs rejected for {@code violation}. */
+    RateLimitedLogger rejected(ProtocolViolation violation) {
+        return rejected.get(violation);
+    }
+
+    /** Returns the limiter for the lines about connections closed for {@code violation}. */
+    RateLimitedLogger closed(ProtocolViolation violation) {
+        return closed.get(violation);
+    }
+
+    /** Logs the counts of the lines held back since the last line of each kind; called when the broker stops. */
+    public void logSuppressed() {
+        rejected.values().forEach(RateLimitedLogger::logSuppressed);
+        closed.values().forEach(RateLimitedLogger::logSuppressed);
     }
 }

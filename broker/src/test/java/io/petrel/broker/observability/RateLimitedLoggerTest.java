@@ -62,4 +62,29 @@ class RateLimitedLoggerTest {
         assertTrue(matcher.matches(), capture.events().get(1).getFormattedMessage());
         assertTrue(Long.parseLong(matcher.group(1)) >= 2, matcher.group(1));
     }
+
+    @Test
+    void logSuppressedReportsCountAtLastLevel() {
+        RateLimitedLogger log = new RateLimitedLogger(capture.logger(), 1, TimeUnit.MINUTES);
+        log.warn("line {}", 1);
+        log.warn("line {}", 2);
+        log.warn("line {}", 3);
+
+        log.logSuppressed();
+        log.logSuppressed();
+
+        assertEquals(2, capture.events().size(), "lines logged");
+        assertEquals("2 similar lines suppressed since the last one", capture.events().get(1).getFormattedMessage());
+        assertEquals(Level.WARN, capture.events().get(1).getLevel());
+    }
+
+    @Test
+    void logSuppressedIsSilentWithoutHeldBackLines() {
+        RateLimitedLogger log = new RateLimitedLogger(capture.logger(), 1, TimeUnit.MINUTES);
+        log.error("line {}", 1);
+
+        log.logSuppressed();
+
+        assertEquals(1, capture.events().size(), "lines logged");
+    }
 }

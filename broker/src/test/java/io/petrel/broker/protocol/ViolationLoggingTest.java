@@ -3,10 +3,13 @@ package io.petrel.broker.protocol;
 import static io.petrel.broker.testing.MqttPackets.MQTT_3_1_1;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.petrel.broker.PetrelBroker;
 import io.petrel.broker.testing.BrokerExtension;
 import io.petrel.broker.testing.ConnectPacket;
 import io.petrel.broker.testing.LogCapture;
@@ -20,7 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The log lines an operator sees at the default level when a client breaks the protocol. A closed
  * connection gets an INFO line with the client and the reason. A rejected CONNECT gets a WARN line
- * with the client identifier it requested.
+ * with the client identifier it requested. Each kind of line has a limiter of its own, and the
+ * lines a limiter held back are counted when the broker stops.
  */
 class ViolationLoggingTest {
 
@@ -61,6 +65,51 @@ class ViolationLoggingTest {
         ILoggingEvent line = awaitLineContaining(clientId);
         assertEquals(Level.WARN, line.getLevel());
         assertTrue(line.getFormattedMessage().contains("invalid will topic"), line.getFormattedMessage());
+    }
+
+    @Test
+    void closedConnectionLoggedAfterRejectedConnectOfSameKind() {
+        String rejectedId = BROKER.clientId("bad-will-first");
+        ConnectPacket connect = ConnectPacket.mqtt311(rejectedId).will("will/#", "gone", 0, false);
+        try (RawMqttClient client = RawMqttClient.open(BROKER.port())) {
+            client.send(connect.toBytes());
+            client.receiveUntilClosed(CLOSE_TIMEOUT);
+        }
+        String closedId = BROKER.clientId("wildcard-publisher");
+        byte[] publish = MqttPackets.publish(MQTT_3_1_1, "log/+", "x", 0, 0);
+
+        try (RawMqttClient client = RawMqttClient.connect(BROKER.port(), ConnectPacket.mqtt311(closedId))) {
+            client.send(publish);
+            assertEquals(List.of(), client.receiveUntilClosed(CLOSE_TIMEOUT));
+        }
+
+        ILoggingEvent line = awaitLineContaining(closedId);
+        assertEquals(Level.INFO, line.getLevel());
+        assertTrue(line.getFormattedMessage().contains("invalid_topic"), line.getFormattedMessage());
+        assertFalse(line.getFormattedMessage().contains("suppressed"), line.getFormattedMessage());
+    }
+
+    @Test
+    void stoppingBrokerLogsHeldBackCount() {
+        PetrelBroker broker = BrokerExtension.startBroker(BrokerExtension.testConfig().build(),
+                new SimpleMeterRegistry());
+        try {
+            for (int i = 0; i < 3; i++) {
+                ConnectPacket connect = ConnectPacket.mqtt311("bad-will-" + i).will("will/+", "gone", 0, false);
+                try (RawMqttClient client = RawMqttClient.open(broker.port())) {
+                    client.send(connect.toBytes());
+                    client.receiveUntilClosed(CLOSE_TIMEOUT);
+                }
+            }
+        } finally {
+            broker.close();
+        }
+
+        List<String> lines = log.events().stream().map(ILoggingEvent::getFormattedMessage).toList();
+        assertEquals(1, lines.stream().filter(line -> line.contains("bad-will-")).count(), lines.toString());
+        ILoggingEvent last = log.events().get(log.events().size() - 1);
+        assertEquals("2 similar lines suppressed since the last one", last.getFormattedMessage());
+        assertEquals(Level.WARN, last.getLevel());
     }
 
     private ILoggingEvent awaitLineContaining(String text) {
