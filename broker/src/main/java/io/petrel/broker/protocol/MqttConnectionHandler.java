@@ -22,6 +22,7 @@ import io.petrel.api.hook.DisconnectEvent;
 import io.petrel.api.hook.EnhancedAuthenticator;
 import io.petrel.broker.routing.Delivery;
 import io.petrel.broker.session.ConnectOutcome;
+import io.petrel.broker.session.DeferredDrains;
 import io.petrel.broker.session.Session;
 import io.petrel.broker.session.SessionConnection;
 import org.slf4j.Logger;
@@ -64,6 +65,9 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private record Will(Message message, long delaySeconds) {
     }
 
+    private static final byte READ_PACKET = 1;
+    private static final byte READ_PUBLISH = 2;
+
     private enum State { AWAITING_CONNECT, AUTHENTICATING, ADMITTING, CONNECTING, CONNECTED, CLOSED }
 
     private final ProtocolContext context;
@@ -96,7 +100,9 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private ConnectionSweep sweep;
     private int sweepSlot = -1;
     private long lastPacketNanos;
-    private boolean packetRead;
+    // The packet kinds of the current read: READ_PACKET for any packet, plus READ_PUBLISH for a PUBLISH,
+    // whose flush then waits for the drains it requested. One byte keeps the handler at 128 bytes.
+    private byte readFlags;
     private Session session;
     // Null when the CONNECT had no will, or once DISCONNECT discarded it.
     private Will will;
@@ -193,7 +199,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         if (packetId == 0) {
             return false;
         }
-        packetRead = true;
+        readFlags |= READ_PACKET;
         session.onPubAck(packetId);
         return true;
     }
@@ -203,7 +209,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
      * {@link DecodedConnect}, or queues it while the connection waits. Releases it when done.
      */
     private void onPacket(Object packet) {
-        packetRead = true;
+        readFlags |= READ_PACKET;
         if (state == State.CONNECTING || state == State.ADMITTING || hookPending) {
             // Clients may send packets right after CONNECT or PUBLISH; keep them until the wait ends.
             if (held == null) {
@@ -237,12 +243,17 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (packetRead) {
+        byte read = readFlags;
+        readFlags = 0;
+        if (read != 0) {
             // One clock read per socket read, not per packet, is enough for a deadline in seconds.
-            packetRead = false;
             lastPacketNanos = System.nanoTime();
         }
-        ctx.flush();
+        if ((read & READ_PUBLISH) != 0) {
+            DeferredDrains.flushAfterHandOver(ctx);
+        } else {
+            ctx.flush();
+        }
         ctx.fireChannelReadComplete();
     }
 
@@ -278,7 +289,10 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             return;
         }
         switch (type) {
-            case PUBLISH -> InboundPublishing.onPublish(this, (PublishPacket) packet);
+            case PUBLISH -> {
+                readFlags |= READ_PUBLISH;
+                InboundPublishing.onPublish(this, (PublishPacket) packet);
+            }
             case PUBACK -> session.onPubAck(packetId(message));
             case PUBREC -> onPubRec(packetId(message));
             case PUBREL -> onPubRel(packetId(message));
@@ -596,7 +610,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     /** Closes the connection if no packet arrived within one and a half keepalive periods [MQTT-3.1.2-24]. */
     private void checkKeepAlive(long nowNanos) {
         long timeoutNanos = keepAliveSeconds * 1_500_000_000L;
-        if (nowNanos - lastPacketNanos < timeoutNanos || packetRead) {
+        if (nowNanos - lastPacketNanos < timeoutNanos || readFlags != 0) {
             return;
         }
         sweep.remove(this);
