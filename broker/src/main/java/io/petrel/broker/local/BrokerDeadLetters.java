@@ -6,6 +6,7 @@ import io.petrel.api.DeadLetterQuery;
 import io.petrel.api.DeadLetters;
 import io.petrel.api.Message;
 import io.petrel.api.store.DeadLetterStore;
+import io.petrel.broker.observability.LogText;
 import io.petrel.broker.routing.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -138,7 +139,7 @@ public final class BrokerDeadLetters implements DeadLetters {
         return published.toCompletableFuture().thenApply(ignored -> {
             store.remove(id);
             LOG.info("Replayed dead letter {} of the in-process subscription '{}' to topic '{}'", id,
-                    letter.subscriptionFilter(), message.topic());
+                    letter.subscriptionFilter(), LogText.escape(message.topic()));
             return true;
         });
     }

@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * so a misbehaving client cannot flood the log. A line after held-back ones ends with their count.
  * {@link #logSuppressed()} logs a count that no later line carried, such as at shutdown. Give each
  * kind of line a limiter of its own, so that a count is always of lines like the one it follows.
- * Thread-safe.
+ * String arguments are escaped with {@link LogText#escape}, because these lines usually carry
+ * what a client sent. Thread-safe.
  */
 public final class RateLimitedLogger {
 
@@ -22,13 +23,25 @@ public final class RateLimitedLogger {
     private final long intervalNanos;
     private final AtomicLong nextAllowedNanos = new AtomicLong(Long.MIN_VALUE);
     private final AtomicLong suppressed = new AtomicLong();
+    /** The kind of line this limiter logs, for {@link #logSuppressed()}, or null. */
+    private final String subject;
     /** The level of the last line logged (0 INFO, 1 WARN, 2 ERROR), for {@link #logSuppressed()}. */
     private volatile int lastLevel;
 
     /** Creates a limiter that lets one line through per {@code interval}. */
     public RateLimitedLogger(Logger logger, long interval, TimeUnit unit) {
+        this(logger, interval, unit, null);
+    }
+
+    /**
+     * Creates a limiter like {@link #RateLimitedLogger(Logger, long, TimeUnit)} whose count at
+     * {@link #logSuppressed()} names its lines by {@code subject}, such as "connections closed for
+     * invalid_topic".
+     */
+    public RateLimitedLogger(Logger logger, long interval, TimeUnit unit, String subject) {
         this.logger = logger;
         this.intervalNanos = unit.toNanos(interval);
+        this.subject = subject;
     }
 
     /** Logs at INFO unless a line went out less than one interval ago. */
@@ -36,7 +49,7 @@ public final class RateLimitedLogger {
         if (acquire()) {
             long count = suppressed.getAndSet(0);
             lastLevel = INFO;
-            logger.info(withSuppressed(format, count), withCount(arguments, count));
+            logger.info(withSuppressed(format, count), loggedArguments(arguments, count));
         }
     }
 
@@ -45,7 +58,7 @@ public final class RateLimitedLogger {
         if (acquire()) {
             long count = suppressed.getAndSet(0);
             lastLevel = WARN;
-            logger.warn(withSuppressed(format, count), withCount(arguments, count));
+            logger.warn(withSuppressed(format, count), loggedArguments(arguments, count));
         }
     }
 
@@ -54,7 +67,7 @@ public final class RateLimitedLogger {
         if (acquire()) {
             long count = suppressed.getAndSet(0);
             lastLevel = ERROR;
-            logger.error(withSuppressed(format, count), withCount(arguments, count));
+            logger.error(withSuppressed(format, count), loggedArguments(arguments, count));
         }
     }
 
@@ -67,11 +80,13 @@ public final class RateLimitedLogger {
         if (count == 0) {
             return;
         }
-        String format = "{} similar lines suppressed since the last one";
+        String lines = count == 1 ? "line" : "lines";
+        String format = subject == null ? "{} similar {} held back after the last one logged"
+                : "{} {} about " + subject + " held back after the last one logged";
         switch (lastLevel) {
-            case ERROR -> logger.error(format, count);
-            case WARN -> logger.warn(format, count);
-            default -> logger.info(format, count);
+            case ERROR -> logger.error(format, count, lines);
+            case WARN -> logger.warn(format, count, lines);
+            default -> logger.info(format, count, lines);
         }
     }
 
@@ -87,26 +102,29 @@ public final class RateLimitedLogger {
 
     /** Returns {@code format}, followed by a count placeholder if lines were held back since the last one. */
     private static String withSuppressed(String format, long count) {
-        return count == 0 ? format : format + " ({} similar lines suppressed)";
+        if (count == 0) {
+            return format;
+        }
+        return format + (count == 1 ? " ({} similar line suppressed)" : " ({} similar lines suppressed)");
     }
 
-    /** Returns {@code arguments} with {@code count} inserted before a trailing throwable, unless it is 0. */
-    private static Object[] withCount(Object[] arguments, long count) {
-        if (count == 0) {
-            return arguments;
+    /**
+     * Returns a copy of {@code arguments} with their strings escaped and, unless {@code count} is 0,
+     * with {@code count} inserted before a trailing throwable.
+     */
+    private static Object[] loggedArguments(Object[] arguments, long count) {
+        int throwableIndex = arguments.length > 0 && arguments[arguments.length - 1] instanceof Throwable
+                ? arguments.length - 1 : arguments.length;
+        Object[] extended = new Object[count == 0 ? arguments.length : arguments.length + 1];
+        for (int i = 0; i < throwableIndex; i++) {
+            extended[i] = arguments[i] instanceof String text ? LogText.escape(text) : arguments[i];
         }
-        Object[] extended = new Object[arguments.length + 1];
-        int throwableIndex = -1;
-        if (arguments.length > 0 && arguments[arguments.length - 1] instanceof Throwable) {
-            throwableIndex = arguments.length - 1;
+        int next = throwableIndex;
+        if (count != 0) {
+            extended[next++] = count;
         }
-        if (throwableIndex < 0) {
-            System.arraycopy(arguments, 0, extended, 0, arguments.length);
-            extended[arguments.length] = count;
-        } else {
-            System.arraycopy(arguments, 0, extended, 0, throwableIndex);
-            extended[throwableIndex] = count;
-            extended[throwableIndex + 1] = arguments[throwableIndex];
+        if (throwableIndex < arguments.length) {
+            extended[next] = arguments[throwableIndex];
         }
         return extended;
     }

@@ -8,6 +8,7 @@ import io.petrel.api.hook.AuthExchange;
 import io.petrel.api.hook.AuthRequest;
 import io.petrel.api.hook.AuthStep;
 import io.petrel.api.hook.EnhancedAuthenticator;
+import io.petrel.broker.observability.LogText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -154,7 +155,8 @@ final class EnhancedAuthentication {
     private void fail(String reason, Throwable error) {
         exchange = null;
         if (error != null) {
-            LOG.warn("Enhanced authentication of client {} with {} failed", connection.clientId(), method, error);
+            LOG.warn("Enhanced authentication of client {} with {} failed", LogText.escape(connection.clientId()),
+                    LogText.escape(method), error);
         }
         if (reauthentication) {
             connection.reject(ProtocolViolation.NOT_AUTHORIZED, "re-authentication failed: " + reason);

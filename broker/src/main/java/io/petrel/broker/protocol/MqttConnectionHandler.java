@@ -20,6 +20,7 @@ import io.petrel.api.Message;
 import io.petrel.api.hook.ClientInfo;
 import io.petrel.api.hook.DisconnectEvent;
 import io.petrel.api.hook.EnhancedAuthenticator;
+import io.petrel.broker.observability.LogText;
 import io.petrel.broker.routing.Delivery;
 import io.petrel.broker.session.ConnectOutcome;
 import io.petrel.broker.session.DeferredDrains;
@@ -430,7 +431,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     private void onSessionAttached(ConnectOutcome outcome, Throwable error) {
         if (error != null) {
-            LOG.warn("Connecting client {} failed", clientId, error);
+            LOG.warn("Connecting client {} failed", LogText.escape(clientId), error);
             state = State.CLOSED;
             ctx.close();
             releaseHeld();
@@ -904,6 +905,6 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     private String clientIdForLog() {
-        return clientId == null ? "(before CONNECT)" : clientId;
+        return clientId == null ? "(before CONNECT)" : LogText.escape(clientId);
     }
 }

@@ -22,8 +22,10 @@ public final class ViolationLog {
     /** Creates limiters that let through one line per violation and kind every 10 seconds. */
     ViolationLog(Logger logger) {
         for (ProtocolViolation violation : ProtocolViolation.values()) {
-            rejected.put(violation, new RateLimitedLogger(logger, INTERVAL_SECONDS, TimeUnit.SECONDS));
-            closed.put(violation, new RateLimitedLogger(logger, INTERVAL_SECONDS, TimeUnit.SECONDS));
+            rejected.put(violation, new RateLimitedLogger(logger, INTERVAL_SECONDS, TimeUnit.SECONDS,
+                    "CONNECTs rejected for " + violation.tag()));
+            closed.put(violation, new RateLimitedLogger(logger, INTERVAL_SECONDS, TimeUnit.SECONDS,
+                    "connections closed for " + violation.tag()));
         }
     }
 

@@ -7,6 +7,7 @@ import io.petrel.api.store.StoredSessionMessage;
 import io.petrel.api.store.StoredSubscription;
 import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.observability.BrokerMetrics;
+import io.petrel.broker.observability.LogText;
 import io.petrel.broker.protocol.EncodedPublish;
 import io.petrel.broker.routing.Delivery;
 import io.petrel.broker.routing.Grant;
@@ -102,7 +103,8 @@ public final class SessionRegistry {
             }
         }
         if (previous.isOpen()) {
-            LOG.info("Client {} connected again; closing its previous connection (session takeover)", clientId);
+            LOG.info("Client {} connected again; closing its previous connection (session takeover)",
+                    LogText.escape(clientId));
         } else {
             LOG.debug("Client {} reconnected before its previous connection finished closing", clientId);
         }
@@ -338,7 +340,7 @@ public final class SessionRegistry {
             String problem = checkFilter(filter);
             if (problem != null) {
                 LOG.warn("Skipped the stored subscription of client {} to the invalid filter '{}': {}",
-                        record.clientId(), filter, problem);
+                        LogText.escape(record.clientId()), LogText.escape(filter), problem);
                 continue;
             }
             String topicFilter = ShareName.isShared(filter) ? ShareName.parse(filter).filter() : filter;

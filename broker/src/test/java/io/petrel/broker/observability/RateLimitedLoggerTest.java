@@ -74,7 +74,8 @@ class RateLimitedLoggerTest {
         log.logSuppressed();
 
         assertEquals(2, capture.events().size(), "lines logged");
-        assertEquals("2 similar lines suppressed since the last one", capture.events().get(1).getFormattedMessage());
+        assertEquals("2 similar lines held back after the last one logged",
+                capture.events().get(1).getFormattedMessage());
         assertEquals(Level.WARN, capture.events().get(1).getLevel());
     }
 
@@ -86,5 +87,41 @@ class RateLimitedLoggerTest {
         log.logSuppressed();
 
         assertEquals(1, capture.events().size(), "lines logged");
+    }
+
+    @Test
+    void logSuppressedNamesSubject() {
+        RateLimitedLogger log = new RateLimitedLogger(capture.logger(), 1, TimeUnit.MINUTES, "closed connections");
+        log.info("line {}", 1);
+        log.info("line {}", 2);
+
+        log.logSuppressed();
+
+        assertEquals("1 line about closed connections held back after the last one logged",
+                capture.events().get(1).getFormattedMessage());
+        assertEquals(Level.INFO, capture.events().get(1).getLevel());
+    }
+
+    @Test
+    void oneHeldBackLineIsSingular() throws InterruptedException {
+        RateLimitedLogger log = new RateLimitedLogger(capture.logger(), 500, TimeUnit.MILLISECONDS);
+        log.warn("line {}", 1);
+        log.warn("line {}", 2);
+        Thread.sleep(600);
+
+        log.warn("line {}", 3);
+
+        assertEquals("line 3 (1 similar line suppressed)", capture.events().get(1).getFormattedMessage());
+    }
+
+    @Test
+    void stringArgumentsAreEscaped() {
+        RateLimitedLogger log = new RateLimitedLogger(capture.logger(), 1, TimeUnit.MINUTES);
+        RuntimeException error = new RuntimeException("boom");
+
+        log.warn("client {} from {}", "a\nFAKE line", 7, error);
+
+        assertEquals("client a\\nFAKE line from 7", capture.events().get(0).getFormattedMessage());
+        assertEquals("boom", capture.events().get(0).getThrowableProxy().getMessage());
     }
 }

@@ -68,7 +68,7 @@ class ViolationLoggingTest {
     }
 
     @Test
-    void closedConnectionLoggedAfterRejectedConnectOfSameKind() {
+    void closedLineFollowsSameKindRejection() {
         String rejectedId = BROKER.clientId("bad-will-first");
         ConnectPacket connect = ConnectPacket.mqtt311(rejectedId).will("will/#", "gone", 0, false);
         try (RawMqttClient client = RawMqttClient.open(BROKER.port())) {
@@ -108,8 +108,27 @@ class ViolationLoggingTest {
         List<String> lines = log.events().stream().map(ILoggingEvent::getFormattedMessage).toList();
         assertEquals(1, lines.stream().filter(line -> line.contains("bad-will-")).count(), lines.toString());
         ILoggingEvent last = log.events().get(log.events().size() - 1);
-        assertEquals("2 similar lines suppressed since the last one", last.getFormattedMessage());
+        assertEquals("2 lines about CONNECTs rejected for invalid_topic held back after the last one logged",
+                last.getFormattedMessage());
         assertEquals(Level.WARN, last.getLevel());
+    }
+
+    @Test
+    void lineBreakInTopicIsEscaped() {
+        // A broker of its own, so that the limiter of this kind of line has logged nothing yet.
+        PetrelBroker broker = BrokerExtension.startBroker(BrokerExtension.testConfig().build(),
+                new SimpleMeterRegistry());
+        byte[] publish = MqttPackets.publish(MQTT_3_1_1, "log/+\nFAKE WARN line", "x", 0, 0);
+        try (RawMqttClient client = RawMqttClient.connect(broker.port(), ConnectPacket.mqtt311("forger"))) {
+            client.send(publish);
+            assertEquals(List.of(), client.receiveUntilClosed(CLOSE_TIMEOUT));
+        } finally {
+            broker.close();
+        }
+
+        String line = awaitLineContaining("forger").getFormattedMessage();
+        assertTrue(line.contains("log/+\\nFAKE WARN line"), line);
+        assertFalse(line.contains("\n"), line);
     }
 
     private ILoggingEvent awaitLineContaining(String text) {
