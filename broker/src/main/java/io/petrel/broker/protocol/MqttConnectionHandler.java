@@ -101,8 +101,9 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     private ConnectionSweep sweep;
     private int sweepSlot = -1;
     private long lastPacketNanos;
-    // The packet kinds of the current read: READ_PACKET for any packet, plus READ_PUBLISH for a PUBLISH,
-    // whose flush then waits for the drains it requested. One byte keeps the handler at 128 bytes.
+    // The packet kinds of the current socket read: READ_PACKET for any packet, plus READ_PUBLISH for a
+    // PUBLISH, whose flush then waits for the drains it requested. Held packets processed later do not
+    // set them, so the keepalive is not held off. One byte keeps the handler at 128 bytes.
     private byte readFlags;
     private Session session;
     // Null when the CONNECT had no will, or once DISCONNECT discarded it.
@@ -183,6 +184,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             if (packet instanceof MqttMessage message && message.decoderResult().isFailure()) {
                 discardInput = true;
             }
+            readFlags |= packet instanceof PublishPacket ? READ_PACKET | READ_PUBLISH : READ_PACKET;
             onPacket(packet);
         }
     }
@@ -210,7 +212,6 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
      * {@link DecodedConnect}, or queues it while the connection waits. Releases it when done.
      */
     private void onPacket(Object packet) {
-        readFlags |= READ_PACKET;
         if (state == State.CONNECTING || state == State.ADMITTING || hookPending) {
             // Clients may send packets right after CONNECT or PUBLISH; keep them until the wait ends.
             if (held == null) {
@@ -290,10 +291,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
             return;
         }
         switch (type) {
-            case PUBLISH -> {
-                readFlags |= READ_PUBLISH;
-                InboundPublishing.onPublish(this, (PublishPacket) packet);
-            }
+            case PUBLISH -> InboundPublishing.onPublish(this, (PublishPacket) packet);
             case PUBACK -> session.onPubAck(packetId(message));
             case PUBREC -> onPubRec(packetId(message));
             case PUBREL -> onPubRel(packetId(message));

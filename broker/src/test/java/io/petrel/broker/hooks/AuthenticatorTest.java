@@ -20,6 +20,7 @@ import io.petrel.broker.testing.MqttPackets;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -178,6 +179,22 @@ class AuthenticatorTest {
             assertTrue(connack.isSuccessfulConnack(), "expected CONNACK first, got " + connack);
             assertEquals(MqttPackets.SUBACK, suback.type());
             assertEquals("after-connect", message.payload(MqttPackets.MQTT_3_1_1));
+        }
+    }
+
+    @Test
+    void heldPublishKeepsKeepaliveRunning() {
+        startBroker(2_000);
+        try (RawMqttClient client = RawMqttClient.open(broker.port())) {
+            byte[] connect = connectPacket(MqttPackets.MQTT_3_1_1, "held-idle").username("slow").password("x")
+                    .keepAliveSeconds(1).toBytes();
+            byte[] publish = MqttPackets.publish(MqttPackets.MQTT_3_1_1, "auth/held/idle", "once", 1, 3);
+            client.send(concat(connect, publish));
+
+            assertTrue(client.receive().isSuccessfulConnack(), "expected CONNACK first");
+            assertEquals(MqttPackets.PUBACK, client.receive().type());
+            // Silent from here on: 1.5 keepalive periods later the broker closes the connection.
+            assertEquals(List.of(), client.receiveUntilClosed(Duration.ofSeconds(5)));
         }
     }
 
