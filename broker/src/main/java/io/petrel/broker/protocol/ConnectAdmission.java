@@ -16,8 +16,6 @@ import io.petrel.api.hook.ProtocolVersion;
 import io.petrel.api.hook.ReasonCode;
 import io.petrel.broker.hooks.BrokerHooks;
 import io.petrel.broker.observability.RateLimitedLogger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
 import java.security.cert.Certificate;
@@ -25,7 +23,6 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The hook steps of one connection's CONNECT: the authenticators, then the connect interceptors,
@@ -36,9 +33,6 @@ import java.util.concurrent.TimeUnit;
  * these steps run.
  */
 final class ConnectAdmission {
-
-    private static final Logger LOG = LoggerFactory.getLogger(ConnectAdmission.class);
-    private static final RateLimitedLogger REJECT_LOG = new RateLimitedLogger(LOG, 10, TimeUnit.SECONDS);
 
     private final MqttConnectionHandler connection;
     private final BrokerHooks hooks;
@@ -127,8 +121,9 @@ final class ConnectAdmission {
             code = ReasonCode.UNSPECIFIED_ERROR;
         }
         ChannelHandlerContext ctx = connection.channelContext();
-        REJECT_LOG.warn("Rejected connection of client {} from {}: {} ({})", client.clientId(),
-                ctx.channel().remoteAddress(), code, reason);
+        RateLimitedLogger log = connection.context().violationLog().rejectedByHook();
+        log.warn("Rejected connection of client {} from {}: {} ({})", client.clientId(), ctx.channel().remoteAddress(),
+                code, reason);
         connection.closing();
         boolean mqtt5 = connection.mqtt5();
         int wireCode = mqtt5 ? code.value() : code.connectReturnCodeV3();

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.petrel.api.hook.AuthenticationRequest;
 import io.petrel.api.hook.AuthenticationResult;
@@ -16,6 +18,8 @@ import io.petrel.api.hook.Authenticator;
 import io.petrel.api.hook.ClientInfo;
 import io.petrel.api.hook.ProtocolVersion;
 import io.petrel.broker.PetrelBroker;
+import io.petrel.broker.protocol.MqttConnectionHandler;
+import io.petrel.broker.testing.LogCapture;
 import io.petrel.broker.testing.MqttPackets;
 import io.petrel.broker.testing.RawMqttClient;
 import io.petrel.broker.testing.RawPacket;
@@ -29,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -39,6 +44,9 @@ class AuthenticatorTest {
     private final AtomicReference<ClientInfo> authorizedClient = new AtomicReference<>();
     private final AtomicReference<AuthenticationRequest> lastRequest = new AtomicReference<>();
     private PetrelBroker broker;
+
+    @RegisterExtension
+    final LogCapture log = LogCapture.of(MqttConnectionHandler.class, Level.INFO);
 
     @AfterEach
     void closeBroker() {
@@ -180,6 +188,21 @@ class AuthenticatorTest {
             assertEquals(MqttPackets.SUBACK, suback.type());
             assertEquals("after-connect", message.payload(MqttPackets.MQTT_3_1_1));
         }
+    }
+
+    @Test
+    void rejectionsLoggedOnceAndCountedAtStop() {
+        startBroker(2_000);
+        connackFor(MqttPackets.MQTT_3_1_1, "mallory", "any");
+        connackFor(MqttPackets.MQTT_5, "mallory", "any");
+
+        broker.close();
+
+        List<String> lines = log.events().stream().map(ILoggingEvent::getFormattedMessage).toList();
+        assertEquals(1, lines.stream().filter(line -> line.startsWith("Rejected connection of client auth-mallory"))
+                .count(), lines.toString());
+        assertEquals("1 line about CONNECTs rejected by an authenticator or interceptor held back after the last one"
+                + " logged", lines.get(lines.size() - 1));
     }
 
     @Test
