@@ -139,7 +139,7 @@ public final class BrokerDeadLetters implements DeadLetters {
         return published.toCompletableFuture().thenApply(ignored -> {
             store.remove(id);
             LOG.info("Replayed dead letter {} of the in-process subscription '{}' to topic '{}'", id,
-                    letter.subscriptionFilter(), LogText.escape(message.topic()));
+                    letter.subscriptionFilter(), LogText.printable(message.topic()));
             return true;
         });
     }

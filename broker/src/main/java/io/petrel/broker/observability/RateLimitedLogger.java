@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * so a misbehaving client cannot flood the log. A line after held-back ones ends with their count.
  * {@link #logSuppressed()} logs a count that no later line carried, such as at shutdown. Give each
  * kind of line a limiter of its own, so that a count is always of lines like the one it follows.
- * String arguments are escaped with {@link LogText#escape}, because these lines usually carry
+ * String arguments pass through {@link LogText#printable}, because these lines usually carry
  * what a client sent. Thread-safe.
  */
 public final class RateLimitedLogger {
@@ -117,7 +117,7 @@ public final class RateLimitedLogger {
                 ? arguments.length - 1 : arguments.length;
         Object[] extended = new Object[count == 0 ? arguments.length : arguments.length + 1];
         for (int i = 0; i < throwableIndex; i++) {
-            extended[i] = arguments[i] instanceof String text ? LogText.escape(text) : arguments[i];
+            extended[i] = arguments[i] instanceof String text ? LogText.printable(text) : arguments[i];
         }
         int next = throwableIndex;
         if (count != 0) {

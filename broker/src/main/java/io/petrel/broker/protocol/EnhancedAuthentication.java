@@ -155,8 +155,8 @@ final class EnhancedAuthentication {
     private void fail(String reason, Throwable error) {
         exchange = null;
         if (error != null) {
-            LOG.warn("Enhanced authentication of client {} with {} failed", LogText.escape(connection.clientId()),
-                    LogText.escape(method), error);
+            LOG.warn("Enhanced authentication of client {} with {} failed", LogText.printable(connection.clientId()),
+                    LogText.printable(method), error);
         }
         if (reauthentication) {
             connection.reject(ProtocolViolation.NOT_AUTHORIZED, "re-authentication failed: " + reason);

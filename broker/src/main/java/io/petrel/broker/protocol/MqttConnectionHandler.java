@@ -429,7 +429,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     private void onSessionAttached(ConnectOutcome outcome, Throwable error) {
         if (error != null) {
-            LOG.warn("Connecting client {} failed", LogText.escape(clientId), error);
+            LOG.warn("Connecting client {} failed", LogText.printable(clientId), error);
             state = State.CLOSED;
             ctx.close();
             releaseHeld();
@@ -903,6 +903,6 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     private String clientIdForLog() {
-        return clientId == null ? "(before CONNECT)" : LogText.escape(clientId);
+        return clientId == null ? "(before CONNECT)" : LogText.printable(clientId);
     }
 }

@@ -104,7 +104,7 @@ public final class SessionRegistry {
         }
         if (previous.isOpen()) {
             LOG.info("Client {} connected again; closing its previous connection (session takeover)",
-                    LogText.escape(clientId));
+                    LogText.printable(clientId));
         } else {
             LOG.debug("Client {} reconnected before its previous connection finished closing", clientId);
         }
@@ -340,7 +340,7 @@ public final class SessionRegistry {
             String problem = checkFilter(filter);
             if (problem != null) {
                 LOG.warn("Skipped the stored subscription of client {} to the invalid filter '{}': {}",
-                        LogText.escape(record.clientId()), LogText.escape(filter), problem);
+                        LogText.printable(record.clientId()), LogText.printable(filter), problem);
                 continue;
             }
             String topicFilter = ShareName.isShared(filter) ? ShareName.parse(filter).filter() : filter;

@@ -12,26 +12,51 @@ class LogTextTest {
     void plainTextReturnedAsItIs() {
         String text = "sensors/kitchen/temperature é";
 
-        assertSame(text, LogText.escape(text));
+        assertSame(text, LogText.printable(text));
     }
 
     @Test
     void lineBreaksAndTabsEscaped() {
-        assertEquals("a\\nb\\r\\nc\\td", LogText.escape("a\nb\r\nc\td"));
+        assertEquals("a\\nb\\r\\nc\\td", LogText.printable("a\nb\r\nc\td"));
     }
 
     @Test
     void otherControlCharactersEscaped() {
-        assertEquals("\\u0000\\u001b[31m\\u007f\\u0085", LogText.escape("\u0000\u001b[31m\u007f\u0085"));
+        assertEquals("\\u0000\\u001b[31m\\u007f\\u0085", LogText.printable("\u0000\u001b[31m\u007f\u0085"));
     }
 
     @Test
     void unicodeLineSeparatorsEscaped() {
-        assertEquals("x\\u2028y\\u2029", LogText.escape("x\u2028y\u2029"));
+        assertEquals("x\\u2028y\\u2029", LogText.printable("x\u2028y\u2029"));
+    }
+
+    @Test
+    void bidirectionalControlsEscaped() {
+        assertEquals("take\\u202edcba\\u2066", LogText.printable("take\u202edcba\u2066"));
+    }
+
+    @Test
+    void backslashDoubled() {
+        assertEquals("lit\\\\n and \\n", LogText.printable("lit\\n and \n"));
+    }
+
+    @Test
+    void longTextCutWithLength() {
+        String text = "a".repeat(LogText.MAX_CHARS + 100);
+
+        assertEquals("a".repeat(LogText.MAX_CHARS) + "... (" + (LogText.MAX_CHARS + 100) + " characters)",
+                LogText.printable(text));
+    }
+
+    @Test
+    void textOfMaximumLengthKept() {
+        String text = "b".repeat(LogText.MAX_CHARS);
+
+        assertSame(text, LogText.printable(text));
     }
 
     @Test
     void nullStaysNull() {
-        assertNull(LogText.escape(null));
+        assertNull(LogText.printable(null));
     }
 }
