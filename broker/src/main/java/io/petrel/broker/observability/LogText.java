@@ -16,41 +16,51 @@ public final class LogText {
     }
 
     /**
-     * Returns {@code text} for a log line: each control character, line separator and bidirectional
-     * formatting character written as a Java escape ({@code \n}, {@code \r}, {@code \t} or
-     * {@code \}{@code uXXXX}), each backslash doubled so that an escape cannot be faked, and text
-     * beyond {@value #MAX_CHARS} characters replaced by its length. Returns {@code text} itself when
-     * nothing needs changing, and null for null.
+     * Returns {@code text} for a log line. Control characters, line and paragraph separators,
+     * invisible formatting characters (Unicode category Cf, which includes the bidirectional
+     * controls and zero-width characters) and unpaired surrogates are written as Java escapes
+     * ({@code \n}, {@code \r}, {@code \t} or {@code \}{@code uXXXX} per UTF-16 unit). Each backslash
+     * is doubled so that an escape cannot be faked, and text beyond {@value #MAX_CHARS} characters
+     * is replaced by its length. Returns {@code text} itself when nothing needs changing, and null
+     * for null.
      */
     public static String printable(String text) {
         if (text == null) {
             return null;
         }
-        int end = Math.min(text.length(), MAX_CHARS);
-        int first = 0;
-        while (first < end && !needsEscape(text.charAt(first))) {
-            first++;
+        int end = text.length();
+        if (end > MAX_CHARS) {
+            // Cut before a surrogate pair rather than through it.
+            end = Character.isLowSurrogate(text.charAt(MAX_CHARS)) ? MAX_CHARS - 1 : MAX_CHARS;
         }
-        if (first == text.length()) {
+        int first = 0;
+        while (first < end && !needsEscape(text, first)) {
+            first += Character.charCount(text.codePointAt(first));
+        }
+        if (first >= text.length()) {
             return text;
         }
         StringBuilder printable = new StringBuilder(end + 16).append(text, 0, first);
-        for (int i = first; i < end; i++) {
-            char c = text.charAt(i);
-            if (!needsEscape(c)) {
-                printable.append(c);
-            } else if (c == '\\') {
+        int i = first;
+        while (i < end) {
+            int codePoint = text.codePointAt(i);
+            int length = Character.charCount(codePoint);
+            if (!needsEscape(text, i)) {
+                printable.appendCodePoint(codePoint);
+            } else if (codePoint == '\\') {
                 printable.append("\\\\");
-            } else if (c == '\n') {
+            } else if (codePoint == '\n') {
                 printable.append("\\n");
-            } else if (c == '\r') {
+            } else if (codePoint == '\r') {
                 printable.append("\\r");
-            } else if (c == '\t') {
+            } else if (codePoint == '\t') {
                 printable.append("\\t");
             } else {
-                printable.append("\\u").append(HEX[c >> 12]).append(HEX[(c >> 8) & 0xF])
-                        .append(HEX[(c >> 4) & 0xF]).append(HEX[c & 0xF]);
+                for (int unit = i; unit < i + length; unit++) {
+                    appendUnitEscape(printable, text.charAt(unit));
+                }
             }
+            i += length;
         }
         if (end < text.length()) {
             printable.append("... (").append(text.length()).append(" characters)");
@@ -59,13 +69,21 @@ public final class LogText {
     }
 
     /**
-     * Returns true for the backslash, the C0 and C1 control characters, the Unicode line and
-     * paragraph separators, and the bidirectional formatting characters, which can make a terminal
-     * show the rest of a line in another order.
+     * Returns true for the backslash and for the code point at {@code index} when it is a control
+     * character, a line or paragraph separator, a formatting character or an unpaired surrogate.
      */
-    private static boolean needsEscape(char c) {
-        return c < 0x20 || c == '\\' || (c >= 0x7F && c <= 0x9F) || c == '\u2028' || c == '\u2029'
-                || c == '\u200E' || c == '\u200F' || (c >= '\u202A' && c <= '\u202E')
-                || (c >= '\u2066' && c <= '\u2069');
+    private static boolean needsEscape(String text, int index) {
+        int codePoint = text.codePointAt(index);
+        if (codePoint == '\\') {
+            return true;
+        }
+        int type = Character.getType(codePoint);
+        return type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                || type == Character.PARAGRAPH_SEPARATOR || type == Character.SURROGATE;
+    }
+
+    private static void appendUnitEscape(StringBuilder out, char unit) {
+        out.append("\\u").append(HEX[unit >> 12]).append(HEX[(unit >> 8) & 0xF]).append(HEX[(unit >> 4) & 0xF])
+                .append(HEX[unit & 0xF]);
     }
 }

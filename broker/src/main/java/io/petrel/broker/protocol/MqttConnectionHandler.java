@@ -21,6 +21,7 @@ import io.petrel.api.hook.ClientInfo;
 import io.petrel.api.hook.DisconnectEvent;
 import io.petrel.api.hook.EnhancedAuthenticator;
 import io.petrel.broker.observability.LogText;
+import io.petrel.broker.observability.RateLimitedLogger;
 import io.petrel.broker.routing.Delivery;
 import io.petrel.broker.session.ConnectOutcome;
 import io.petrel.broker.session.DeferredDrains;
@@ -647,8 +648,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("Connection of client {} from {} failed: {}", clientIdForLog(), ctx.channel().remoteAddress(),
-                cause.toString());
+        LOG.debug("Connection of client {} from {} failed: {}", LogText.printable(clientIdForLog()),
+                ctx.channel().remoteAddress(), LogText.printable(cause.toString()));
         ctx.close();
     }
 
@@ -692,8 +693,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         }
         context.metrics().protocolViolation(violation);
         if (LOG.isDebugEnabled()) {
-            LOG.debug("Closing connection of client {} from {}: {} ({})", clientIdForLog(),
-                    ctx.channel().remoteAddress(), violation.tag(), detail);
+            LOG.debug("Closing connection of client {} from {}: {} ({})", LogText.printable(clientIdForLog()),
+                    ctx.channel().remoteAddress(), violation.tag(), LogText.printable(detail));
         } else {
             context.violationLog().closed(violation).info("Closing connection of client {} from {}: {} ({})",
                     clientIdForLog(), ctx.channel().remoteAddress(), violation.tag(), detail);
@@ -902,7 +903,8 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         return inboundTopicAliases;
     }
 
+    /** Returns the client identifier, or a placeholder before CONNECT, unescaped, because {@link RateLimitedLogger} escapes it. */
     private String clientIdForLog() {
-        return clientId == null ? "(before CONNECT)" : LogText.printable(clientId);
+        return clientId == null ? "(before CONNECT)" : clientId;
     }
 }

@@ -36,6 +36,31 @@ class LogTextTest {
     }
 
     @Test
+    void invisibleFormatCharactersEscaped() {
+        assertEquals("vic\\u200btim\\u061c\\ufeff\\udb40\\udc41", LogText.printable("vic\u200btim\u061c\ufeff\udb40\udc41"));
+    }
+
+    @Test
+    void unpairedSurrogateEscaped() {
+        assertEquals("a\\ud83d", LogText.printable("a\ud83d"));
+    }
+
+    @Test
+    void emojiKept() {
+        String text = "sensors/\ud83d\ude00";
+
+        assertSame(text, LogText.printable(text));
+    }
+
+    @Test
+    void cutKeepsSurrogatePairWhole() {
+        String text = "a".repeat(LogText.MAX_CHARS - 1) + "\ud83d\ude00" + "#";
+
+        assertEquals("a".repeat(LogText.MAX_CHARS - 1) + "... (" + (LogText.MAX_CHARS + 2) + " characters)",
+                LogText.printable(text));
+    }
+
+    @Test
     void backslashDoubled() {
         assertEquals("lit\\\\n and \\n", LogText.printable("lit\\n and \n"));
     }

@@ -119,12 +119,12 @@ class ViolationLoggingTest {
     }
 
     @Test
-    void lineBreakInTopicIsEscaped() {
+    void clientTextEscapedOnce() {
         // A broker of its own, so that the limiter of this kind of line has logged nothing yet.
         PetrelBroker broker = BrokerExtension.startBroker(BrokerExtension.testConfig().build(),
                 new SimpleMeterRegistry());
         byte[] publish = MqttPackets.publish(MQTT_3_1_1, "log/+\nFAKE WARN line", "x", 0, 0);
-        try (RawMqttClient client = RawMqttClient.connect(broker.port(), ConnectPacket.mqtt311("forger"))) {
+        try (RawMqttClient client = RawMqttClient.connect(broker.port(), ConnectPacket.mqtt311("forger\\x\n"))) {
             client.send(publish);
             assertEquals(List.of(), client.receiveUntilClosed(CLOSE_TIMEOUT));
         } finally {
@@ -132,6 +132,7 @@ class ViolationLoggingTest {
         }
 
         String line = awaitLineContaining("forger").getFormattedMessage();
+        assertTrue(line.contains("client forger\\\\x\\n from "), line);
         assertTrue(line.contains("log/+\\nFAKE WARN line"), line);
         assertFalse(line.contains("\n"), line);
     }
