@@ -93,22 +93,27 @@ final class ConnectDecoder {
                 : MqttProperties.NO_PROPERTIES;
 
         String clientId = PacketFields.readString(body, "client identifier");
-        MqttProperties willProperties = MqttProperties.NO_PROPERTIES;
-        String willTopic = null;
-        byte[] willMessage = null;
-        if (willFlag) {
-            if (mqtt5) {
-                willProperties = PropertyDecoder.read(body, PropertyDecoder.Scope.WILL);
+        try {
+            MqttProperties willProperties = MqttProperties.NO_PROPERTIES;
+            String willTopic = null;
+            byte[] willMessage = null;
+            if (willFlag) {
+                if (mqtt5) {
+                    willProperties = PropertyDecoder.read(body, PropertyDecoder.Scope.WILL);
+                }
+                willTopic = PacketFields.readString(body, "will topic");
+                willMessage = PacketFields.readBinary(body, "will payload");
             }
-            willTopic = PacketFields.readString(body, "will topic");
-            willMessage = PacketFields.readBinary(body, "will payload");
+            String userName = userNameFlag ? PacketFields.readString(body, "user name") : null;
+            byte[] password = passwordFlag ? PacketFields.readBinary(body, "password") : null;
+            if (body.isReadable()) {
+                throw malformed(body.readableBytes() + " bytes after the end of the CONNECT payload");
+            }
+            return new DecodedConnect(name, level, flags, keepAlive, properties, clientId, willProperties, willTopic,
+                    willMessage, userName, password);
+        } catch (InvalidPacketException e) {
+            // The log line of the rejection then names the client.
+            throw e.withClientId(clientId);
         }
-        String userName = userNameFlag ? PacketFields.readString(body, "user name") : null;
-        byte[] password = passwordFlag ? PacketFields.readBinary(body, "password") : null;
-        if (body.isReadable()) {
-            throw malformed(body.readableBytes() + " bytes after the end of the CONNECT payload");
-        }
-        return new DecodedConnect(name, level, flags, keepAlive, properties, clientId, willProperties, willTopic,
-                willMessage, userName, password);
     }
 }

@@ -26,7 +26,7 @@ final class DecoderFailures {
         // A CONNECT too large to read gets no CONNACK: its protocol version is not known.
         if (awaitingConnect && invalid.inConnect() && invalid.violation() != ProtocolViolation.PACKET_TOO_LARGE) {
             connection.rejectConnect(ConnectRequest.rejected(invalid.violation(), invalid.v3ReturnCode(),
-                    invalid.getMessage(), invalid.connectProtocolLevel()));
+                    invalid.getMessage(), invalid.connectProtocolLevel()), invalid.clientId());
             return;
         }
         if (!awaitingConnect && invalid.inConnect()) {

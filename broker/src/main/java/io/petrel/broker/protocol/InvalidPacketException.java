@@ -13,18 +13,20 @@ final class InvalidPacketException extends Exception {
     private final transient ProtocolViolation violation;
     private final int v3ReturnCode;
     private final int connectProtocolLevel;
+    private final String clientId;
 
     /** Creates a failure; a CONNECT's failure is then marked with {@link #inConnect(int, int)}. */
     InvalidPacketException(ProtocolViolation violation, String message) {
-        this(violation, message, 0, 0);
+        this(violation, message, 0, 0, null);
     }
 
     private InvalidPacketException(ProtocolViolation violation, String message, int v3ReturnCode,
-                                   int connectProtocolLevel) {
+                                   int connectProtocolLevel, String clientId) {
         super(message, null, false, false);
         this.violation = violation;
         this.v3ReturnCode = v3ReturnCode;
         this.connectProtocolLevel = connectProtocolLevel;
+        this.clientId = clientId;
     }
 
     /**
@@ -34,7 +36,18 @@ final class InvalidPacketException extends Exception {
      * is 0.
      */
     InvalidPacketException inConnect(int v3ReturnCode, int protocolLevel) {
-        return new InvalidPacketException(violation, getMessage(), v3ReturnCode, protocolLevel);
+        return new InvalidPacketException(violation, getMessage(), v3ReturnCode, protocolLevel, clientId);
+    }
+
+    /** Returns this failure with the client identifier that the CONNECT carried before the failing field. */
+    InvalidPacketException withClientId(String requestedClientId) {
+        return new InvalidPacketException(violation, getMessage(), v3ReturnCode, connectProtocolLevel,
+                requestedClientId);
+    }
+
+    /** Returns the client identifier that a rejected CONNECT carried, or null if the failure came before it. */
+    String clientId() {
+        return clientId;
     }
 
     ProtocolViolation violation() {

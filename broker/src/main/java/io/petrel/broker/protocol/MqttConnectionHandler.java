@@ -721,7 +721,7 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
      * Rejects a CONNECT like {@link #rejectConnect(ConnectRequest)}; {@code requestedClientId} is the
      * identifier the CONNECT carried, for the log line, or null or empty if unknown.
      */
-    private void rejectConnect(ConnectRequest rejected, String requestedClientId) {
+    void rejectConnect(ConnectRequest rejected, String requestedClientId) {
         ProtocolViolation violation = rejected.violation();
         context.metrics().protocolViolation(violation);
         String client = clientId;

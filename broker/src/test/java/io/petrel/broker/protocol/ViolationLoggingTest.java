@@ -68,6 +68,21 @@ class ViolationLoggingTest {
     }
 
     @Test
+    void undecodableConnectNamesItsClient() {
+        String clientId = BROKER.clientId("bad-will-bytes");
+        ConnectPacket connect = ConnectPacket.mqtt311(clientId).will("will/\u0000", "gone", 0, false);
+
+        try (RawMqttClient client = RawMqttClient.open(BROKER.port())) {
+            client.send(connect.toBytes());
+            client.receiveUntilClosed(CLOSE_TIMEOUT);
+        }
+
+        ILoggingEvent line = awaitLineContaining(clientId);
+        assertEquals(Level.WARN, line.getLevel());
+        assertTrue(line.getFormattedMessage().contains("malformed_packet"), line.getFormattedMessage());
+    }
+
+    @Test
     void closedLineFollowsSameKindRejection() {
         // A broker of its own, so that the limiters of these kinds of line have logged nothing yet.
         PetrelBroker broker = BrokerExtension.startBroker(BrokerExtension.testConfig().build(),
