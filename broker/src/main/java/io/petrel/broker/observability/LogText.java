@@ -7,7 +7,7 @@ package io.petrel.broker.observability;
  */
 public final class LogText {
 
-    /** The characters of a value that a log line shows. An MQTT string may have up to 65,535 bytes. */
+    /** The maximum number of characters of one value in a log line. An MQTT string may have up to 65,535 bytes. */
     static final int MAX_CHARS = 512;
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
@@ -34,8 +34,12 @@ public final class LogText {
             end = Character.isLowSurrogate(text.charAt(MAX_CHARS)) ? MAX_CHARS - 1 : MAX_CHARS;
         }
         int first = 0;
-        while (first < end && !needsEscape(text, first)) {
-            first += Character.charCount(text.codePointAt(first));
+        while (first < end) {
+            int codePoint = text.codePointAt(first);
+            if (needsEscape(codePoint)) {
+                break;
+            }
+            first += Character.charCount(codePoint);
         }
         if (first >= text.length()) {
             return text;
@@ -45,7 +49,7 @@ public final class LogText {
         while (i < end) {
             int codePoint = text.codePointAt(i);
             int length = Character.charCount(codePoint);
-            if (!needsEscape(text, i)) {
+            if (!needsEscape(codePoint)) {
                 printable.appendCodePoint(codePoint);
             } else if (codePoint == '\\') {
                 printable.append("\\\\");
@@ -69,11 +73,10 @@ public final class LogText {
     }
 
     /**
-     * Returns true for the backslash and for the code point at {@code index} when it is a control
-     * character, a line or paragraph separator, a formatting character or an unpaired surrogate.
+     * Returns true for the backslash, control characters, line and paragraph separators, formatting
+     * characters and unpaired surrogates.
      */
-    private static boolean needsEscape(String text, int index) {
-        int codePoint = text.codePointAt(index);
+    private static boolean needsEscape(int codePoint) {
         if (codePoint == '\\') {
             return true;
         }

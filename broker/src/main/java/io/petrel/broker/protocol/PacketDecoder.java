@@ -105,7 +105,7 @@ final class PacketDecoder {
             if (type == MqttMessageType.PUBLISH || type == MqttMessageType.CONNECT) {
                 Object packet = decodeInPlace(type, buffer, start + headerLength, end, first & 0x0F, mqtt5, publish);
                 if (packet instanceof DecodedConnect connect && connect.protocolLevel() == ConnectDecoder.MQTT_5
-                        && headerLength != fewestHeaderBytes(remainingLength)) {
+                        && headerLength != 1 + PublishEncoder.variableIntLength(remainingLength)) {
                     // [MQTT-1.5.5-1], checked here because a CONNECT's version is known only from its body.
                     throw malformed("remaining length is not encoded in the fewest bytes")
                             .inConnect(0, ConnectDecoder.MQTT_5);
@@ -218,15 +218,6 @@ final class PacketDecoder {
                 return (long) remainingLength << Integer.SIZE | (i + 1);
             }
         }
-    }
-
-    /** Returns the length of a fixed header that encodes {@code remainingLength} in the fewest bytes. */
-    private static int fewestHeaderBytes(int remainingLength) {
-        int bytes = 2;
-        for (int rest = remainingLength >>> 7; rest != 0; rest >>>= 7) {
-            bytes++;
-        }
-        return bytes;
     }
 
     private static int remainingLength(long fixedHeader) {

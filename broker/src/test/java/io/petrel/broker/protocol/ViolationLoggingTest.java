@@ -57,10 +57,7 @@ class ViolationLoggingTest {
         String clientId = BROKER.clientId("bad-will");
         ConnectPacket connect = ConnectPacket.mqtt311(clientId).will("will/+", "gone", 0, false);
 
-        try (RawMqttClient client = RawMqttClient.open(BROKER.port())) {
-            client.send(connect.toBytes());
-            client.receiveUntilClosed(CLOSE_TIMEOUT);
-        }
+        sendRejectedConnect(BROKER.port(), connect);
 
         ILoggingEvent line = awaitLineContaining(clientId);
         assertEquals(Level.WARN, line.getLevel());
@@ -72,10 +69,7 @@ class ViolationLoggingTest {
         String clientId = BROKER.clientId("bad-will-bytes");
         ConnectPacket connect = ConnectPacket.mqtt311(clientId).will("will/\u0000", "gone", 0, false);
 
-        try (RawMqttClient client = RawMqttClient.open(BROKER.port())) {
-            client.send(connect.toBytes());
-            client.receiveUntilClosed(CLOSE_TIMEOUT);
-        }
+        sendRejectedConnect(BROKER.port(), connect);
 
         ILoggingEvent line = awaitLineContaining(clientId);
         assertEquals(Level.WARN, line.getLevel());
@@ -90,10 +84,7 @@ class ViolationLoggingTest {
         ConnectPacket connect = ConnectPacket.mqtt311("bad-will-first").will("will/#", "gone", 0, false);
         byte[] publish = MqttPackets.publish(MQTT_3_1_1, "log/+", "x", 0, 0);
         try {
-            try (RawMqttClient client = RawMqttClient.open(broker.port())) {
-                client.send(connect.toBytes());
-                client.receiveUntilClosed(CLOSE_TIMEOUT);
-            }
+            sendRejectedConnect(broker.port(), connect);
             try (RawMqttClient client = RawMqttClient.connect(broker.port(),
                     ConnectPacket.mqtt311("wildcard-publisher"))) {
                 client.send(publish);
@@ -116,10 +107,7 @@ class ViolationLoggingTest {
         try {
             for (int i = 0; i < 3; i++) {
                 ConnectPacket connect = ConnectPacket.mqtt311("bad-will-" + i).will("will/+", "gone", 0, false);
-                try (RawMqttClient client = RawMqttClient.open(broker.port())) {
-                    client.send(connect.toBytes());
-                    client.receiveUntilClosed(CLOSE_TIMEOUT);
-                }
+                sendRejectedConnect(broker.port(), connect);
             }
         } finally {
             broker.close();
@@ -150,6 +138,14 @@ class ViolationLoggingTest {
         assertTrue(line.contains("client forger\\\\x\\n from "), line);
         assertTrue(line.contains("log/+\\nFAKE WARN line"), line);
         assertFalse(line.contains("\n"), line);
+    }
+
+    /** Sends a CONNECT that the broker rejects and waits until it closes the connection. */
+    private static void sendRejectedConnect(int port, ConnectPacket connect) {
+        try (RawMqttClient client = RawMqttClient.open(port)) {
+            client.send(connect.toBytes());
+            client.receiveUntilClosed(CLOSE_TIMEOUT);
+        }
     }
 
     private ILoggingEvent awaitLineContaining(String text) {
