@@ -112,7 +112,7 @@ final class ConnectDecoder {
             return new DecodedConnect(name, level, flags, keepAlive, properties, clientId, willProperties, willTopic,
                     willMessage, userName, password);
         } catch (InvalidPacketException e) {
-            // The log line of the rejection then names the client.
+            // So that the log line of the rejection names the client.
             throw e.withClientId(clientId);
         }
     }

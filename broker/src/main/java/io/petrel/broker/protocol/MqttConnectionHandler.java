@@ -903,7 +903,10 @@ public final class MqttConnectionHandler extends ChannelInboundHandlerAdapter im
         return inboundTopicAliases;
     }
 
-    /** Returns the client identifier, or a placeholder before CONNECT, unescaped, because {@link RateLimitedLogger} escapes it. */
+    /**
+     * Returns the client identifier, or a placeholder before CONNECT. It is not escaped here, because
+     * {@link RateLimitedLogger} escapes its arguments.
+     */
     private String clientIdForLog() {
         return clientId == null ? "(before CONNECT)" : clientId;
     }

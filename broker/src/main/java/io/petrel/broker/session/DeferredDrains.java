@@ -22,7 +22,7 @@ import java.util.concurrent.RejectedExecutionException;
  * <p>The acknowledgements that the publishers' reads produced are flushed by the same task, after
  * the hand-over. The subscribers' loops then start draining while this loop writes to the
  * publishers, instead of after one write per publisher. Drains on this loop that were requested
- * before the task run before it too.
+ * before the task was scheduled also run before it.
  *
  * <p>Threads: each instance belongs to one event loop thread and is used only there.
  */
@@ -95,7 +95,7 @@ public final class DeferredDrains {
         try {
             owner.execute(handOverTask);
         } catch (RejectedExecutionException e) {
-            // This loop is shutting down and runs no more tasks: hand over at once.
+            // This loop is shutting down and runs no more tasks, so hand over at once.
             handOver();
         }
     }
