@@ -1,44 +1,126 @@
 #!/usr/bin/env bash
-# Compares Petrel with Mosquitto on this machine with the load driver. The results go into
-# docs/benchmarks.md, between the "compare.sh results" markers: a table of Petrel / Mosquitto ratios
+# Compares Petrel with Mosquitto on this machine with the load driver. The report is a Markdown
+# section between the "compare.sh results" markers: a table of Petrel / Mosquitto ratios
 # (throughput, broker CPU per delivery, p99 and p99.9 latency), the raw figures, the idle-connection
-# results, the hardware, the versions and the commands.
+# results, the hardware, the versions and the commands. A full run writes it into
+# docs/benchmarks.md. A --quick run writes it into benchmarks/target/compare/quick.md instead, so
+# that a smoke test does not replace the recorded results.
 #
 # Both brokers listen on free loopback ports only, the driver connects only to them, and both are
 # stopped by PID when the script exits. Every driver run is bounded by its message count and
 # --max-seconds.
 #
 # Usage: benchmarks/compare.sh [--quick] [--rounds N] [--output FILE] [--skip-build]
-#   --quick       small counts and one round, for a smoke test (about a minute after the build)
+#   --quick       small counts and, unless --rounds is given, one round: a smoke test of about a
+#                 minute after the build
 #   --rounds N    rounds of all scenarios, each round running every scenario against both
-#                 brokers, interleaved (default: 2)
-#   --output FILE the Markdown file to update (default: docs/benchmarks.md)
+#                 brokers, interleaved (default: 2; 1 with --quick)
+#   --output FILE the Markdown file to write the report into (default: docs/benchmarks.md, or
+#                 benchmarks/target/compare/quick.md with --quick). The report replaces the
+#                 lines from "<!-- compare.sh results begin -->" to "<!-- compare.sh results end -->",
+#                 so an existing file must contain each of these lines once, in this order. A new
+#                 file is created with the report alone.
 #   --skip-build  use benchmarks/target/benchmarks.jar as it is
+#
+# Exit status:
+#   0  the report is written
+#   1  Mosquitto is missing, the build or a broker failed, or the --output file changed during the
+#      run so that the report no longer fits in. The report is then in
+#      benchmarks/target/compare/section.md.
+#   2  an invalid option, or an --output file that cannot be written. Both are checked before the
+#      build and before any broker starts.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 JAR="$ROOT/benchmarks/target/benchmarks.jar"
 QUICK=0
-ROUNDS=2
-OUTPUT="$ROOT/docs/benchmarks.md"
+ROUNDS=
+OUTPUT=
 SKIP_BUILD=0
 MAX_SECONDS=120
 # Per-session limits, the same for both brokers, so that neither may queue more or keep more in flight.
 MAX_QUEUED=100000
 MAX_INFLIGHT=1000
 
+# Exits with 2 unless the option $1 is followed by a value: a next argument that is not an option.
+require_value() {
+  if [[ $# -lt 2 || -z "$2" || "$2" == --* ]]; then
+    echo "error: missing value for $1; see --help" >&2
+    exit 2
+  fi
+}
+
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --quick) QUICK=1; ROUNDS=1; shift ;;
-    --rounds) ROUNDS="$2"; shift 2 ;;
-    --output) OUTPUT="$2"; shift 2 ;;
+    --quick) QUICK=1; shift ;;
+    --rounds) require_value "$@"; ROUNDS="$2"; shift 2 ;;
+    --output) require_value "$@"; OUTPUT="$2"; shift 2 ;;
     --skip-build) SKIP_BUILD=1; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "error: unknown option '$1'; see --help" >&2; exit 2 ;;
   esac
 done
-if ! [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]]; then
+if [[ -z "$ROUNDS" ]]; then
+  ROUNDS=$(( QUICK == 1 ? 1 : 2 ))
+elif ! [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]]; then
   echo "error: invalid --rounds '$ROUNDS': expected a positive integer" >&2
+  exit 2
+fi
+if [[ -z "$OUTPUT" ]]; then
+  if [[ $QUICK -eq 1 ]]; then
+    OUTPUT="$ROOT/benchmarks/target/compare/quick.md"
+  else
+    OUTPUT="$ROOT/docs/benchmarks.md"
+  fi
+fi
+
+BEGIN_MARKER='<!-- compare.sh results begin -->'
+END_MARKER='<!-- compare.sh results end -->'
+
+# Prints why the report cannot go into $OUTPUT, or nothing if it can: the file must be new or a
+# writable regular file with one begin marker line followed by one end marker line. Creates the
+# directory of a new file.
+output_problem() {
+  local directory probe begin_count end_count begin_line end_line
+  directory=$(dirname "$OUTPUT")
+  if ! mkdir -p "$directory" 2>/dev/null; then
+    echo "its directory $directory cannot be created"
+    return
+  fi
+  if [[ -e "$OUTPUT" ]]; then
+    if [[ ! -f "$OUTPUT" ]]; then
+      echo "it exists and is not a regular file"
+      return
+    fi
+    # Opening the file for append writes nothing and tests the permission that the report needs.
+    if ! (: >> "$OUTPUT") 2>/dev/null; then
+      echo "the file is not writable"
+      return
+    fi
+    begin_count=$(grep -c -x -F -e "$BEGIN_MARKER" "$OUTPUT" || true)
+    end_count=$(grep -c -x -F -e "$END_MARKER" "$OUTPUT" || true)
+    if [[ $begin_count -ne 1 || $end_count -ne 1 ]]; then
+      echo "the file has $begin_count '$BEGIN_MARKER' and $end_count '$END_MARKER' lines, expected one" \
+        "of each; add them where the report should go, or pass a new file with --output"
+      return
+    fi
+    begin_line=$(grep -n -x -F -e "$BEGIN_MARKER" "$OUTPUT" | cut -d: -f1)
+    end_line=$(grep -n -x -F -e "$END_MARKER" "$OUTPUT" | cut -d: -f1)
+    if [[ $end_line -lt $begin_line ]]; then
+      echo "its '$END_MARKER' line comes before its '$BEGIN_MARKER' line; swap them"
+    fi
+    return
+  fi
+  if ! probe=$(mktemp "$directory/.compare-probe.XXXXXX" 2>/dev/null); then
+    echo "the directory $directory is not writable"
+    return
+  fi
+  rm -f "$probe"
+}
+
+OUTPUT_PROBLEM=$(output_problem)
+if [[ -n "$OUTPUT_PROBLEM" ]]; then
+  echo "error: cannot write the report to '$OUTPUT': $OUTPUT_PROBLEM" >&2
   exit 2
 fi
 
@@ -48,6 +130,7 @@ RESULTS="$WORK/results.txt"
 BROKER_PIDS=()
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+log "the report goes to $OUTPUT"
 
 stop_pid() {
   local pid="$1"
@@ -310,18 +393,29 @@ END_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 JAVA_VERSION=$(java -version 2>&1 | head -1)
 MOSQUITTO_VERSION=$("$MOSQUITTO" -h 2>&1 | head -1 || true)
 # The distribution logs "Petrel VERSION listening for MQTT"; PetrelLauncher prints "(Petrel VERSION)".
-PETREL_VERSION="$(sed -n -e 's/.*Petrel \([^ ]*\) listening for MQTT.*/\1/p' -e 's/.*(Petrel \(.*\))$/\1/p' \
-  "$WORK/petrel.log" | head -1) at commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+# Both read VERSION from the Implementation-Version of the jar manifest. "development" means that
+# Petrel ran from compiled classes without a manifest.
+PETREL_VERSION=$(sed -n -e 's/.*Petrel \([^ ]*\) listening for MQTT.*/\1/p' -e 's/.*(Petrel \(.*\))$/\1/p' \
+  "$WORK/petrel.log" | head -1)
+case "$PETREL_VERSION" in
+  "") PETREL_VERSION="of unknown version" ;;
+  development) PETREL_VERSION="built from classes without a version" ;;
+esac
+PETREL_VERSION="$PETREL_VERSION at commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 CPU_MODEL=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 MEMORY_GIB=$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
-MODE="full run, $ROUNDS rounds"
+ROUND_COUNT="$ROUNDS rounds"
+if [[ $ROUNDS -eq 1 ]]; then
+  ROUND_COUNT="1 round"
+fi
+MODE="full run, $ROUND_COUNT"
 if [[ $QUICK -eq 1 ]]; then
-  MODE="quick smoke run (--quick: small counts, one round); not a measurement to quote"
+  MODE="quick smoke run (--quick: small counts, $ROUND_COUNT); not a measurement to quote"
 fi
 
 SECTION="$WORK/section.md"
 {
-  echo "<!-- compare.sh results begin -->"
+  echo "$BEGIN_MARKER"
   echo "### Petrel / Mosquitto, $STARTED_AT"
   echo
   echo "- Mode: $MODE."
@@ -344,22 +438,28 @@ SECTION="$WORK/section.md"
   echo "# idle"
   echo "java -Xms512m -Xmx2g -cp benchmarks/target/benchmarks.jar io.petrel.benchmarks.load.LoadDriver --host 127.0.0.1 --port PORT --broker-pid PID --max-seconds $MAX_SECONDS $IDLE_ARGS"
   echo '```'
-  echo "<!-- compare.sh results end -->"
+  echo "$END_MARKER"
 } > "$SECTION"
 
-mkdir -p "$(dirname "$OUTPUT")"
-if [[ -f "$OUTPUT" ]] && grep -q '^<!-- compare.sh results begin -->$' "$OUTPUT"; then
-  awk -v section="$SECTION" '
-    /^<!-- compare.sh results begin -->$/ { while ((getline line < section) > 0) print line; skipping = 1; next }
-    /^<!-- compare.sh results end -->$/ { skipping = 0; next }
+mkdir -p "$ROOT/benchmarks/target/compare"
+cp "$RESULTS" "$WORK"/*.log "$WORK/driver.out" "$ROOT/benchmarks/target/compare/" 2>/dev/null || true
+# The file was checked before the run, but it may have been changed or removed since.
+OUTPUT_PROBLEM=$(output_problem)
+if [[ -n "$OUTPUT_PROBLEM" ]]; then
+  cp "$SECTION" "$ROOT/benchmarks/target/compare/section.md"
+  echo "error: cannot write the report to '$OUTPUT': $OUTPUT_PROBLEM;" \
+    "the report is in benchmarks/target/compare/section.md" >&2
+  exit 1
+fi
+if [[ -f "$OUTPUT" ]]; then
+  awk -v begin="$BEGIN_MARKER" -v end="$END_MARKER" -v section="$SECTION" '
+    $0 == begin { while ((getline line < section) > 0) print line; skipping = 1; next }
+    $0 == end { skipping = 0; next }
     !skipping { print }
   ' "$OUTPUT" > "$WORK/output.md"
   cp "$WORK/output.md" "$OUTPUT"
 else
-  { [[ -f "$OUTPUT" ]] && cat "$OUTPUT" && echo; cat "$SECTION"; } > "$WORK/output.md"
-  cp "$WORK/output.md" "$OUTPUT"
+  cp "$SECTION" "$OUTPUT"
 fi
-mkdir -p "$ROOT/benchmarks/target/compare"
-cp "$RESULTS" "$WORK"/*.log "$WORK/driver.out" "$ROOT/benchmarks/target/compare/" 2>/dev/null || true
 COMPLETED=1
 log "wrote $OUTPUT; raw results and logs are in benchmarks/target/compare"
