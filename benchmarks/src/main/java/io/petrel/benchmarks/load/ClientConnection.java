@@ -33,6 +33,10 @@ final class ClientConnection extends ByteToMessageDecoder {
     private final CompletableFuture<ClientConnection> connected = new CompletableFuture<>();
     private final CompletableFuture<Void> subscribed = new CompletableFuture<>();
     private volatile Channel channel;
+    private volatile boolean closeRequested;
+    private volatile boolean closedByBroker;
+    private volatile int requestedQos;
+    private volatile String subscribedFilter;
     private ByteBuf pendingAcks;
     private ScheduledFuture<?> pinger;
 
@@ -54,6 +58,12 @@ final class ClientConnection extends ByteToMessageDecoder {
         ClientConnection connection = new ClientConnection(clientId, keepAliveSeconds, cleanSession, listener);
         ChannelFuture connect = bootstrap.clone().handler(connection).connect(address);
         connection.channel = connect.channel();
+        if (connect.isDone() && !connect.isSuccess() && !connect.channel().isRegistered()) {
+            // Creating or registering the channel failed, for example with EMFILE (too many open
+            // files), so the channel has no event loop to run the timeout on.
+            connection.connected.completeExceptionally(connect.cause());
+            return connection.connected;
+        }
         connect.addListener(future -> {
             if (!future.isSuccess()) {
                 connection.connected.completeExceptionally(future.cause());
@@ -84,10 +94,20 @@ final class ClientConnection extends ByteToMessageDecoder {
     }
 
     /**
-     * Subscribes to one filter; the future completes on a SUBACK that grants it. One subscription
-     * per connection.
+     * Returns true if the connection closed after CONNACK without a call to {@link #close}, because
+     * the broker closed it, the network failed or the driver closed it on malformed input.
+     */
+    boolean closedByBroker() {
+        return closedByBroker;
+    }
+
+    /**
+     * Subscribes to one filter. The future completes on a SUBACK that grants {@code qos} and fails on
+     * one that rejects the subscription or grants a lower QoS. One subscription per connection.
      */
     CompletableFuture<Void> subscribe(String filter, int qos) {
+        requestedQos = qos;
+        subscribedFilter = filter;
         ByteBuf packet = channel.alloc().buffer();
         Packets.subscribe(packet, 1, filter, qos);
         channel.writeAndFlush(packet).addListener(future -> {
@@ -100,6 +120,7 @@ final class ClientConnection extends ByteToMessageDecoder {
 
     /** Sends DISCONNECT and closes the connection; returns the close future. */
     ChannelFuture close() {
+        closeRequested = true;
         Channel current = channel;
         if (current.isActive()) {
             ByteBuf packet = current.alloc().buffer(2);
@@ -125,6 +146,9 @@ final class ClientConnection extends ByteToMessageDecoder {
         if (pendingAcks != null) {
             pendingAcks.release();
             pendingAcks = null;
+        }
+        if (connected.isDone() && !connected.isCompletedExceptionally() && !closeRequested) {
+            closedByBroker = true;
         }
         IOException closed = new IOException("connection of client " + clientId + " closed");
         connected.completeExceptionally(closed);
@@ -217,8 +241,7 @@ final class ClientConnection extends ByteToMessageDecoder {
 
     private void connAckReceived(ChannelHandlerContext ctx, int returnCode) {
         if (returnCode != 0) {
-            connected.completeExceptionally(new IOException("broker rejected client " + clientId
-                    + " with CONNACK return code " + returnCode));
+            connected.completeExceptionally(new ConnectionRefusedException(clientId, returnCode));
             ctx.close();
             return;
         }
@@ -235,9 +258,35 @@ final class ClientConnection extends ByteToMessageDecoder {
 
     private void subAckReceived(int returnCode) {
         if (returnCode == 0x80) {
-            subscribed.completeExceptionally(new IOException("broker rejected the subscription of client " + clientId));
+            subscribed.completeExceptionally(new IOException("broker rejected the subscription of client " + clientId
+                    + " to '" + subscribedFilter + "'"));
+        } else if (returnCode < requestedQos) {
+            subscribed.completeExceptionally(new IOException("broker granted QoS " + returnCode + " to the subscription"
+                    + " of client " + clientId + " to '" + subscribedFilter + "', but --qos " + requestedQos
+                    + " was requested; the delivery accounting needs the requested QoS, so lower --qos or raise"
+                    + " the broker's maximum QoS"));
         } else {
             subscribed.complete(null);
+        }
+    }
+
+    /** A CONNACK with a non-zero return code, named as in table 3.1 of MQTT 3.1.1. */
+    static final class ConnectionRefusedException extends IOException {
+
+        private static final String[] REASONS = {
+            "accepted",
+            "unacceptable protocol version",
+            "identifier rejected",
+            "server unavailable",
+            "bad user name or password",
+            "not authorized",
+        };
+
+        ConnectionRefusedException(String clientId, int returnCode) {
+            super("broker rejected client " + clientId + " with CONNACK return code " + returnCode + " ("
+                    + (returnCode < REASONS.length ? REASONS[returnCode] : "reserved") + ")"
+                    + (returnCode == 4 || returnCode == 5 ? "; the driver connects without a user name or password,"
+                    + " so allow anonymous clients on the broker" : ""));
         }
     }
 }

@@ -2,6 +2,7 @@ package io.petrel.benchmarks.load;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,12 +51,15 @@ final class Connector {
     /**
      * Opens {@code count} connections, the i-th with client id {@code clientIds.apply(i)} and listener
      * {@code listeners.apply(i)}; {@code opened} keeps their order and contains {@code null} for
-     * a failed one. Stops early when the deadline passes.
+     * a failed one. Stops early when the deadline passes, and after the first batch if none of its
+     * connections was accepted. Then {@code opened} is shorter than {@code count}.
      *
      * @param cleanSession false to connect with clean session 0, so that the broker keeps the sessions
+     * @throws IOException if the driver ran out of file descriptors, after closing the connections
+     *                     this call opened
      */
     Result open(int count, IntFunction<String> clientIds, IntFunction<ConnectionListener> listeners, boolean cleanSession,
-                Deadline deadline) throws InterruptedException {
+                Deadline deadline) throws IOException, InterruptedException {
         List<ClientConnection> opened = new ArrayList<>(count);
         int failed = 0;
         Throwable firstFailure = null;
@@ -69,20 +73,47 @@ final class Connector {
                 batch.add(ClientConnection.open(bootstrap, address, clientIds.apply(i), keepAliveSeconds,
                         cleanSession, listeners.apply(i), timeoutMillis));
             }
+            Throwable outOfFiles = null;
             for (CompletableFuture<ClientConnection> future : batch) {
                 try {
                     // Each connection fails by itself after timeoutMillis; the extra second covers scheduling.
                     opened.add(future.get(timeoutMillis + 1_000L, TimeUnit.MILLISECONDS));
                 } catch (ExecutionException | TimeoutException e) {
+                    Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
                     opened.add(null);
                     failed++;
                     if (firstFailure == null) {
-                        firstFailure = e instanceof ExecutionException ? e.getCause() : e;
+                        firstFailure = cause;
+                    }
+                    if (outOfFiles == null && isTooManyOpenFiles(cause)) {
+                        outOfFiles = cause;
                     }
                 }
             }
+            if (outOfFiles != null) {
+                int accepted = opened.size() - failed;
+                closeAll(opened);
+                throw new IOException("too many open files after opening " + accepted + " of " + count
+                        + " connections: raise the"
+                        + " limit with `ulimit -n` or lower --clients or --connections",
+                        outOfFiles);
+            }
+            if (start == 0 && failed == end) {
+                return new Result(opened, failed, firstFailure, false);
+            }
         }
         return new Result(opened, failed, firstFailure, false);
+    }
+
+    /** Returns true if {@code error} or one of its causes is EMFILE or ENFILE. */
+    private static boolean isTooManyOpenFiles(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            String message = cause.getMessage();
+            if (message != null && message.contains("Too many open files")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Sends DISCONNECT on every open connection, closes them and waits up to ten seconds in all. */

@@ -1,8 +1,10 @@
 package io.petrel.benchmarks.load;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -40,30 +42,46 @@ final class IdleRun {
         this.runId = runId;
     }
 
-    /** Runs the scenario and returns its report. */
-    LoadReport run() throws InterruptedException {
+    /**
+     * Runs the scenario and returns its report.
+     *
+     * @throws IOException if no connection could be opened or the driver ran out of file descriptors
+     */
+    LoadReport run() throws IOException, InterruptedException {
         long pid = options.brokerPid().orElse(-1);
-        long rssBefore = pid >= 0 ? procStats.rssBytes(pid) : -1;
-        long cpuBefore = pid >= 0 ? procStats.cpuMicros(pid) : -1;
+        OptionalLong rssBefore = rssBytes(pid);
+        OptionalLong cpuBefore = cpuMicros(pid);
         Optional<TcpCounters> tcpBefore = TcpCounters.read();
         long startNanos = System.nanoTime();
         int firstHalf = options.connections() / 2;
         Connector.Result first = connector.open(firstHalf, i -> "load-" + runId + "-idle-" + i,
                 i -> ConnectionListener.IGNORE, true, deadline);
-        long rssMiddle = pid >= 0 ? procStats.rssBytes(pid) : -1;
-        Connector.Result second = connector.open(options.connections() - firstHalf,
-                i -> "load-" + runId + "-idle-" + (firstHalf + i), i -> ConnectionListener.IGNORE, true, deadline);
+        if (first.failed() > 0 && first.failed() == first.opened().size()) {
+            throw noConnection(first);
+        }
+        OptionalLong rssMiddle = rssBytes(pid);
+        Connector.Result second;
+        try {
+            second = connector.open(options.connections() - firstHalf,
+                    i -> "load-" + runId + "-idle-" + (firstHalf + i), i -> ConnectionListener.IGNORE, true, deadline);
+        } catch (IOException e) {
+            Connector.closeAll(first.opened());
+            throw e;
+        }
         Connector.Result result = first.plus(second);
         double connectSeconds = (System.nanoTime() - startNanos) / 1e9;
         int acceptedSecond = second.opened().size() - second.failed();
-        long cpuAfterConnect = pid >= 0 ? procStats.cpuMicros(pid) : -1;
+        OptionalLong cpuAfterConnect = cpuMicros(pid);
         Optional<TcpCounters> tcpGrowth = tcpBefore.flatMap(before -> TcpCounters.read().map(after -> after.since(before)));
 
         List<ClientConnection> opened = result.opened();
         int accepted = opened.size() - result.failed();
+        if (accepted == 0 && result.failed() > 0) {
+            throw noConnection(result);
+        }
         if (result.firstFailure() != null) {
-            log.printf("%d connections failed; check that a broker listens on %s, or pass its --host and --port. "
-                    + "First failure: %s%n", result.failed(), options.broker(), result.firstFailure());
+            log.printf("%d of %d connections failed. First failure: %s%n", result.failed(), options.connections(),
+                    result.firstFailure());
         }
 
         log.printf("opened %d of %d connections in %.1f s; holding them for %d s%n", accepted,
@@ -73,16 +91,30 @@ final class IdleRun {
             LockSupport.parkNanos(POLL_NANOS);
         }
         int stillOpen = 0;
+        int closedByBroker = 0;
         for (ClientConnection connection : opened) {
             if (connection != null && connection.isOpen()) {
                 stillOpen++;
             }
+            if (connection != null && connection.closedByBroker()) {
+                closedByBroker++;
+            }
         }
-        long rssAfter = pid >= 0 ? procStats.rssBytes(pid) : -1;
+        OptionalLong rssAfter = rssBytes(pid);
         Connector.closeAll(opened);
+        if (closedByBroker > 0) {
+            log.printf("the broker closed %d of the %d accepted connections before the end of the hold%n",
+                    closedByBroker, accepted);
+        }
+        boolean brokerEnded = pid >= 0 && procStats.hasEnded(pid);
+        if (brokerEnded) {
+            log.printf("the broker process %d ended during the run, so its memory and CPU figures are na%n", pid);
+        }
 
-        String outcome = result.timedOut() || deadline.passed() ? "timed_out"
-                : result.failed() > 0 ? "connections_failed" : "complete";
+        String outcome = brokerEnded ? "broker_ended"
+                : result.timedOut() || deadline.passed() ? "timed_out"
+                : result.failed() > 0 ? "connections_failed"
+                : closedByBroker > 0 ? "connections_closed" : "complete";
         return new LoadReport()
                 .add("label", "label", options.label())
                 .add("scenario", "scenario", options.scenario().optionValue())
@@ -92,21 +124,51 @@ final class IdleRun {
                 .add("accepted", "connections accepted", accepted)
                 .add("failed", "connections failed", result.failed())
                 .add("open_after_hold", "open after the hold", stillOpen)
+                .add("closed_by_broker", "closed by the broker during the hold", closedByBroker)
                 .add("connect_seconds", "time to open all (s)", connectSeconds, 3)
                 .add("connect_rate_per_s", "connections per second", accepted / connectSeconds, 0)
-                .add("broker_rss_before_bytes", "broker RSS before (bytes)", pid >= 0 ? rssBefore : LoadReport.NOT_MEASURED)
-                .add("broker_rss_after_bytes", "broker RSS after (bytes)", pid >= 0 ? rssAfter : LoadReport.NOT_MEASURED)
+                .add("broker_rss_before_bytes", "broker RSS before (bytes)", textOf(rssBefore))
+                .add("broker_rss_after_bytes", "broker RSS after (bytes)", textOf(rssAfter))
                 .add("broker_rss_bytes_per_conn", "broker RSS per connection (bytes)",
-                        pid >= 0 && accepted > 0 ? (double) (rssAfter - rssBefore) / accepted : Double.NaN, 0)
+                        growthPer(rssBefore, rssAfter, accepted), 0)
                 .add("broker_rss_bytes_per_conn_second_half", "broker RSS per connection of the second half (bytes)",
-                        pid >= 0 && acceptedSecond > 0 ? (double) (rssAfter - rssMiddle) / acceptedSecond : Double.NaN, 0)
+                        growthPer(rssMiddle, rssAfter, acceptedSecond), 0)
                 .add("broker_cpu_us_per_conn", "broker CPU per connect (us)",
-                        pid >= 0 && accepted > 0 ? (double) (cpuAfterConnect - cpuBefore) / accepted : Double.NaN, 1)
+                        growthPer(cpuBefore, cpuAfterConnect, accepted), 1)
                 .add("syn_retransmits", "SYNs retransmitted while connecting (whole host)",
                         tcpGrowth.map(growth -> (double) growth.synRetransmits()).orElse(Double.NaN), 0)
                 .add("listen_overflows", "listen-queue overflows while connecting (whole host)",
                         tcpGrowth.map(growth -> (double) growth.listenOverflows()).orElse(Double.NaN), 0)
                 .add("listen_drops", "listen drops while connecting (whole host)",
                         tcpGrowth.map(growth -> (double) growth.listenDrops()).orElse(Double.NaN), 0);
+    }
+
+    private IOException noConnection(Connector.Result result) {
+        Throwable failure = result.firstFailure();
+        if (failure instanceof ClientConnection.ConnectionRefusedException) {
+            return new IOException("no connection to " + options.broker() + " could be opened: " + failure.getMessage());
+        }
+        return new IOException("no connection to " + options.broker() + " could be opened; check that a broker "
+                + "listens there, or pass its --host and --port", failure);
+    }
+
+    private OptionalLong rssBytes(long pid) {
+        return pid >= 0 ? procStats.rssBytes(pid) : OptionalLong.empty();
+    }
+
+    private OptionalLong cpuMicros(long pid) {
+        return pid >= 0 ? procStats.cpuMicros(pid) : OptionalLong.empty();
+    }
+
+    private static String textOf(OptionalLong value) {
+        return value.isPresent() ? Long.toString(value.getAsLong()) : LoadReport.NOT_MEASURED;
+    }
+
+    /** Returns the growth from {@code before} to {@code after} per item, or NaN if a value is missing. */
+    private static double growthPer(OptionalLong before, OptionalLong after, int items) {
+        if (before.isEmpty() || after.isEmpty() || items <= 0) {
+            return Double.NaN;
+        }
+        return (double) (after.getAsLong() - before.getAsLong()) / items;
     }
 }

@@ -13,11 +13,13 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.petrel.benchmarks.load.LoadOptions.Scenario;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalLong;
+import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -37,10 +39,16 @@ import picocli.CommandLine.Spec;
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.petrel.benchmarks.load.LoadDriver --help
  * java -cp benchmarks/target/benchmarks.jar io.petrel.benchmarks.load.LoadDriver \
- *     --port 1883 --scenario fan-in --clients 10 --qos 1 --messages 200000 --broker-pid 1234
+ *     --port 1883 --scenario fan-in --clients 10 --qos 1 --messages 200000 --window 50 --broker-pid 1234
  * </pre>
+ *
+ * <p>Keep {@code --window} times the publishers per subscriber below the broker's queue per session,
+ * or the broker drops messages that the driver then counts as lost. That queue is 1,000 messages by
+ * default in Petrel ({@code session.max_queued_messages}) and, according to mosquitto.conf(5), in
+ * Mosquitto 2.0.11.
  */
 @Command(name = "petrel-load", mixinStandardHelpOptions = true, sortOptions = false,
+        versionProvider = LoadDriver.Version.class,
         description = "Drives MQTT 3.1.1 load against one broker and reports deliveries, losses, duplicates, "
                 + "reordering, throughput, end-to-end latency and, with --broker-pid, the broker's CPU time per "
                 + "delivery and resident memory per connection (read from /proc).")
@@ -52,9 +60,14 @@ public final class LoadDriver implements Callable<Integer> {
     private static final long MAX_MESSAGES = 1_000_000_000L;
     /** Time after --max-seconds at which the process halts even if closing connections hangs. */
     private static final long HALT_GRACE_SECONDS = 30;
+    /** Exit code after a report whose outcome is not {@code complete}. */
+    static final int EXIT_INCOMPLETE = 4;
 
     @Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** Destination of progress and warning lines. */
+    private final PrintStream log;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Broker host (default: ${DEFAULT-VALUE}).")
     String host;
@@ -77,8 +90,8 @@ public final class LoadDriver implements Callable<Integer> {
     int qos;
 
     @Option(names = "--payload-bytes", defaultValue = "64",
-            description = "Payload size in bytes, at least 25 (default: ${DEFAULT-VALUE}).")
-    int payloadBytes;
+            description = "Payload size in bytes, 25 to 1048576 (default: ${DEFAULT-VALUE}).")
+    long payloadBytes;
 
     @Option(names = "--messages", defaultValue = "100000",
             description = "Measured messages published in total over all publishers (default: ${DEFAULT-VALUE}).")
@@ -93,9 +106,10 @@ public final class LoadDriver implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     double rate;
 
-    @Option(names = "--window", defaultValue = "1000",
+    @Option(names = "--window", defaultValue = "50",
             description = "Messages per publisher sent but not yet delivered before the publisher pauses; "
-                    + "0 for no limit (default: ${DEFAULT-VALUE}).")
+                    + "0 for no limit. Keep it times the publishers per subscriber below the broker's queue per "
+                    + "session, 1000 messages by default in Petrel and Mosquitto (default: ${DEFAULT-VALUE}).")
     long window;
 
     @Option(names = "--max-inflight", defaultValue = "100",
@@ -153,12 +167,32 @@ public final class LoadDriver implements Callable<Integer> {
     Long brokerPid;
 
     @Option(names = "--label", defaultValue = "-",
-            description = "Free text copied into the report, such as the broker name (default: ${DEFAULT-VALUE}).")
+            description = "Free text without '=' copied into the report, such as the broker name; spaces become "
+                    + "'_' in the RESULT line (default: ${DEFAULT-VALUE}).")
     String label;
 
+    /** Creates a driver that writes progress and warnings to standard error. */
+    public LoadDriver() {
+        this(System.err);
+    }
+
+    /** Creates a driver that writes progress and warnings to {@code log}. */
+    LoadDriver(PrintStream log) {
+        this.log = log;
+    }
+
     /**
-     * Runs the driver. Exit codes: 0 after a report, 1 when connecting or subscribing fails, 2 on
-     * invalid options, 3 when the run had to be halted {@value #HALT_GRACE_SECONDS} s after its limit.
+     * Runs the driver. Exit codes:
+     * <ul>
+     *   <li>0 after a report with outcome {@code complete},</li>
+     *   <li>1 without a report, when connecting or subscribing failed or the driver ran out of file
+     *       descriptors,</li>
+     *   <li>2 on invalid options,</li>
+     *   <li>3 when the run had to be halted {@value #HALT_GRACE_SECONDS} s after its limit,</li>
+     *   <li>{@value #EXIT_INCOMPLETE} after a report with any other outcome: {@code stalled},
+     *       {@code timed_out}, {@code connections_failed}, {@code connections_closed} or
+     *       {@code broker_ended}.</li>
+     * </ul>
      */
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
@@ -182,10 +216,11 @@ public final class LoadDriver implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         try {
-            run().print(System.out);
-            return 0;
+            LoadReport report = run();
+            report.print(System.out);
+            return "complete".equals(report.value("outcome")) ? 0 : EXIT_INCOMPLETE;
         } catch (IOException e) {
-            System.err.println("load run failed: " + e.getMessage() + (e.getCause() != null ? ": " + e.getCause() : ""));
+            log.println("load run failed: " + e.getMessage() + (e.getCause() != null ? ": " + e.getCause() : ""));
             return 1;
         }
     }
@@ -198,7 +233,6 @@ public final class LoadDriver implements Callable<Integer> {
      */
     LoadReport run() throws IOException, InterruptedException {
         LoadOptions options = validate();
-        PrintStream log = System.err;
         Thread halt = startHaltTimer(options.maxSeconds());
         int ioThreads = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
         boolean epoll = Epoll.isAvailable();
@@ -262,17 +296,20 @@ public final class LoadDriver implements Callable<Integer> {
                     + ": expected the process id of the running broker");
         }
         // Where /proc exists, a missing process would only fail at the end of the measured window.
-        if (brokerPid != null && Files.isDirectory(Path.of("/proc/self"))
-                && !Files.isDirectory(Path.of("/proc", Long.toString(brokerPid)))) {
+        if (brokerPid != null && Files.isDirectory(Path.of("/proc/self")) && ProcStats.create().hasEnded(brokerPid)) {
             throw new ParameterException(spec.commandLine(), "invalid --broker-pid " + brokerPid
-                    + ": no process has this id; pass the process id of the running broker");
+                    + ": no running process has this id; pass the process id of the running broker");
+        }
+        if (label.contains("=")) {
+            throw new ParameterException(spec.commandLine(), "invalid --label '" + label
+                    + "': '=' would split the key=value pairs of the RESULT line; use other characters");
         }
 
         InetSocketAddress address = new InetSocketAddress(host, port);
         if (address.isUnresolved()) {
             throw new ParameterException(spec.commandLine(), "invalid --host '" + host + "': the name does not resolve");
         }
-        return new LoadOptions(address, parsedScenario, clients, qos, payloadBytes, messages, warmupMessages, rate, window, maxInflight,
+        return new LoadOptions(address, parsedScenario, clients, qos, (int) payloadBytes, messages, warmupMessages, rate, window, maxInflight,
                 connections, connectBatch, holdSeconds, keepAliveSeconds, retain, persistentSubscribers, maxSeconds, drainSeconds,
                 connectTimeoutMillis, threads, brokerPid == null ? OptionalLong.empty() : OptionalLong.of(brokerPid),
                 label);
@@ -303,5 +340,22 @@ public final class LoadDriver implements Callable<Integer> {
         timer.setDaemon(true);
         timer.start();
         return timer;
+    }
+
+    /** The driver version from the Maven metadata in the jar, or "unknown" when run from class files. */
+    static final class Version implements CommandLine.IVersionProvider {
+
+        private static final String POM_PROPERTIES = "/META-INF/maven/io.petrel/petrel-benchmarks/pom.properties";
+
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties properties = new Properties();
+            try (InputStream in = LoadDriver.class.getResourceAsStream(POM_PROPERTIES)) {
+                if (in != null) {
+                    properties.load(in);
+                }
+            }
+            return new String[] {"petrel-load " + properties.getProperty("version", "unknown")};
+        }
     }
 }

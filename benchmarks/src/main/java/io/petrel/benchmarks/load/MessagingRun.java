@@ -4,8 +4,11 @@ import io.petrel.benchmarks.load.LoadOptions.Scenario;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -15,8 +18,9 @@ import org.HdrHistogram.Histogram;
 /**
  * One fan-in, fan-out or point-to-point run: connects and subscribes the subscribers, connects the
  * publishers, sends the warm-up messages and waits for their delivery, then sends the measured
- * messages and waits until all are delivered, deliveries stop for {@code --drain-seconds} or the
- * deadline passes. Finally it closes every connection and reports.
+ * messages and waits until all are delivered, deliveries stop for {@code --drain-seconds}, the broker
+ * closes a connection or the deadline passes. A run that ends during the warm-up measures nothing.
+ * Finally it stops the publishers, closes every connection and reports.
  *
  * <p>Threads: used by the main thread only; publishers and subscribers run on the event loops.
  */
@@ -24,6 +28,8 @@ final class MessagingRun {
 
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long PHASE_START_TIMEOUT_MILLIS = 5_000;
+    private static final long CLOSE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long IN_FLIGHT_GRACE_MILLIS = 2_000;
 
     private final LoadOptions options;
     private final Connector connector;
@@ -39,7 +45,11 @@ final class MessagingRun {
     private final LatencyRecorders latencyRecorders = new LatencyRecorders();
 
     /** The end of a phase. */
-    enum Outcome { COMPLETE, STALLED, TIMED_OUT }
+    enum Outcome { COMPLETE, STALLED, TIMED_OUT, CONNECTIONS_CLOSED }
+
+    /** The end of a phase and the deliveries of its messages that had arrived by then. */
+    private record PhaseResult(Outcome outcome, long delivered, long expected) {
+    }
 
     MessagingRun(LoadOptions options, Connector connector, Deadline deadline, ProcStats procStats, PrintStream log,
                  String runId) {
@@ -93,29 +103,32 @@ final class MessagingRun {
     LoadReport run() throws IOException, InterruptedException {
         try {
             connect();
-            Outcome warmup = Outcome.COMPLETE;
+            PhaseResult warmup = new PhaseResult(Outcome.COMPLETE, 0, 0);
             if (options.warmupMessages() > 0) {
                 log.printf("warm-up: %d messages%n", options.warmupMessages());
+                long deliveredBefore = deliveries();
                 startPhase(options.warmupMessages(), false);
-                warmup = awaitPhase();
+                warmup = awaitPhase("warm-up", options.warmupMessages(), deliveredBefore);
             }
-            if (warmup == Outcome.TIMED_OUT) {
-                return report(warmup, 0, 0, 0, -1, -1, -1, -1);
+            if (warmup.outcome() == Outcome.TIMED_OUT || warmup.outcome() == Outcome.CONNECTIONS_CLOSED) {
+                log.printf("the warm-up did not finish, so no message was measured: %d of %d warm-up deliveries "
+                        + "arrived%n", warmup.delivered(), warmup.expected());
+                stopPublishers(warmup.outcome());
+                return report(warmup.outcome(), warmup, 0, 0, 0, OptionalLong.empty(), OptionalLong.empty(), -1, -1);
             }
             log.printf("measuring: %d messages%n", options.messages());
-            long brokerCpuBefore = brokerCpuMicros();
-            long driverCpuBefore = procStats.cpuMicros(ProcessHandle.current().pid());
+            OptionalLong brokerCpuBefore = brokerCpuMicros();
+            long driverCpuBefore = driverCpuMicros();
+            long deliveredBefore = deliveries();
             long startNanos = System.nanoTime();
             startPhase(options.messages(), true);
-            Outcome outcome = awaitPhase();
+            PhaseResult measured = awaitPhase("measured phase", options.messages(), deliveredBefore);
+            stopPublishers(measured.outcome());
             long endNanos = lastMeasuredNanos(startNanos);
-            long brokerCpuAfter = brokerCpuMicros();
-            long driverCpuAfter = procStats.cpuMicros(ProcessHandle.current().pid());
-            for (Publisher publisher : publishers) {
-                publisher.stop();
-            }
-            return report(outcome, startNanos, endNanos, measuredExpected(), brokerCpuBefore, brokerCpuAfter,
-                    driverCpuBefore, driverCpuAfter);
+            OptionalLong brokerCpuAfter = brokerCpuMicros();
+            long driverCpuAfter = driverCpuMicros();
+            return report(measured.outcome(), warmup, startNanos, endNanos, measuredExpected(), brokerCpuBefore,
+                    brokerCpuAfter, driverCpuBefore, driverCpuAfter);
         } finally {
             Connector.closeAll(connections);
         }
@@ -131,8 +144,13 @@ final class MessagingRun {
             try {
                 connection.subscribe(filters[i], options.qos())
                         .get(options.connectTimeoutMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new IOException("subscription of subscriber " + i + " to '" + filters[i] + "' failed", e);
+            } catch (TimeoutException e) {
+                throw new IOException("no SUBACK within " + options.connectTimeoutMillis() + " ms from "
+                        + options.broker() + " for the subscription of subscriber " + i + " to '" + filters[i]
+                        + "'; raise --connect-timeout-ms if the broker is slow");
+            } catch (ExecutionException e) {
+                throw new IOException("subscription of subscriber " + i + " to '" + filters[i] + "' failed: "
+                        + e.getCause().getMessage());
             }
         }
         Connector.Result publisherConnections = connector.open(publishers.length,
@@ -153,6 +171,10 @@ final class MessagingRun {
         }
         if (result.timedOut()) {
             throw new IOException("the run reached --max-seconds while connecting the " + role + "s");
+        }
+        if (result.failed() > 0 && result.firstFailure() instanceof ClientConnection.ConnectionRefusedException) {
+            throw new IOException(result.failed() + " of the " + role + " connections to " + options.broker()
+                    + " failed: " + result.firstFailure().getMessage());
         }
         if (result.failed() > 0) {
             throw new IOException(result.failed() + " of the " + role + " connections to " + options.broker()
@@ -180,20 +202,33 @@ final class MessagingRun {
 
     /**
      * Waits until the phase's messages are sent, acknowledged at QoS 1 and delivered, or progress
-     * stops, or the deadline passes.
+     * stops, or the broker closes a connection, or the deadline passes. A publisher that waits for
+     * its next scheduled send at a fixed rate counts as making progress.
+     *
+     * @param deliveredBefore the deliveries counted before the phase started
      */
-    private Outcome awaitPhase() {
+    private PhaseResult awaitPhase(String phase, long phaseMessages, long deliveredBefore) {
         long drainNanos = TimeUnit.SECONDS.toNanos(options.drainSeconds());
+        long phaseExpected = phaseMessages * subscribersPerMessage();
+        long sentBefore = 0;
+        for (Publisher publisher : publishers) {
+            sentBefore += publisher.phaseFirst();
+        }
         long lastProgress = -1;
         long lastChangeNanos = System.nanoTime();
+        long lastCloseCheckNanos = lastChangeNanos;
+        long delivered = deliveredBefore;
         while (!deadline.passed()) {
             boolean allSent = true;
+            boolean waitingForSchedule = false;
             long sent = 0;
             long acknowledged = 0;
             long expected = 0;
-            long delivered = 0;
+            long now = System.nanoTime();
+            delivered = 0;
             for (Publisher publisher : publishers) {
                 allSent &= publisher.phaseSent();
+                waitingForSchedule |= publisher.waitingForSchedule(now);
                 sent += publisher.sent();
                 acknowledged += publisher.acknowledged();
                 expected += publisher.sent() * subscribersPerMessage();
@@ -201,20 +236,99 @@ final class MessagingRun {
             }
             boolean allAcknowledged = options.qos() == 0 || acknowledged >= sent;
             if (allSent && allAcknowledged && delivered >= expected) {
-                return Outcome.COMPLETE;
+                return new PhaseResult(Outcome.COMPLETE, delivered - deliveredBefore, phaseExpected);
             }
-            long now = System.nanoTime();
-            if (sent + acknowledged + delivered != lastProgress) {
+            if (now - lastCloseCheckNanos > CLOSE_CHECK_NANOS) {
+                lastCloseCheckNanos = now;
+                if (reportClosedConnections(phase)) {
+                    return new PhaseResult(Outcome.CONNECTIONS_CLOSED, delivered - deliveredBefore, phaseExpected);
+                }
+            }
+            if (sent + acknowledged + delivered != lastProgress || waitingForSchedule) {
                 lastProgress = sent + acknowledged + delivered;
                 lastChangeNanos = now;
             } else if (now - lastChangeNanos > drainNanos) {
-                log.printf("no progress for %d s: %d of %d deliveries arrived%n", options.drainSeconds(), delivered,
-                        expected);
-                return Outcome.STALLED;
+                log.printf("no progress for %d s in the %s: %d of %d deliveries of this phase arrived, and %d of %d "
+                        + "messages were sent%n", options.drainSeconds(), phase, delivered - deliveredBefore,
+                        phaseExpected, sent - sentBefore, phaseMessages);
+                if (options.window() > 0 && allAcknowledged) {
+                    log.printf("publishers wait for deliveries that may have been dropped: a broker drops messages "
+                            + "above its queue limit per session, so keep --window %d times %d publishers per "
+                            + "subscriber below that limit%n", options.window(), publishersPerSubscriber());
+                }
+                return new PhaseResult(Outcome.STALLED, delivered - deliveredBefore, phaseExpected);
             }
             LockSupport.parkNanos(POLL_NANOS);
         }
-        return Outcome.TIMED_OUT;
+        log.printf("the run reached --max-seconds in the %s%n", phase);
+        return new PhaseResult(Outcome.TIMED_OUT, delivered - deliveredBefore, phaseExpected);
+    }
+
+    /**
+     * Prints how many publisher and subscriber connections the broker closed, if any, and returns
+     * true if it closed one.
+     */
+    private boolean reportClosedConnections(String phase) {
+        int closedSubscribers = closedByBroker(0, subscribers.length);
+        int closedPublishers = closedByBroker(subscribers.length, connections.size());
+        if (closedSubscribers + closedPublishers == 0) {
+            return false;
+        }
+        log.printf("the broker closed %d of %d publisher connections and %d of %d subscriber connections in the %s"
+                + "; its log may name the reason, such as a packet above its maximum size%n", closedPublishers,
+                publishers.length, closedSubscribers, subscribers.length, phase);
+        return true;
+    }
+
+    /** Counts the connections at indexes {@code from} to {@code to} (exclusive) that the broker closed. */
+    private int closedByBroker(int from, int to) {
+        int closed = 0;
+        for (ClientConnection connection : connections.subList(from, to)) {
+            if (connection.closedByBroker()) {
+                closed++;
+            }
+        }
+        return closed;
+    }
+
+    /**
+     * Stops the publishers. After a timeout or a closed connection it then gives the messages in
+     * flight up to {@value #IN_FLIGHT_GRACE_MILLIS} ms to arrive, so that they are not counted as
+     * lost. A complete or stalled phase has no need of it.
+     */
+    private void stopPublishers(Outcome outcome) {
+        for (Publisher publisher : publishers) {
+            publisher.stop();
+        }
+        if (outcome == Outcome.COMPLETE || outcome == Outcome.STALLED) {
+            return;
+        }
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IN_FLIGHT_GRACE_MILLIS);
+        while (System.nanoTime() - end < 0) {
+            long expected = 0;
+            long delivered = 0;
+            for (Publisher publisher : publishers) {
+                expected += publisher.sent() * subscribersPerMessage();
+                delivered += publisher.deliveries();
+            }
+            if (delivered >= expected) {
+                return;
+            }
+            LockSupport.parkNanos(POLL_NANOS);
+        }
+    }
+
+    /** Returns the deliveries of all publishers' messages so far, duplicates included. */
+    private long deliveries() {
+        long delivered = 0;
+        for (Publisher publisher : publishers) {
+            delivered += publisher.deliveries();
+        }
+        return delivered;
+    }
+
+    private int publishersPerSubscriber() {
+        return options.scenario() == Scenario.FAN_IN ? options.clients() : 1;
     }
 
     private int subscribersPerMessage() {
@@ -236,16 +350,33 @@ final class MessagingRun {
         return last;
     }
 
-    private long brokerCpuMicros() {
-        return options.brokerPid().isPresent() ? procStats.cpuMicros(options.brokerPid().getAsLong()) : -1;
+    /** Returns the broker's CPU time, or an empty value without --broker-pid or after the process ended. */
+    private OptionalLong brokerCpuMicros() {
+        return options.brokerPid().isPresent() ? procStats.cpuMicros(options.brokerPid().getAsLong())
+                : OptionalLong.empty();
     }
 
-    private LoadReport report(Outcome outcome, long startNanos, long endNanos, long expected, long brokerCpuBefore,
-                              long brokerCpuAfter, long driverCpuBefore, long driverCpuAfter)
-            throws InterruptedException {
+    private long driverCpuMicros() {
+        return procStats.cpuMicros(ProcessHandle.current().pid()).orElse(-1);
+    }
+
+    /** Returns the outcome as reported: {@code broker_ended} if the --broker-pid process has ended. */
+    private String reportedOutcome(Outcome outcome) {
+        if (options.brokerPid().isPresent() && procStats.hasEnded(options.brokerPid().getAsLong())) {
+            log.printf("the broker process %d ended during the run, so its CPU figures are na%n",
+                    options.brokerPid().getAsLong());
+            return "broker_ended";
+        }
+        return outcome.name().toLowerCase(Locale.ROOT);
+    }
+
+    private LoadReport report(Outcome outcome, PhaseResult warmup, long startNanos, long endNanos, long expected,
+                              OptionalLong brokerCpuBefore, OptionalLong brokerCpuAfter, long driverCpuBefore,
+                              long driverCpuAfter) throws InterruptedException {
         Histogram latency = latencyRecorders.merged();
         long delivered = 0;
         long lost = 0;
+        long measuredLost = 0;
         long duplicates = 0;
         long reordered = 0;
         long unexpected = 0;
@@ -253,16 +384,22 @@ final class MessagingRun {
             Subscriber.Snapshot snapshot = snapshot(i);
             delivered += snapshot.measuredDeliveries();
             lost += snapshot.lost();
+            measuredLost += snapshot.measuredLost();
             duplicates += snapshot.duplicates();
             reordered += snapshot.reordered();
             unexpected += snapshot.unexpected();
         }
         long sent = 0;
+        long measuredSent = 0;
         long acknowledged = 0;
         for (Publisher publisher : publishers) {
             sent += publisher.sent();
+            if (publisher.measuredFirst() >= 0) {
+                measuredSent += publisher.sent() - publisher.measuredFirst();
+            }
             acknowledged += publisher.acknowledged();
         }
+        int closed = closedByBroker(0, connections.size());
         double seconds = (endNanos - startNanos) / 1e9;
         boolean hasLatency = latency.getTotalCount() > 0;
         LoadReport report = new LoadReport()
@@ -274,10 +411,20 @@ final class MessagingRun {
                 .add("publishers", "publishers", publishers.length)
                 .add("subscribers", "subscribers", subscribers.length)
                 .add("payload_bytes", "payload (bytes)", options.payloadBytes())
-                .add("rate_per_s", "target publish rate (msg/s, 0 = max)", options.ratePerSecond(), 0)
-                .add("outcome", "outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
+                .add("rate_per_s", "target publish rate (msg/s, 0 = max)",
+                        BigDecimal.valueOf(options.ratePerSecond()).stripTrailingZeros().toPlainString())
+                .add("outcome", "outcome", reportedOutcome(outcome))
+                .add("warmup_outcome", "warm-up outcome",
+                        options.warmupMessages() > 0 ? warmup.outcome().name().toLowerCase(Locale.ROOT) : "none")
+                .add("warmup_expected", "expected deliveries (warm-up)", warmup.expected())
+                .add("warmup_delivered", "deliveries (warm-up)", warmup.delivered())
+                .add("closed_by_broker", "connections the broker closed", closed)
                 .add("expected", "expected deliveries (measured)", expected)
+                .add("sent", "messages sent (measured)", measuredSent)
+                .add("sent_deliveries", "deliveries due for the sent messages (measured)",
+                        measuredSent * subscribersPerMessage())
                 .add("delivered", "deliveries (measured)", delivered)
+                .add("lost_measured", "lost (measured)", measuredLost)
                 .add("lost", "lost (all phases)", lost)
                 .add("duplicated", "duplicated (all phases)", duplicates)
                 .add("reordered", "reordered (all phases)", reordered)
@@ -289,13 +436,13 @@ final class MessagingRun {
                 .add("p99_us", "latency p99 (us)", hasLatency ? latency.getValueAtPercentile(99) : LoadReport.NOT_MEASURED)
                 .add("p999_us", "latency p99.9 (us)", hasLatency ? latency.getValueAtPercentile(99.9) : LoadReport.NOT_MEASURED)
                 .add("max_us", "latency max (us)", hasLatency ? latency.getMaxValue() : LoadReport.NOT_MEASURED);
-        double brokerCpu = brokerCpuBefore >= 0 && delivered > 0
-                ? (double) (brokerCpuAfter - brokerCpuBefore) / delivered : Double.NaN;
-        double driverCpu = driverCpuBefore >= 0 && delivered > 0
+        boolean hasBrokerCpu = brokerCpuBefore.isPresent() && brokerCpuAfter.isPresent();
+        long brokerCpuMicros = hasBrokerCpu ? brokerCpuAfter.getAsLong() - brokerCpuBefore.getAsLong() : 0;
+        double brokerCpu = hasBrokerCpu && delivered > 0 ? (double) brokerCpuMicros / delivered : Double.NaN;
+        double driverCpu = driverCpuBefore >= 0 && driverCpuAfter >= 0 && delivered > 0
                 ? (double) (driverCpuAfter - driverCpuBefore) / delivered : Double.NaN;
         report.add("broker_cpu_us_per_msg", "broker CPU per delivery (us)", brokerCpu, 3)
-                .add("broker_cpu_ms", "broker CPU in window (ms)",
-                        brokerCpuBefore >= 0 ? (brokerCpuAfter - brokerCpuBefore) / 1000.0 : Double.NaN, 0)
+                .add("broker_cpu_ms", "broker CPU in window (ms)", hasBrokerCpu ? brokerCpuMicros / 1000.0 : Double.NaN, 0)
                 .add("driver_cpu_us_per_msg", "driver CPU per delivery (us)", driverCpu, 3)
                 .add("clk_tck", "clock ticks per second", procStats.ticksPerSecond());
         return report;

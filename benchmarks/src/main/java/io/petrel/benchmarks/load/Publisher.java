@@ -46,12 +46,16 @@ final class Publisher implements ConnectionListener {
     private final AtomicBoolean awaitingDeliveries = new AtomicBoolean();
     private volatile long sent;
     private volatile long acknowledged;
+    private volatile long phaseFirst;
     private volatile long phaseEnd;
+    private volatile long measuredFirst = -1;
+    /** When the next message at the fixed rate is due; valid once {@code scheduled} is true. */
+    private volatile long nextScheduledNanos;
+    private volatile boolean scheduled;
     private volatile boolean stopped;
     private volatile ClientConnection connection;
 
     // Owned by the event loop.
-    private long phaseFirst;
     private long phaseStartNanos;
     private long intervalNanos;
     private byte flags;
@@ -114,6 +118,24 @@ final class Publisher implements ConnectionListener {
         return sent >= phaseEnd;
     }
 
+    /** Returns the sequence number of the first message of the current phase. */
+    long phaseFirst() {
+        return phaseFirst;
+    }
+
+    /** Returns the sequence number of the first measured message, or -1 before the measured phase. */
+    long measuredFirst() {
+        return measuredFirst;
+    }
+
+    /**
+     * Returns true if, at {@code nowNanos}, the publisher is idle only because its next message at
+     * the fixed rate is not yet due.
+     */
+    boolean waitingForSchedule(long nowNanos) {
+        return scheduled && nextScheduledNanos - nowNanos > 0;
+    }
+
     /**
      * Starts a phase of {@code count} messages at {@code ratePerSecond} (0 for as fast as allowed).
      * Measured messages carry {@link Payloads#FLAG_MEASURED}. The returned future completes once the
@@ -124,6 +146,9 @@ final class Publisher implements ConnectionListener {
         return loop.submit(() -> {
             phaseFirst = sent;
             phaseEnd = sent + count;
+            if (measured) {
+                measuredFirst = sent;
+            }
             phaseStartNanos = System.nanoTime();
             intervalNanos = ratePerSecond > 0 ? Math.max(1, Math.round(1e9 / ratePerSecond)) : 0;
             flags = measured ? Payloads.FLAG_MEASURED : 0;
@@ -209,6 +234,8 @@ final class Publisher implements ConnectionListener {
                 if (due - now > 0) {
                     now = System.nanoTime();
                     if (due - now > 0) {
+                        nextScheduledNanos = due;
+                        scheduled = true;
                         scheduleAt(due - now);
                         break;
                     }

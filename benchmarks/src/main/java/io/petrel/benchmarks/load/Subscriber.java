@@ -90,17 +90,31 @@ final class Subscriber implements ConnectionListener {
     /** Copies the counters; call it on the event loop or after the loop ended. */
     Snapshot snapshot() {
         long lost = 0;
+        long measuredLost = 0;
         for (int publisherId = 0; publisherId < streams.length; publisherId++) {
             Stream stream = streams[publisherId];
             if (stream != null) {
-                lost += publishers[publisherId].sent() - stream.seen.cardinality();
+                Publisher publisher = publishers[publisherId];
+                long sent = publisher.sent();
+                lost += sent - stream.seen.cardinality();
+                long measuredFirst = publisher.measuredFirst();
+                if (measuredFirst >= 0 && sent > measuredFirst) {
+                    measuredLost += sent - measuredFirst
+                            - stream.seen.get((int) measuredFirst, (int) sent).cardinality();
+                }
             }
         }
-        return new Snapshot(measuredDeliveries, lost, duplicates, reordered, unexpected);
+        return new Snapshot(measuredDeliveries, lost, measuredLost, duplicates, reordered, unexpected);
     }
 
-    /** Counters of one subscriber at one moment. */
-    record Snapshot(long measuredDeliveries, long lost, long duplicates, long reordered, long unexpected) {
+    /**
+     * Counters of one subscriber at one moment.
+     *
+     * @param lost         messages of all phases sent and not received
+     * @param measuredLost measured messages sent and not received
+     */
+    record Snapshot(long measuredDeliveries, long lost, long measuredLost, long duplicates, long reordered,
+                    long unexpected) {
     }
 
     /** The sequence numbers received from one publisher. */

@@ -10,12 +10,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.Counter;
 import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.PetrelBroker;
+import io.petrel.api.hook.AuthenticationResult;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -163,17 +174,264 @@ class LoadDriverTest {
     }
 
     @Test
-    void idleRunWithoutBrokerReportsFailedConnections() throws Exception {
-        String closedPort;
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            closedPort = Integer.toString(socket.getLocalPort());
+    void idleRunWithoutBrokerFails() throws Exception {
+        String closedPort = closedPort();
+
+        IOException error = assertThrows(IOException.class, () -> runAgainst(closedPort, "--scenario", "idle",
+                "--connections", "5", "--hold-seconds", "0"));
+
+        assertTrue(error.getMessage().contains("no connection"), error.getMessage());
+    }
+
+    @Test
+    void brokerProcessEndingMidRunIsReported() throws Exception {
+        Process process = new ProcessBuilder("sleep", "60").start();
+        try {
+            CompletableFuture.runAsync(process::destroy, CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+            LoadReport report = runWithLog(log, port, "--scenario", "p2p", "--clients", "1", "--rate", "1000",
+                    "--messages", "1500", "--warmup-messages", "0", "--broker-pid", Long.toString(process.pid()));
+
+            assertEquals("broker_ended", report.value("outcome"));
+            assertEquals(LoadReport.NOT_MEASURED, report.value("broker_cpu_ms"));
+            assertEquals("1500", report.value("delivered"));
+            assertTrue(log.toString().contains("broker process " + process.pid() + " ended"), log.toString());
+        } finally {
+            process.destroyForcibly();
         }
+    }
 
-        LoadReport report = runAgainst(closedPort, "--scenario", "idle", "--connections", "5", "--hold-seconds", "0");
+    @Test
+    void brokerProcessEndingDuringIdleHoldIsReported() throws Exception {
+        Process process = new ProcessBuilder("sleep", "60").start();
+        try {
+            CompletableFuture.runAsync(process::destroy, CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
 
-        assertEquals("connections_failed", report.value("outcome"));
-        assertEquals("0", report.value("accepted"));
+            LoadReport report = run("--scenario", "idle", "--connections", "4", "--hold-seconds", "1",
+                    "--broker-pid", Long.toString(process.pid()));
+
+            assertEquals("broker_ended", report.value("outcome"));
+            assertEquals(LoadReport.NOT_MEASURED, report.value("broker_rss_after_bytes"));
+            assertEquals(LoadReport.NOT_MEASURED, report.value("broker_rss_bytes_per_conn"));
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
+    void tooManyOpenFilesFailsWithHint() throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        String driver = String.join(" ", "exec", java, "-cp", "'" + System.getProperty("java.class.path") + "'",
+                LoadDriver.class.getName(), "--port", port, "--scenario", "idle", "--connections", "400",
+                "--hold-seconds", "0", "--max-seconds", "20");
+        Process process = new ProcessBuilder("bash", "-c", "ulimit -n 200 && " + driver)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try {
+            String errors = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+
+            assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the driver ended");
+            assertEquals(1, process.exitValue(), errors);
+            assertTrue(errors.contains("too many open files"), errors);
+            assertTrue(errors.contains("ulimit -n"), errors);
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
+    void warmupCutByMaxSecondsCountsNoLoss() throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+        LoadReport report = runWithLog(log, port, "--scenario", "p2p", "--clients", "2", "--qos", "1", "--window", "200",
+                "--messages", "1000", "--warmup-messages", "1000000000", "--max-seconds", "2");
+
+        assertEquals("timed_out", report.value("outcome"));
+        assertEquals("timed_out", report.value("warmup_outcome"));
+        assertEquals("0", report.value("lost"));
+        assertEquals("0", report.value("sent"));
+        assertNotEquals("0", report.value("warmup_delivered"));
+        assertTrue(log.toString().contains("warm-up did not finish"), log.toString());
+    }
+
+    @Test
+    void publishAboveMaxPacketSizeReportsClosedConnection() throws Exception {
+        PetrelBroker small = PetrelBroker.builder()
+                .config(BrokerConfig.builder().host("127.0.0.1").port(0).maxPacketSizeBytes(1024).build())
+                .build();
+        small.start();
+        try {
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+            LoadReport report = runWithLog(log, Integer.toString(small.port()), "--scenario", "p2p", "--clients", "1",
+                    "--messages", "20", "--warmup-messages", "0", "--payload-bytes", "2048");
+
+            assertEquals("connections_closed", report.value("outcome"));
+            assertEquals("1", report.value("closed_by_broker"));
+            assertEquals("0", report.value("delivered"));
+            assertEquals(report.value("sent"), report.value("lost_measured"));
+            assertTrue(log.toString().contains("the broker closed 1 of 1 publisher connections"), log.toString());
+        } finally {
+            small.close();
+        }
+    }
+
+    @Test
+    void incompleteRunExitsWithFour() {
+        PetrelBroker small = PetrelBroker.builder()
+                .config(BrokerConfig.builder().host("127.0.0.1").port(0).maxPacketSizeBytes(1024).build())
+                .build();
+        small.start();
+        try {
+            int exitCode = new CommandLine(new LoadDriver()).execute("--port", Integer.toString(small.port()),
+                    "--scenario", "p2p", "--clients", "1", "--messages", "20", "--warmup-messages", "0",
+                    "--payload-bytes", "2048", "--max-seconds", "30");
+
+            assertEquals(LoadDriver.EXIT_INCOMPLETE, exitCode);
+        } finally {
+            small.close();
+        }
+    }
+
+    @Test
+    void idleConnectionsClosedByBrokerAreReported() throws Exception {
+        PetrelBroker closing = PetrelBroker.builder().host("127.0.0.1").port(0).build();
+        closing.start();
+        try {
+            CompletableFuture.runAsync(closing::close, CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS));
+
+            LoadReport report = runAgainst(Integer.toString(closing.port()), "--scenario", "idle", "--connections", "4",
+                    "--hold-seconds", "2");
+
+            assertEquals("connections_closed", report.value("outcome"));
+            assertEquals("4", report.value("closed_by_broker"));
+            assertEquals("0", report.value("open_after_hold"));
+        } finally {
+            closing.close();
+        }
+    }
+
+    @Test
+    void lowerGrantedQosFailsTheRun() {
+        PetrelBroker qos0 = PetrelBroker.builder()
+                .config(BrokerConfig.builder().host("127.0.0.1").port(0).maximumQos(0).build())
+                .build();
+        qos0.start();
+        try {
+            IOException error = assertThrows(IOException.class, () -> runAgainst(Integer.toString(qos0.port()),
+                    "--scenario", "p2p", "--clients", "1", "--qos", "1", "--messages", "10"));
+
+            assertTrue(error.getMessage().contains("granted QoS 0"), error.getMessage());
+            assertTrue(error.getMessage().contains("--qos 1"), error.getMessage());
+        } finally {
+            qos0.close();
+        }
+    }
+
+    @Test
+    void connAckRejectionNamesReturnCode() {
+        PetrelBroker closed = PetrelBroker.builder().host("127.0.0.1").port(0)
+                .authenticator(request -> CompletableFuture.completedFuture(
+                        AuthenticationResult.notAuthorized("no anonymous clients")))
+                .build();
+        closed.start();
+        try {
+            IOException error = assertThrows(IOException.class, () -> runAgainst(Integer.toString(closed.port()),
+                    "--scenario", "p2p", "--clients", "1", "--messages", "10"));
+
+            assertTrue(error.getMessage().contains("return code 5 (not authorized)"), error.getMessage());
+            assertTrue(error.getMessage().contains("without a user name"), error.getMessage());
+            assertFalse(error.getMessage().contains("check that a broker listens"), error.getMessage());
+        } finally {
+            closed.close();
+        }
+    }
+
+    @Test
+    void missingSubAckNamesTimeout() throws Exception {
+        try (ServerSocket server = new ServerSocket()) {
+            server.bind(new InetSocketAddress("127.0.0.1", 0));
+            CompletableFuture<Void> accepted = CompletableFuture.runAsync(() -> acceptWithoutSubAck(server));
+
+            IOException error = assertThrows(IOException.class, () -> runAgainst(
+                    Integer.toString(server.getLocalPort()), "--scenario", "p2p", "--clients", "1", "--messages", "10",
+                    "--connect-timeout-ms", "300"));
+
+            assertTrue(error.getMessage().contains("no SUBACK within 300 ms"), error.getMessage());
+            accepted.cancel(true);
+        }
+    }
+
+    @Test
+    void defaultWindowFitsDefaultQueue() throws Exception {
+        // Ten QoS 1 publishers send to one subscriber, whose queue has the broker's default limit of 1,000 messages.
+        LoadReport report = run("--scenario", "fan-in", "--clients", "10", "--qos", "1", "--messages", "5000",
+                "--warmup-messages", "0");
+
+        assertEquals("complete", report.value("outcome"));
+        assertEquals("0", report.value("lost"));
+    }
+
+    @Test
+    void stallMessageCountsCurrentPhase() throws Exception {
+        PetrelBroker small = PetrelBroker.builder()
+                .config(BrokerConfig.builder().host("127.0.0.1").port(0).maxQueuedMessages(50).build())
+                .build();
+        small.start();
+        try {
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+            LoadReport report = runWithLog(log, Integer.toString(small.port()), "--scenario", "fan-in", "--clients", "4",
+                    "--messages", "20000", "--warmup-messages", "1000", "--window", "0", "--drain-seconds", "1");
+
+            assertEquals("stalled", report.value("outcome"));
+            assertTrue(log.toString().contains("in the measured phase: "), log.toString());
+            assertTrue(log.toString().contains(" of 20000 deliveries of this phase arrived, and 20000 of 20000 messages"),
+                    log.toString());
+        } finally {
+            small.close();
+        }
+    }
+
+    @Test
+    void slowFixedRateIsReportedAndCompletes() throws Exception {
+        LoadReport report = run("--scenario", "p2p", "--clients", "1", "--rate", "0.5", "--messages", "2",
+                "--warmup-messages", "0", "--drain-seconds", "1");
+
+        assertEquals("0.5", report.value("rate_per_s"));
+        assertEquals("complete", report.value("outcome"));
+    }
+
+    @Test
+    void versionIsPrinted() {
+        StringWriter output = new StringWriter();
+        CommandLine commandLine = LoadDriver.commandLine();
+        commandLine.setOut(new PrintWriter(output));
+
+        int exitCode = commandLine.execute("--version");
+
+        assertEquals(0, exitCode);
+        assertTrue(output.toString().startsWith("petrel-load "), output.toString());
+    }
+
+    @Test
+    void labelWithEqualsSignIsRejected() {
+        int exitCode = new CommandLine(new LoadDriver()).execute("--port", port, "--label", "a b=c");
+
+        assertEquals(2, exitCode);
+    }
+
+    @Test
+    void payloadAboveIntRangeNamesRange() {
+        StringWriter errors = new StringWriter();
+        CommandLine commandLine = LoadDriver.commandLine();
+        commandLine.setErr(new PrintWriter(errors));
+
+        int exitCode = commandLine.execute("--port", port, "--payload-bytes", "99999999999");
+
+        assertEquals(2, exitCode);
+        assertTrue(errors.toString().contains("from 25 to 1048576"), errors.toString());
     }
 
     @Test
@@ -211,16 +469,72 @@ class LoadDriverTest {
     }
 
     private static LoadReport runAgainst(String brokerPort, String... options) throws IOException, InterruptedException {
-        LoadDriver driver = new LoadDriver();
-        String[] args = new String[options.length + 4];
-        args[0] = "--port";
-        args[1] = brokerPort;
-        args[2] = "--max-seconds";
-        args[3] = "30";
-        System.arraycopy(options, 0, args, 4, options.length);
-        new CommandLine(driver).parseArgs(args);
+        return runWithLog(System.err, brokerPort, options);
+    }
+
+    /**
+     * Runs the driver against {@code brokerPort} with a wall-time limit of 30 s unless {@code options}
+     * set one, and writes its progress lines to {@code log} as well as standard error.
+     */
+    private static LoadReport runWithLog(OutputStream log, String brokerPort, String... options)
+            throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("--port", brokerPort));
+        if (!List.of(options).contains("--max-seconds")) {
+            args.addAll(List.of("--max-seconds", "30"));
+        }
+        args.addAll(List.of(options));
+        OutputStream both = log == System.err ? log : new TeeOutputStream(log, System.err);
+        LoadDriver driver = new LoadDriver(new PrintStream(both, true, StandardCharsets.UTF_8));
+        new CommandLine(driver).parseArgs(args.toArray(String[]::new));
         LoadReport report = driver.run();
         report.print(System.out); // shown in the test report when an assertion fails
         return report;
+    }
+
+    private static String closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress("127.0.0.1", 0));
+            return Integer.toString(socket.getLocalPort());
+        }
+    }
+
+    /** Accepts one connection, replies to its CONNECT with an accepting CONNACK and then sends nothing. */
+    private static void acceptWithoutSubAck(ServerSocket server) {
+        try (Socket socket = server.accept()) {
+            InputStream in = socket.getInputStream();
+            in.read(); // CONNECT fixed header
+            int remaining = in.read(); // the driver's CONNECT is shorter than 128 bytes
+            in.readNBytes(remaining);
+            socket.getOutputStream().write(new byte[] {0x20, 0x02, 0x00, 0x00});
+            socket.getOutputStream().flush();
+            while (in.read() >= 0) {
+                // discard SUBSCRIBE and everything after it
+            }
+        } catch (IOException e) {
+            // the driver closed the connection
+        }
+    }
+
+    /** Writes every byte to two streams. */
+    private static final class TeeOutputStream extends OutputStream {
+        private final OutputStream first;
+        private final OutputStream second;
+
+        TeeOutputStream(OutputStream first, OutputStream second) {
+            this.first = first;
+            this.second = second;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            first.write(b);
+            second.write(b);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            first.write(bytes, offset, length);
+            second.write(bytes, offset, length);
+        }
     }
 }
