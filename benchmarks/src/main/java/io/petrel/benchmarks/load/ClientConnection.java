@@ -28,6 +28,7 @@ final class ClientConnection extends ByteToMessageDecoder {
 
     private final String clientId;
     private final int keepAliveSeconds;
+    private final Credentials credentials;
     private final boolean cleanSession;
     private final ConnectionListener listener;
     private final CompletableFuture<ClientConnection> connected = new CompletableFuture<>();
@@ -40,9 +41,11 @@ final class ClientConnection extends ByteToMessageDecoder {
     private ByteBuf pendingAcks;
     private ScheduledFuture<?> pinger;
 
-    private ClientConnection(String clientId, int keepAliveSeconds, boolean cleanSession, ConnectionListener listener) {
+    private ClientConnection(String clientId, int keepAliveSeconds, Credentials credentials, boolean cleanSession,
+                             ConnectionListener listener) {
         this.clientId = clientId;
         this.keepAliveSeconds = keepAliveSeconds;
+        this.credentials = credentials;
         this.cleanSession = cleanSession;
         this.listener = listener;
     }
@@ -53,9 +56,10 @@ final class ClientConnection extends ByteToMessageDecoder {
      * arrives within {@code timeoutMillis}.
      */
     static CompletableFuture<ClientConnection> open(Bootstrap bootstrap, InetSocketAddress address, String clientId,
-                                                    int keepAliveSeconds, boolean cleanSession,
+                                                    int keepAliveSeconds, Credentials credentials, boolean cleanSession,
                                                     ConnectionListener listener, long timeoutMillis) {
-        ClientConnection connection = new ClientConnection(clientId, keepAliveSeconds, cleanSession, listener);
+        ClientConnection connection = new ClientConnection(clientId, keepAliveSeconds, credentials, cleanSession,
+                listener);
         ChannelFuture connect = bootstrap.clone().handler(connection).connect(address);
         connection.channel = connect.channel();
         if (connect.isDone() && !connect.isSuccess() && !connect.channel().isRegistered()) {
@@ -133,7 +137,7 @@ final class ClientConnection extends ByteToMessageDecoder {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         ByteBuf packet = ctx.alloc().buffer();
-        Packets.connect(packet, clientId, keepAliveSeconds, cleanSession);
+        Packets.connect(packet, clientId, keepAliveSeconds, cleanSession, credentials);
         ctx.writeAndFlush(packet);
         super.channelActive(ctx);
     }
@@ -241,7 +245,7 @@ final class ClientConnection extends ByteToMessageDecoder {
 
     private void connAckReceived(ChannelHandlerContext ctx, int returnCode) {
         if (returnCode != 0) {
-            connected.completeExceptionally(new ConnectionRefusedException(clientId, returnCode));
+            connected.completeExceptionally(new ConnectionRefusedException(clientId, returnCode, credentials));
             ctx.close();
             return;
         }
@@ -282,11 +286,19 @@ final class ClientConnection extends ByteToMessageDecoder {
             "not authorized",
         };
 
-        ConnectionRefusedException(String clientId, int returnCode) {
+        ConnectionRefusedException(String clientId, int returnCode, Credentials credentials) {
             super("broker rejected client " + clientId + " with CONNACK return code " + returnCode + " ("
                     + (returnCode < REASONS.length ? REASONS[returnCode] : "reserved") + ")"
-                    + (returnCode == 4 || returnCode == 5 ? "; the driver connects without a user name or password,"
-                    + " so allow anonymous clients on the broker" : ""));
+                    + (returnCode == 4 || returnCode == 5 ? hint(credentials) : ""));
+        }
+
+        private static String hint(Credentials credentials) {
+            if (credentials.username() == null) {
+                return "; the driver connected without a user name or password, so pass --username and --password"
+                        + " or allow anonymous clients on the broker";
+            }
+            return "; the driver connected with " + credentials + ", so check --username and --password and"
+                    + " the broker's access rules";
         }
     }
 }

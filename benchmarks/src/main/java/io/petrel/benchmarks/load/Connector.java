@@ -24,13 +24,16 @@ final class Connector {
     private final Bootstrap bootstrap;
     private final InetSocketAddress address;
     private final int keepAliveSeconds;
+    private final Credentials credentials;
     private final int timeoutMillis;
     private final int batchSize;
 
-    Connector(Bootstrap bootstrap, InetSocketAddress address, int keepAliveSeconds, int timeoutMillis, int batchSize) {
+    Connector(Bootstrap bootstrap, InetSocketAddress address, int keepAliveSeconds, Credentials credentials,
+              int timeoutMillis, int batchSize) {
         this.bootstrap = bootstrap;
         this.address = address;
         this.keepAliveSeconds = keepAliveSeconds;
+        this.credentials = credentials;
         this.timeoutMillis = timeoutMillis;
         this.batchSize = batchSize;
     }
@@ -71,7 +74,7 @@ final class Connector {
             List<CompletableFuture<ClientConnection>> batch = new ArrayList<>(end - start);
             for (int i = start; i < end; i++) {
                 batch.add(ClientConnection.open(bootstrap, address, clientIds.apply(i), keepAliveSeconds,
-                        cleanSession, listeners.apply(i), timeoutMillis));
+                        credentials, cleanSession, listeners.apply(i), timeoutMillis));
             }
             Throwable outOfFiles = null;
             for (CompletableFuture<ClientConnection> future : batch) {

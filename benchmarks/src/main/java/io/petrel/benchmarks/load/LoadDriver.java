@@ -16,6 +16,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalLong;
@@ -58,6 +61,8 @@ public final class LoadDriver implements Callable<Integer> {
     private static final int MAX_CONNECTIONS = 10_000;
     private static final int MAX_PAYLOAD_BYTES = 1_048_576;
     private static final long MAX_MESSAGES = 1_000_000_000L;
+    /** Maximum bytes of a user name or password in CONNECT, whose length prefix has two bytes. */
+    private static final int MAX_MQTT_STRING_BYTES = 65_535;
     /** Time after --max-seconds at which the process halts even if closing connections hangs. */
     private static final long HALT_GRACE_SECONDS = 30;
     /** Exit code after a report whose outcome is not {@code complete}. */
@@ -132,6 +137,15 @@ public final class LoadDriver implements Callable<Integer> {
             description = "MQTT keepalive in seconds; PINGREQ goes out every three quarters of it, 0 disables it "
                     + "(default: ${DEFAULT-VALUE}).")
     int keepAliveSeconds;
+
+    @Option(names = "--username",
+            description = "User name sent in every CONNECT. Without it the driver connects anonymously.")
+    String username;
+
+    @Option(names = "--password", arity = "0..1", interactive = true, prompt = "Password for --username: ",
+            description = "Password sent in every CONNECT, with --username. Without a value the driver prompts "
+                    + "for it, which keeps it out of the process list and the shell history.")
+    char[] password;
 
     @Option(names = "--retain",
             description = "Publish with the retain flag, so that every message also replaces the retained message "
@@ -245,7 +259,7 @@ public final class LoadDriver implements Callable<Integer> {
                     .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, options.connectTimeoutMillis());
-            Connector connector = new Connector(bootstrap, options.broker(), options.keepAliveSeconds(),
+            Connector connector = new Connector(bootstrap, options.broker(), options.keepAliveSeconds(), credentials(),
                     options.connectTimeoutMillis(), options.connectBatch());
             Deadline deadline = Deadline.inSeconds(options.maxSeconds());
             ProcStats procStats = ProcStats.create();
@@ -300,6 +314,19 @@ public final class LoadDriver implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "invalid --broker-pid " + brokerPid
                     + ": no running process has this id; pass the process id of the running broker");
         }
+        if (password != null && username == null) {
+            throw new ParameterException(spec.commandLine(), "invalid --password without --username: MQTT 3.1.1 "
+                    + "sends a password only with a user name [MQTT-3.1.2-22]");
+        }
+        if (username != null && username.getBytes(StandardCharsets.UTF_8).length > MAX_MQTT_STRING_BYTES) {
+            throw new ParameterException(spec.commandLine(), "invalid --username: longer than "
+                    + MAX_MQTT_STRING_BYTES + " bytes in UTF-8");
+        }
+        if (password != null && StandardCharsets.UTF_8.encode(CharBuffer.wrap(password)).remaining()
+                > MAX_MQTT_STRING_BYTES) {
+            throw new ParameterException(spec.commandLine(), "invalid --password: longer than "
+                    + MAX_MQTT_STRING_BYTES + " bytes in UTF-8");
+        }
         if (label.contains("=")) {
             throw new ParameterException(spec.commandLine(), "invalid --label '" + label
                     + "': '=' would split the key=value pairs of the RESULT line; use other characters");
@@ -313,6 +340,19 @@ public final class LoadDriver implements Callable<Integer> {
                 connections, connectBatch, holdSeconds, keepAliveSeconds, retain, persistentSubscribers, maxSeconds, drainSeconds,
                 connectTimeoutMillis, threads, brokerPid == null ? OptionalLong.empty() : OptionalLong.of(brokerPid),
                 label);
+    }
+
+    private Credentials credentials() {
+        if (username == null) {
+            return Credentials.NONE;
+        }
+        byte[] encodedPassword = null;
+        if (password != null) {
+            ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(password));
+            encodedPassword = new byte[encoded.remaining()];
+            encoded.get(encodedPassword);
+        }
+        return new Credentials(username, encodedPassword);
     }
 
     private void checkRange(String option, long value, long min, long max) {

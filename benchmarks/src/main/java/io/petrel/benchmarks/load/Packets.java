@@ -22,24 +22,40 @@ final class Packets {
     private static final byte[] PROTOCOL_NAME = "MQTT".getBytes(StandardCharsets.US_ASCII);
     private static final int PROTOCOL_LEVEL_3_1_1 = 4;
     private static final int CLEAN_SESSION = 0x02;
+    private static final int PASSWORD_FLAG = 0x40;
+    private static final int USER_NAME_FLAG = 0x80;
 
     private Packets() {
     }
 
     /**
-     * Appends a CONNECT without will and credentials; {@code cleanSession} false makes the broker keep
-     * the session, with its subscriptions and queued messages, after the connection closes.
+     * Appends a CONNECT without will, with the user name and password of {@code credentials} if set;
+     * {@code cleanSession} false makes the broker keep the session, with its subscriptions and queued
+     * messages, after the connection closes.
      */
-    static void connect(ByteBuf out, String clientId, int keepAliveSeconds, boolean cleanSession) {
+    static void connect(ByteBuf out, String clientId, int keepAliveSeconds, boolean cleanSession,
+                        Credentials credentials) {
         byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
-        int remaining = 2 + PROTOCOL_NAME.length + 1 + 1 + 2 + 2 + id.length;
+        byte[] username = credentials.username() != null
+                ? credentials.username().getBytes(StandardCharsets.UTF_8) : null;
+        byte[] password = credentials.password();
+        int remaining = 2 + PROTOCOL_NAME.length + 1 + 1 + 2 + 2 + id.length
+                + (username != null ? 2 + username.length : 0) + (password != null ? 2 + password.length : 0);
+        int flags = (cleanSession ? CLEAN_SESSION : 0) | (username != null ? USER_NAME_FLAG : 0)
+                | (password != null ? PASSWORD_FLAG : 0);
         out.writeByte(CONNECT << 4);
         writeRemainingLength(out, remaining);
         out.writeShort(PROTOCOL_NAME.length).writeBytes(PROTOCOL_NAME);
         out.writeByte(PROTOCOL_LEVEL_3_1_1);
-        out.writeByte(cleanSession ? CLEAN_SESSION : 0);
+        out.writeByte(flags);
         out.writeShort(keepAliveSeconds);
         out.writeShort(id.length).writeBytes(id);
+        if (username != null) {
+            out.writeShort(username.length).writeBytes(username);
+        }
+        if (password != null) {
+            out.writeShort(password.length).writeBytes(password);
+        }
     }
 
     /** Appends a SUBSCRIBE to one filter. */

@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -331,10 +332,7 @@ class LoadDriverTest {
 
     @Test
     void connAckRejectionNamesReturnCode() {
-        PetrelBroker closed = PetrelBroker.builder().host("127.0.0.1").port(0)
-                .authenticator(request -> CompletableFuture.completedFuture(
-                        AuthenticationResult.notAuthorized("no anonymous clients")))
-                .build();
+        PetrelBroker closed = brokerWithPassword();
         closed.start();
         try {
             IOException error = assertThrows(IOException.class, () -> runAgainst(Integer.toString(closed.port()),
@@ -346,6 +344,44 @@ class LoadDriverTest {
         } finally {
             closed.close();
         }
+    }
+
+    @Test
+    void credentialsReachTheBroker() throws Exception {
+        PetrelBroker closed = brokerWithPassword();
+        closed.start();
+        try {
+            LoadReport report = runAgainst(Integer.toString(closed.port()), "--scenario", "p2p", "--clients", "1",
+                    "--messages", "10", "--warmup-messages", "0", "--username", "load", "--password", "s3cret");
+
+            assertEquals("complete", report.value("outcome"));
+            assertEquals("10", report.value("delivered"));
+        } finally {
+            closed.close();
+        }
+    }
+
+    @Test
+    void wrongPasswordIsNamedWithoutIt() {
+        PetrelBroker closed = brokerWithPassword();
+        closed.start();
+        try {
+            IOException error = assertThrows(IOException.class, () -> runAgainst(Integer.toString(closed.port()),
+                    "--scenario", "p2p", "--clients", "1", "--messages", "10", "--username", "load",
+                    "--password", "wrong"));
+
+            assertTrue(error.getMessage().contains("user name 'load' and a password"), error.getMessage());
+            assertFalse(error.getMessage().contains("wrong"), error.getMessage());
+        } finally {
+            closed.close();
+        }
+    }
+
+    @Test
+    void passwordWithoutUsernameIsRejected() {
+        int exitCode = new CommandLine(new LoadDriver()).execute("--port", port, "--password", "s3cret");
+
+        assertEquals(2, exitCode);
     }
 
     @Test
@@ -489,6 +525,21 @@ class LoadDriverTest {
         LoadReport report = driver.run();
         report.print(System.out); // shown in the test report when an assertion fails
         return report;
+    }
+
+    /** Returns a broker that accepts only user name "load" with password "s3cret" and otherwise sends return code 5. */
+    private static PetrelBroker brokerWithPassword() {
+        return PetrelBroker.builder().host("127.0.0.1").port(0)
+                .authenticator(request -> {
+                    boolean userMatches = request.username().equals(Optional.of("load"));
+                    boolean passwordMatches = request.password()
+                            .map(password -> new String(password, StandardCharsets.UTF_8))
+                            .equals(Optional.of("s3cret"));
+                    return CompletableFuture.completedFuture(userMatches && passwordMatches
+                            ? AuthenticationResult.success()
+                            : AuthenticationResult.notAuthorized("user name or password not accepted"));
+                })
+                .build();
     }
 
     private static String closedPort() throws IOException {
