@@ -63,6 +63,17 @@ final class Connector {
      */
     Result open(int count, IntFunction<String> clientIds, IntFunction<ConnectionListener> listeners, boolean cleanSession,
                 Deadline deadline) throws IOException, InterruptedException {
+        return open(count, clientIds, listeners, cleanSession, deadline, true);
+    }
+
+    /**
+     * Opens connections as {@link #open(int, IntFunction, IntFunction, boolean, Deadline)} does, but
+     * stops after a first batch without an accepted connection only if {@code stopAfterFailedFirstBatch}
+     * is true. A caller that has already opened connections to the broker passes false, so that every
+     * requested connection is tried and counted.
+     */
+    Result open(int count, IntFunction<String> clientIds, IntFunction<ConnectionListener> listeners, boolean cleanSession,
+                Deadline deadline, boolean stopAfterFailedFirstBatch) throws IOException, InterruptedException {
         List<ClientConnection> opened = new ArrayList<>(count);
         int failed = 0;
         Throwable firstFailure = null;
@@ -71,16 +82,18 @@ final class Connector {
                 return new Result(opened, failed, firstFailure, true);
             }
             int end = Math.min(count, start + batchSize);
+            // A connection gets no more time than the run has left, so that --max-seconds bounds connecting too.
+            int batchTimeoutMillis = (int) Math.max(1, Math.min(timeoutMillis, deadline.remainingMillis()));
             List<CompletableFuture<ClientConnection>> batch = new ArrayList<>(end - start);
             for (int i = start; i < end; i++) {
                 batch.add(ClientConnection.open(bootstrap, address, clientIds.apply(i), keepAliveSeconds,
-                        credentials, cleanSession, listeners.apply(i), timeoutMillis));
+                        credentials, cleanSession, listeners.apply(i), batchTimeoutMillis));
             }
             Throwable outOfFiles = null;
             for (CompletableFuture<ClientConnection> future : batch) {
                 try {
-                    // Each connection fails by itself after timeoutMillis; the extra second covers scheduling.
-                    opened.add(future.get(timeoutMillis + 1_000L, TimeUnit.MILLISECONDS));
+                    // Each connection fails by itself after batchTimeoutMillis; the extra second covers scheduling.
+                    opened.add(future.get(batchTimeoutMillis + 1_000L, TimeUnit.MILLISECONDS));
                 } catch (ExecutionException | TimeoutException e) {
                     Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
                     opened.add(null);
@@ -94,14 +107,12 @@ final class Connector {
                 }
             }
             if (outOfFiles != null) {
-                int accepted = opened.size() - failed;
                 closeAll(opened);
-                throw new IOException("too many open files after opening " + accepted + " of " + count
-                        + " connections: raise the"
-                        + " limit with `ulimit -n` or lower --clients or --connections",
-                        outOfFiles);
+                throw new IOException("too many open files: the driver needs one file descriptor per connection "
+                        + "(twice --clients for p2p); raise the limit with `ulimit -n` or lower --clients or "
+                        + "--connections", outOfFiles);
             }
-            if (start == 0 && failed == end) {
+            if (stopAfterFailedFirstBatch && start == 0 && failed == end) {
                 return new Result(opened, failed, firstFailure, false);
             }
         }

@@ -63,7 +63,8 @@ final class IdleRun {
         Connector.Result second;
         try {
             second = connector.open(options.connections() - firstHalf,
-                    i -> "load-" + runId + "-idle-" + (firstHalf + i), i -> ConnectionListener.IGNORE, true, deadline);
+                    i -> "load-" + runId + "-idle-" + (firstHalf + i), i -> ConnectionListener.IGNORE, true, deadline,
+                    false);
         } catch (IOException e) {
             Connector.closeAll(first.opened());
             throw e;
@@ -108,7 +109,7 @@ final class IdleRun {
         }
         boolean brokerEnded = pid >= 0 && procStats.hasEnded(pid);
         if (brokerEnded) {
-            log.printf("the broker process %d ended during the run, so its memory and CPU figures are na%n", pid);
+            log.printf("the broker process %d ended during the run, so the figures read from /proc after that are na%n", pid);
         }
 
         String outcome = brokerEnded ? "broker_ended"

@@ -13,7 +13,9 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.petrel.benchmarks.load.LoadOptions.Scenario;
 import java.io.IOException;
+import java.io.BufferedReader;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -61,11 +63,13 @@ public final class LoadDriver implements Callable<Integer> {
     private static final int MAX_CONNECTIONS = 10_000;
     private static final int MAX_PAYLOAD_BYTES = 1_048_576;
     private static final long MAX_MESSAGES = 1_000_000_000L;
+    /** Lowest non-zero --rate: one message per 1,000 s over all publishers. */
+    private static final double MIN_RATE = 0.001;
     /** Maximum bytes of a user name or password in CONNECT, whose length prefix has two bytes. */
     private static final int MAX_MQTT_STRING_BYTES = 65_535;
     /** Time after --max-seconds at which the process halts even if closing connections hangs. */
     private static final long HALT_GRACE_SECONDS = 30;
-    /** Exit code after a report whose outcome is not {@code complete}. */
+    /** Exit code after a report whose outcome is not {@code complete}, or whose warm-up stalled. */
     static final int EXIT_INCOMPLETE = 4;
 
     @Spec
@@ -95,7 +99,9 @@ public final class LoadDriver implements Callable<Integer> {
     int qos;
 
     @Option(names = "--payload-bytes", defaultValue = "64",
-            description = "Payload size in bytes, 25 to 1048576 (default: ${DEFAULT-VALUE}).")
+            description = "Payload size in bytes, 25 to 1048576. Each PUBLISH adds its topic and header, about 40 "
+                    + "bytes, and a broker closes the connection of a packet above its maximum size, which is "
+                    + "1048576 bytes by default in Petrel (default: ${DEFAULT-VALUE}).")
     long payloadBytes;
 
     @Option(names = "--messages", defaultValue = "100000",
@@ -107,8 +113,8 @@ public final class LoadDriver implements Callable<Integer> {
     long warmupMessages;
 
     @Option(names = "--rate", defaultValue = "0",
-            description = "Messages published per second over all publishers; 0 sends as fast as --window allows "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "Messages published per second over all publishers, at least 0.001; 0 sends as fast as "
+                    + "--window allows (default: ${DEFAULT-VALUE}).")
     double rate;
 
     @Option(names = "--window", defaultValue = "50",
@@ -142,10 +148,15 @@ public final class LoadDriver implements Callable<Integer> {
             description = "User name sent in every CONNECT. Without it the driver connects anonymously.")
     String username;
 
-    @Option(names = "--password", arity = "0..1", interactive = true, prompt = "Password for --username: ",
-            description = "Password sent in every CONNECT, with --username. Without a value the driver prompts "
-                    + "for it, which keeps it out of the process list and the shell history.")
+    @Option(names = "--password",
+            description = "Password sent in every CONNECT, with --username. Other users of the machine can read it "
+                    + "in the process list; --password-stdin avoids that.")
     char[] password;
+
+    @Option(names = "--password-stdin",
+            description = "Read the password from the first line of standard input instead, as in "
+                    + "'--password-stdin < FILE' or from a pipe.")
+    boolean passwordFromStdin;
 
     @Option(names = "--retain",
             description = "Publish with the retain flag, so that every message also replaces the retained message "
@@ -181,8 +192,8 @@ public final class LoadDriver implements Callable<Integer> {
     Long brokerPid;
 
     @Option(names = "--label", defaultValue = "-",
-            description = "Free text without '=' copied into the report, such as the broker name; spaces become "
-                    + "'_' in the RESULT line (default: ${DEFAULT-VALUE}).")
+            description = "Free text copied into the report, such as the broker name, without '=' or control "
+                    + "characters; spaces become '_' in the RESULT line (default: ${DEFAULT-VALUE}).")
     String label;
 
     /** Creates a driver that writes progress and warnings to standard error. */
@@ -198,14 +209,14 @@ public final class LoadDriver implements Callable<Integer> {
     /**
      * Runs the driver. Exit codes:
      * <ul>
-     *   <li>0 after a report with outcome {@code complete},</li>
+     *   <li>0 after a report with outcome {@code complete} and a complete warm-up, if any,</li>
      *   <li>1 without a report, when connecting or subscribing failed or the driver ran out of file
      *       descriptors,</li>
      *   <li>2 on invalid options,</li>
      *   <li>3 when the run had to be halted {@value #HALT_GRACE_SECONDS} s after its limit,</li>
-     *   <li>{@value #EXIT_INCOMPLETE} after a report with any other outcome: {@code stalled},
+     *   <li>{@value #EXIT_INCOMPLETE} after a report with any other outcome ({@code stalled},
      *       {@code timed_out}, {@code connections_failed}, {@code connections_closed} or
-     *       {@code broker_ended}.</li>
+     *       {@code broker_ended}), or after a warm-up that stalled.</li>
      * </ul>
      */
     public static void main(String[] args) {
@@ -232,7 +243,7 @@ public final class LoadDriver implements Callable<Integer> {
         try {
             LoadReport report = run();
             report.print(System.out);
-            return "complete".equals(report.value("outcome")) ? 0 : EXIT_INCOMPLETE;
+            return complete(report) ? 0 : EXIT_INCOMPLETE;
         } catch (IOException e) {
             log.println("load run failed: " + e.getMessage() + (e.getCause() != null ? ": " + e.getCause() : ""));
             return 1;
@@ -301,9 +312,9 @@ public final class LoadDriver implements Callable<Integer> {
         checkRange("--connect-timeout-ms", connectTimeoutMillis, 100, 600_000);
         checkRange("--threads", threads, 0, 256);
 
-        if (!(rate >= 0) || Double.isInfinite(rate)) {
+        if (!(rate == 0 || rate >= MIN_RATE) || Double.isInfinite(rate)) {
             throw new ParameterException(spec.commandLine(), "invalid --rate " + rate
-                    + ": expected 0 (as fast as possible) or a positive number of messages per second");
+                    + ": expected 0 (as fast as possible) or at least " + MIN_RATE + " messages per second");
         }
         if (brokerPid != null && brokerPid <= 0) {
             throw new ParameterException(spec.commandLine(), "invalid --broker-pid " + brokerPid
@@ -313,6 +324,13 @@ public final class LoadDriver implements Callable<Integer> {
         if (brokerPid != null && Files.isDirectory(Path.of("/proc/self")) && ProcStats.create().hasEnded(brokerPid)) {
             throw new ParameterException(spec.commandLine(), "invalid --broker-pid " + brokerPid
                     + ": no running process has this id; pass the process id of the running broker");
+        }
+        if (passwordFromStdin) {
+            if (password != null) {
+                throw new ParameterException(spec.commandLine(), "invalid --password with --password-stdin: "
+                        + "give the password one way only");
+            }
+            password = readPasswordLine(System.in);
         }
         if (password != null && username == null) {
             throw new ParameterException(spec.commandLine(), "invalid --password without --username: MQTT 3.1.1 "
@@ -327,9 +345,10 @@ public final class LoadDriver implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "invalid --password: longer than "
                     + MAX_MQTT_STRING_BYTES + " bytes in UTF-8");
         }
-        if (label.contains("=")) {
-            throw new ParameterException(spec.commandLine(), "invalid --label '" + label
-                    + "': '=' would split the key=value pairs of the RESULT line; use other characters");
+        if (label.isEmpty() || label.contains("=") || label.chars().anyMatch(Character::isISOControl)) {
+            throw new ParameterException(spec.commandLine(), "invalid --label '" + label.replaceAll("\\p{Cntrl}", "?")
+                    + "': expected at least one character and no '=', line break or other control character, "
+                    + "which would break the key=value pairs of the RESULT line");
         }
 
         InetSocketAddress address = new InetSocketAddress(host, port);
@@ -340,6 +359,45 @@ public final class LoadDriver implements Callable<Integer> {
                 connections, connectBatch, holdSeconds, keepAliveSeconds, retain, persistentSubscribers, maxSeconds, drainSeconds,
                 connectTimeoutMillis, threads, brokerPid == null ? OptionalLong.empty() : OptionalLong.of(brokerPid),
                 label);
+    }
+
+    /**
+     * Returns true if the run and its warm-up, if the report has one, both ended complete. The idle
+     * scenario has no warm-up key.
+     */
+    static boolean complete(LoadReport report) {
+        String warmup = report.value("warmup_outcome");
+        return "complete".equals(report.value("outcome"))
+                && (warmup == null || warmup.equals("complete") || warmup.equals("none"));
+    }
+
+    /**
+     * Reads one line from {@code in} as the password, without its line break.
+     *
+     * @throws ParameterException if the input ends before a line
+     */
+    private char[] readPasswordLine(InputStream in) {
+        StringBuilder line = new StringBuilder();
+        try {
+            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            int c;
+            while ((c = reader.read()) >= 0 && c != '\n') {
+                line.append((char) c);
+            }
+            if (c < 0 && line.length() == 0) {
+                throw new ParameterException(spec.commandLine(), "invalid --password-stdin: standard input ended "
+                        + "before a password line; pipe or redirect the password into the driver");
+            }
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "invalid --password-stdin: standard input could not "
+                    + "be read (" + e.getMessage() + ")");
+        }
+        if (line.length() > 0 && line.charAt(line.length() - 1) == '\r') {
+            line.setLength(line.length() - 1);
+        }
+        char[] read = new char[line.length()];
+        line.getChars(0, line.length(), read, 0);
+        return read;
     }
 
     private Credentials credentials() {

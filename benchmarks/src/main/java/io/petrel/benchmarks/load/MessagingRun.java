@@ -108,7 +108,7 @@ final class MessagingRun {
                 log.printf("warm-up: %d messages%n", options.warmupMessages());
                 long deliveredBefore = deliveries();
                 startPhase(options.warmupMessages(), false);
-                warmup = awaitPhase("warm-up", options.warmupMessages(), deliveredBefore);
+                warmup = awaitPhase("warm-up", options.warmupMessages(), deliveredBefore, false);
             }
             if (warmup.outcome() == Outcome.TIMED_OUT || warmup.outcome() == Outcome.CONNECTIONS_CLOSED) {
                 log.printf("the warm-up did not finish, so no message was measured: %d of %d warm-up deliveries "
@@ -116,13 +116,18 @@ final class MessagingRun {
                 stopPublishers(warmup.outcome());
                 return report(warmup.outcome(), warmup, 0, 0, 0, OptionalLong.empty(), OptionalLong.empty(), -1, -1);
             }
+            if (warmup.outcome() == Outcome.STALLED) {
+                // A broker that drops messages stalls a windowed warm-up, and the measured phase then
+                // shows whether it recovers, so the run goes on. The exit status marks it.
+                log.printf("the warm-up stalled; measuring anyway, and the report's warmup_outcome says so%n");
+            }
             log.printf("measuring: %d messages%n", options.messages());
             OptionalLong brokerCpuBefore = brokerCpuMicros();
             long driverCpuBefore = driverCpuMicros();
             long deliveredBefore = deliveries();
             long startNanos = System.nanoTime();
             startPhase(options.messages(), true);
-            PhaseResult measured = awaitPhase("measured phase", options.messages(), deliveredBefore);
+            PhaseResult measured = awaitPhase("measured phase", options.messages(), deliveredBefore, true);
             stopPublishers(measured.outcome());
             long endNanos = lastMeasuredNanos(startNanos);
             OptionalLong brokerCpuAfter = brokerCpuMicros();
@@ -141,10 +146,14 @@ final class MessagingRun {
         for (int i = 0; i < subscribers.length; i++) {
             ClientConnection connection = subscriberConnections.opened().get(i);
             subscribers[i].attach(connection, latencyRecorders);
+            long timeoutMillis = Math.max(1, Math.min(options.connectTimeoutMillis(), deadline.remainingMillis()));
             try {
-                connection.subscribe(filters[i], options.qos())
-                        .get(options.connectTimeoutMillis(), TimeUnit.MILLISECONDS);
+                connection.subscribe(filters[i], options.qos()).get(timeoutMillis, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
+                if (deadline.passed()) {
+                    throw new IOException("the run reached --max-seconds while waiting for the SUBACK of subscriber "
+                            + i + " from " + options.broker());
+                }
                 throw new IOException("no SUBACK within " + options.connectTimeoutMillis() + " ms from "
                         + options.broker() + " for the subscription of subscriber " + i + " to '" + filters[i]
                         + "'; raise --connect-timeout-ms if the broker is slow");
@@ -159,7 +168,9 @@ final class MessagingRun {
         for (int i = 0; i < publishers.length; i++) {
             publishers[i].attach(publisherConnections.opened().get(i));
         }
-        log.printf("connected %d publishers and %d subscribers to %s%n", publishers.length, subscribers.length,
+        log.printf("connected %d %s and %d %s to %s%n", publishers.length,
+                publishers.length == 1 ? "publisher" : "publishers", subscribers.length,
+                subscribers.length == 1 ? "subscriber" : "subscribers",
                 options.broker());
     }
 
@@ -169,8 +180,13 @@ final class MessagingRun {
                 connections.add(connection);
             }
         }
-        if (result.timedOut()) {
+        if (result.timedOut() || (result.failed() > 0 && deadline.passed())) {
             throw new IOException("the run reached --max-seconds while connecting the " + role + "s");
+        }
+        if (result.failed() > 0 && result.firstFailure() instanceof TimeoutException) {
+            throw new IOException(result.failed() + " of the " + role + " connections to " + options.broker()
+                    + " failed: " + result.firstFailure().getMessage() + "; the TCP connection opened, so raise "
+                    + "--connect-timeout-ms if the broker is slow, or check that it speaks MQTT on that port");
         }
         if (result.failed() > 0 && result.firstFailure() instanceof ClientConnection.ConnectionRefusedException) {
             throw new IOException(result.failed() + " of the " + role + " connections to " + options.broker()
@@ -205,9 +221,12 @@ final class MessagingRun {
      * stops, or the broker closes a connection, or the deadline passes. A publisher that waits for
      * its next scheduled send at a fixed rate counts as making progress.
      *
+     * <p>The measured phase counts only deliveries of measured messages, so that warm-up messages that
+     * the broker dropped do not keep it from completing.
+     *
      * @param deliveredBefore the deliveries counted before the phase started
      */
-    private PhaseResult awaitPhase(String phase, long phaseMessages, long deliveredBefore) {
+    private PhaseResult awaitPhase(String phase, long phaseMessages, long deliveredBefore, boolean measured) {
         long drainNanos = TimeUnit.SECONDS.toNanos(options.drainSeconds());
         long phaseExpected = phaseMessages * subscribersPerMessage();
         long sentBefore = 0;
@@ -217,31 +236,30 @@ final class MessagingRun {
         long lastProgress = -1;
         long lastChangeNanos = System.nanoTime();
         long lastCloseCheckNanos = lastChangeNanos;
-        long delivered = deliveredBefore;
+        long phaseDelivered = 0;
         while (!deadline.passed()) {
             boolean allSent = true;
             boolean waitingForSchedule = false;
             long sent = 0;
             long acknowledged = 0;
-            long expected = 0;
             long now = System.nanoTime();
-            delivered = 0;
+            long delivered = 0;
             for (Publisher publisher : publishers) {
                 allSent &= publisher.phaseSent();
                 waitingForSchedule |= publisher.waitingForSchedule(now);
                 sent += publisher.sent();
                 acknowledged += publisher.acknowledged();
-                expected += publisher.sent() * subscribersPerMessage();
                 delivered += publisher.deliveries();
             }
             boolean allAcknowledged = options.qos() == 0 || acknowledged >= sent;
-            if (allSent && allAcknowledged && delivered >= expected) {
-                return new PhaseResult(Outcome.COMPLETE, delivered - deliveredBefore, phaseExpected);
+            phaseDelivered = measured ? measuredDeliveries() : delivered - deliveredBefore;
+            if (allSent && allAcknowledged && phaseDelivered >= (sent - sentBefore) * subscribersPerMessage()) {
+                return new PhaseResult(Outcome.COMPLETE, phaseDelivered, phaseExpected);
             }
             if (now - lastCloseCheckNanos > CLOSE_CHECK_NANOS) {
                 lastCloseCheckNanos = now;
                 if (reportClosedConnections(phase)) {
-                    return new PhaseResult(Outcome.CONNECTIONS_CLOSED, delivered - deliveredBefore, phaseExpected);
+                    return new PhaseResult(Outcome.CONNECTIONS_CLOSED, phaseDelivered, phaseExpected);
                 }
             }
             if (sent + acknowledged + delivered != lastProgress || waitingForSchedule) {
@@ -249,19 +267,19 @@ final class MessagingRun {
                 lastChangeNanos = now;
             } else if (now - lastChangeNanos > drainNanos) {
                 log.printf("no progress for %d s in the %s: %d of %d deliveries of this phase arrived, and %d of %d "
-                        + "messages were sent%n", options.drainSeconds(), phase, delivered - deliveredBefore,
+                        + "messages were sent%n", options.drainSeconds(), phase, phaseDelivered,
                         phaseExpected, sent - sentBefore, phaseMessages);
                 if (options.window() > 0 && allAcknowledged) {
                     log.printf("publishers wait for deliveries that may have been dropped: a broker drops messages "
                             + "above its queue limit per session, so keep --window %d times %d publishers per "
                             + "subscriber below that limit%n", options.window(), publishersPerSubscriber());
                 }
-                return new PhaseResult(Outcome.STALLED, delivered - deliveredBefore, phaseExpected);
+                return new PhaseResult(Outcome.STALLED, phaseDelivered, phaseExpected);
             }
             LockSupport.parkNanos(POLL_NANOS);
         }
         log.printf("the run reached --max-seconds in the %s%n", phase);
-        return new PhaseResult(Outcome.TIMED_OUT, delivered - deliveredBefore, phaseExpected);
+        return new PhaseResult(Outcome.TIMED_OUT, phaseDelivered, phaseExpected);
     }
 
     /**
@@ -274,9 +292,11 @@ final class MessagingRun {
         if (closedSubscribers + closedPublishers == 0) {
             return false;
         }
-        log.printf("the broker closed %d of %d publisher connections and %d of %d subscriber connections in the %s"
-                + "; its log may name the reason, such as a packet above its maximum size%n", closedPublishers,
-                publishers.length, closedSubscribers, subscribers.length, phase);
+        boolean brokerEnded = options.brokerPid().isPresent() && procStats.hasEnded(options.brokerPid().getAsLong());
+        log.printf("the broker closed %d of %d publisher connections and %d of %d subscriber connections in the %s%s%n",
+                closedPublishers, publishers.length, closedSubscribers, subscribers.length, phase,
+                brokerEnded ? ", and its process has ended"
+                        : "; its log may name the reason, such as a packet above its maximum size");
         return true;
     }
 
@@ -316,6 +336,15 @@ final class MessagingRun {
             }
             LockSupport.parkNanos(POLL_NANOS);
         }
+    }
+
+    /** Returns the deliveries of measured messages so far, duplicates included. */
+    private long measuredDeliveries() {
+        long delivered = 0;
+        for (Subscriber subscriber : subscribers) {
+            delivered += subscriber.measuredDeliveries();
+        }
+        return delivered;
     }
 
     /** Returns the deliveries of all publishers' messages so far, duplicates included. */

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Counter;
 import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.PetrelBroker;
 import io.petrel.api.hook.AuthenticationResult;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -437,6 +438,127 @@ class LoadDriverTest {
 
         assertEquals("0.5", report.value("rate_per_s"));
         assertEquals("complete", report.value("outcome"));
+    }
+
+    @Test
+    void stalledWarmupIsMeasuredAndMarked() throws Exception {
+        PetrelBroker small = PetrelBroker.builder()
+                .config(BrokerConfig.builder().host("127.0.0.1").port(0).maxQueuedMessages(50).build())
+                .build();
+        small.start();
+        try {
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+            LoadReport report = runWithLog(log, Integer.toString(small.port()), "--scenario", "fan-in", "--clients", "4",
+                    "--messages", "100", "--warmup-messages", "20000", "--window", "0", "--drain-seconds", "1");
+
+            // The warm-up's dropped messages do not keep the measured phase from completing.
+            assertEquals("stalled", report.value("warmup_outcome"));
+            assertTrue(log.toString().contains("the warm-up stalled; measuring anyway"), log.toString());
+            assertEquals("complete", report.value("outcome"));
+            assertEquals("100", report.value("delivered"));
+            assertFalse(LoadDriver.complete(report));
+        } finally {
+            small.close();
+        }
+    }
+
+    @Test
+    void completeNeedsCompleteWarmup() {
+        LoadReport stalledWarmup = new LoadReport().add("warmup_outcome", "warm-up", "stalled")
+                .add("outcome", "outcome", "complete");
+        LoadReport noWarmup = new LoadReport().add("warmup_outcome", "warm-up", "none")
+                .add("outcome", "outcome", "complete");
+        LoadReport idle = new LoadReport().add("outcome", "outcome", "complete");
+
+        assertFalse(LoadDriver.complete(stalledWarmup));
+        assertTrue(LoadDriver.complete(noWarmup));
+        assertTrue(LoadDriver.complete(idle));
+    }
+
+    @Test
+    void idleCountsEveryRequestedConnection() throws Exception {
+        // Accepts the clients whose identifier ends in -idle-0 to -idle-9 and rejects the others, so the
+        // whole second half of 30 connections fails.
+        PetrelBroker limited = PetrelBroker.builder().host("127.0.0.1").port(0)
+                .authenticator(request -> CompletableFuture.completedFuture(
+                        request.clientId().matches(".*-idle-[0-9]")
+                                ? AuthenticationResult.success()
+                                : AuthenticationResult.notAuthorized("only ten clients")))
+                .build();
+        limited.start();
+        try {
+            LoadReport report = runAgainst(Integer.toString(limited.port()), "--scenario", "idle", "--connections",
+                    "30", "--connect-batch", "5", "--hold-seconds", "0");
+
+            assertEquals("connections_failed", report.value("outcome"));
+            assertEquals("10", report.value("accepted"));
+            assertEquals("20", report.value("failed"));
+        } finally {
+            limited.close();
+        }
+    }
+
+    @Test
+    void passwordFromStandardInputReachesBroker() throws Exception {
+        PetrelBroker closed = brokerWithPassword();
+        closed.start();
+        InputStream stdin = System.in;
+        try {
+            System.setIn(new ByteArrayInputStream("s3cret\n".getBytes(StandardCharsets.UTF_8)));
+
+            LoadReport report = runAgainst(Integer.toString(closed.port()), "--scenario", "p2p", "--clients", "1",
+                    "--messages", "10", "--warmup-messages", "0", "--username", "load", "--password-stdin");
+
+            assertEquals("complete", report.value("outcome"));
+        } finally {
+            System.setIn(stdin);
+            closed.close();
+        }
+    }
+
+    @Test
+    void emptyStandardInputIsRejected() {
+        InputStream stdin = System.in;
+        try {
+            System.setIn(new ByteArrayInputStream(new byte[0]));
+            StringWriter errors = new StringWriter();
+            CommandLine commandLine = LoadDriver.commandLine();
+            commandLine.setErr(new PrintWriter(errors));
+
+            int exitCode = commandLine.execute("--port", port, "--username", "load", "--password-stdin");
+
+            assertEquals(2, exitCode);
+            assertTrue(errors.toString().contains("standard input ended before a password line"), errors.toString());
+        } finally {
+            System.setIn(stdin);
+        }
+    }
+
+    @Test
+    void passwordGivenTwiceIsRejected() {
+        int exitCode = new CommandLine(new LoadDriver()).execute("--port", port, "--username", "load",
+                "--password", "s3cret", "--password-stdin");
+
+        assertEquals(2, exitCode);
+    }
+
+    @Test
+    void labelWithControlCharacterIsRejected() {
+        int lineBreak = new CommandLine(new LoadDriver()).execute("--port", port, "--label", "a\nb");
+        int tab = new CommandLine(new LoadDriver()).execute("--port", port, "--label", "a\tb");
+        int empty = new CommandLine(new LoadDriver()).execute("--port", port, "--label", "");
+
+        assertEquals(2, lineBreak);
+        assertEquals(2, tab);
+        assertEquals(2, empty);
+    }
+
+    @Test
+    void rateBelowMinimumIsRejected() {
+        int exitCode = new CommandLine(new LoadDriver()).execute("--port", port, "--rate", "4.9E-324");
+
+        assertEquals(2, exitCode);
     }
 
     @Test
