@@ -48,6 +48,11 @@ final class Publisher implements ConnectionListener {
     private volatile long acknowledged;
     private volatile long phaseFirst;
     private volatile long phaseEnd;
+    /**
+     * Deliveries counted when the current phase started. The window counts from here, so that
+     * messages of an earlier phase that the broker dropped do not hold it shut.
+     */
+    private volatile long phaseDeliveryBase;
     private volatile long measuredFirst = -1;
     /** When the next message at the fixed rate is due; valid once {@code scheduled} is true. */
     private volatile long nextScheduledNanos;
@@ -144,6 +149,7 @@ final class Publisher implements ConnectionListener {
     Future<?> startPhase(long count, double ratePerSecond, boolean measured) {
         EventLoop loop = connection.channel().eventLoop();
         return loop.submit(() -> {
+            phaseDeliveryBase = deliveries.get();
             phaseFirst = sent;
             phaseEnd = sent + count;
             if (measured) {
@@ -165,7 +171,7 @@ final class Publisher implements ConnectionListener {
     void deliveryReceived() {
         long delivered = deliveries.incrementAndGet();
         if (awaitingDeliveries.get()
-                && sent * subscribersPerMessage - delivered <= window * subscribersPerMessage / 2
+                && undelivered(sent, delivered) <= window * subscribersPerMessage / 2
                 && awaitingDeliveries.compareAndSet(true, false)) {
             connection.channel().eventLoop().execute(this::pump);
         }
@@ -262,7 +268,15 @@ final class Publisher implements ConnectionListener {
     }
 
     private boolean windowFull(long next) {
-        return next * subscribersPerMessage - deliveries.get() >= window * subscribersPerMessage;
+        return undelivered(next, deliveries.get()) >= window * subscribersPerMessage;
+    }
+
+    /**
+     * Returns the deliveries still due for the current phase's messages before {@code next}, given
+     * {@code delivered} deliveries in all. Late deliveries of an earlier phase count toward this phase.
+     */
+    private long undelivered(long next, long delivered) {
+        return (next - phaseFirst) * subscribersPerMessage - (delivered - phaseDeliveryBase);
     }
 
     private void scheduleAt(long delayNanos) {

@@ -11,6 +11,10 @@ import io.micrometer.core.instrument.Counter;
 import io.petrel.broker.BrokerConfig;
 import io.petrel.broker.PetrelBroker;
 import io.petrel.api.hook.AuthenticationResult;
+import io.petrel.api.hook.BrokerInterceptor;
+import io.petrel.api.hook.InterceptResult;
+import io.petrel.api.hook.PublishEvent;
+import io.petrel.api.hook.ReasonCode;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,12 +26,14 @@ import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -450,16 +456,48 @@ class LoadDriverTest {
             ByteArrayOutputStream log = new ByteArrayOutputStream();
 
             LoadReport report = runWithLog(log, Integer.toString(small.port()), "--scenario", "fan-in", "--clients", "4",
-                    "--messages", "100", "--warmup-messages", "20000", "--window", "0", "--drain-seconds", "1");
+                    "--messages", "40", "--warmup-messages", "20000", "--window", "0", "--drain-seconds", "1");
 
-            // The warm-up's dropped messages do not keep the measured phase from completing.
+            // The warm-up's dropped messages do not keep the measured phase from completing, and its
+            // 40 messages fit into the queue of 50.
             assertEquals("stalled", report.value("warmup_outcome"));
             assertTrue(log.toString().contains("the warm-up stalled; measuring anyway"), log.toString());
             assertEquals("complete", report.value("outcome"));
-            assertEquals("100", report.value("delivered"));
+            assertEquals("40", report.value("delivered"));
             assertFalse(LoadDriver.complete(report));
         } finally {
             small.close();
+        }
+    }
+
+    @Test
+    void warmupLossesDoNotHoldWindowShut() throws Exception {
+        // Drops warm-up messages 10 to 79 on their way to the subscriber, which fills the publisher's
+        // window of 50 with messages that never arrive. The measured messages all pass.
+        PetrelBroker dropping = PetrelBroker.builder().host("127.0.0.1").port(0)
+                .interceptor(new BrokerInterceptor() {
+                    @Override
+                    public CompletionStage<InterceptResult<PublishEvent>> onPublishOutbound(PublishEvent event) {
+                        ByteBuffer payload = event.message().payload();
+                        long sequence = payload.getLong(8);
+                        boolean measured = payload.get(24) != 0;
+                        return CompletableFuture.completedFuture(!measured && sequence >= 10 && sequence < 80
+                                ? InterceptResult.reject(ReasonCode.UNSPECIFIED_ERROR, "dropped warm-up message")
+                                : InterceptResult.proceed());
+                    }
+                })
+                .build();
+        dropping.start();
+        try {
+            LoadReport report = runAgainst(Integer.toString(dropping.port()), "--scenario", "p2p", "--clients", "1",
+                    "--window", "50", "--messages", "100", "--warmup-messages", "200", "--drain-seconds", "1");
+
+            assertEquals("stalled", report.value("warmup_outcome"));
+            assertEquals("complete", report.value("outcome"));
+            assertEquals("100", report.value("sent"));
+            assertEquals("100", report.value("delivered"));
+        } finally {
+            dropping.close();
         }
     }
 
