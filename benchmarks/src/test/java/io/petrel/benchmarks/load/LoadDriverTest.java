@@ -98,10 +98,7 @@ class LoadDriverTest {
     void qos0LossMatchesBrokerDropCounter() throws Exception {
         // A queue of 50 messages and no window: the subscriber's queue overflows, and the broker
         // counts each message it drops.
-        PetrelBroker small = PetrelBroker.builder()
-                .config(BrokerConfig.builder().host("127.0.0.1").port(0).maxQueuedMessages(50).build())
-                .build();
-        small.start();
+        PetrelBroker small = startedBroker(BrokerConfig.builder().maxQueuedMessages(50));
         try {
             LoadReport report = runAgainst(Integer.toString(small.port()), "--scenario", "fan-in", "--clients", "4",
                     "--qos", "0", "--messages", "40000", "--warmup-messages", "0", "--window", "0",
@@ -265,10 +262,7 @@ class LoadDriverTest {
 
     @Test
     void publishAboveMaxPacketSizeReportsClosedConnection() throws Exception {
-        PetrelBroker small = PetrelBroker.builder()
-                .config(BrokerConfig.builder().host("127.0.0.1").port(0).maxPacketSizeBytes(1024).build())
-                .build();
-        small.start();
+        PetrelBroker small = startedBroker(BrokerConfig.builder().maxPacketSizeBytes(1024));
         try {
             ByteArrayOutputStream log = new ByteArrayOutputStream();
 
@@ -287,10 +281,7 @@ class LoadDriverTest {
 
     @Test
     void incompleteRunExitsWithFour() {
-        PetrelBroker small = PetrelBroker.builder()
-                .config(BrokerConfig.builder().host("127.0.0.1").port(0).maxPacketSizeBytes(1024).build())
-                .build();
-        small.start();
+        PetrelBroker small = startedBroker(BrokerConfig.builder().maxPacketSizeBytes(1024));
         try {
             int exitCode = new CommandLine(new LoadDriver()).execute("--port", Integer.toString(small.port()),
                     "--scenario", "p2p", "--clients", "1", "--messages", "20", "--warmup-messages", "0",
@@ -418,10 +409,7 @@ class LoadDriverTest {
 
     @Test
     void stallMessageCountsCurrentPhase() throws Exception {
-        PetrelBroker small = PetrelBroker.builder()
-                .config(BrokerConfig.builder().host("127.0.0.1").port(0).maxQueuedMessages(50).build())
-                .build();
-        small.start();
+        PetrelBroker small = startedBroker(BrokerConfig.builder().maxQueuedMessages(50));
         try {
             ByteArrayOutputStream log = new ByteArrayOutputStream();
 
@@ -448,10 +436,7 @@ class LoadDriverTest {
 
     @Test
     void stalledWarmupIsMeasuredAndMarked() throws Exception {
-        PetrelBroker small = PetrelBroker.builder()
-                .config(BrokerConfig.builder().host("127.0.0.1").port(0).maxQueuedMessages(50).build())
-                .build();
-        small.start();
+        PetrelBroker small = startedBroker(BrokerConfig.builder().maxQueuedMessages(50));
         try {
             ByteArrayOutputStream log = new ByteArrayOutputStream();
 
@@ -685,6 +670,13 @@ class LoadDriverTest {
         LoadReport report = driver.run();
         report.print(System.out); // shown in the test report when an assertion fails
         return report;
+    }
+
+    /** Starts a broker on 127.0.0.1 and an ephemeral port with the limits set in {@code config}. */
+    private static PetrelBroker startedBroker(BrokerConfig.Builder config) {
+        PetrelBroker started = PetrelBroker.builder().config(config.host("127.0.0.1").port(0).build()).build();
+        started.start();
+        return started;
     }
 
     /** Returns a broker that accepts only user name "load" with password "s3cret" and otherwise sends return code 5. */
