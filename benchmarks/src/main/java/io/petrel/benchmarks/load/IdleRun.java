@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -85,8 +86,13 @@ final class IdleRun {
                     result.firstFailure());
         }
 
-        log.printf("opened %d of %d connections in %.1f s; holding them for %d s%n", accepted,
-                options.connections(), connectSeconds, options.holdSeconds());
+        int untried = options.connections() - opened.size();
+        if (untried > 0) {
+            log.printf("the run reached --max-seconds while connecting; %d connections were not tried%n", untried);
+        } else {
+            log.printf("opened %d of %d connections in %.1f s; holding them for %d s%n", accepted,
+                    options.connections(), connectSeconds, options.holdSeconds());
+        }
         long holdEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.holdSeconds());
         while (System.nanoTime() - holdEnd < 0 && !deadline.passed()) {
             LockSupport.parkNanos(POLL_NANOS);
@@ -124,6 +130,7 @@ final class IdleRun {
                 .add("connect_batch", "connecting at a time", options.connectBatch())
                 .add("accepted", "connections accepted", accepted)
                 .add("failed", "connections failed", result.failed())
+                .add("untried", "connections not tried before --max-seconds", untried)
                 .add("open_after_hold", "open after the hold", stillOpen)
                 .add("closed_by_broker", "closed by the broker during the hold", closedByBroker)
                 .add("connect_seconds", "time to open all (s)", connectSeconds, 3)
@@ -148,6 +155,10 @@ final class IdleRun {
         Throwable failure = result.firstFailure();
         if (failure instanceof ClientConnection.ConnectionRefusedException) {
             return new IOException("no connection to " + options.broker() + " could be opened: " + failure.getMessage());
+        }
+        if (failure instanceof TimeoutException) {
+            return new IOException("no connection to " + options.broker() + " could be opened: " + failure.getMessage()
+                    + "; raise --connect-timeout-ms if the broker is slow, or check that an MQTT broker listens there");
         }
         return new IOException("no connection to " + options.broker() + " could be opened; check that a broker "
                 + "listens there, or pass its --host and --port", failure);

@@ -65,6 +65,8 @@ public final class LoadDriver implements Callable<Integer> {
     private static final long MAX_MESSAGES = 1_000_000_000L;
     /** Lowest non-zero --rate: one message per 1,000 s over all publishers. */
     private static final double MIN_RATE = 0.001;
+    /** Highest --rate, far above what one machine delivers. */
+    private static final double MAX_RATE = 100_000_000;
     /** Maximum bytes of a user name or password in CONNECT, whose length prefix has two bytes. */
     private static final int MAX_MQTT_STRING_BYTES = 65_535;
     /** Time after --max-seconds at which the process halts even if closing connections hangs. */
@@ -113,7 +115,7 @@ public final class LoadDriver implements Callable<Integer> {
     long warmupMessages;
 
     @Option(names = "--rate", defaultValue = "0",
-            description = "Messages published per second over all publishers, at least 0.001; 0 sends as fast as "
+            description = "Messages published per second over all publishers, 0.001 to 100000000; 0 sends as fast as "
                     + "--window allows (default: ${DEFAULT-VALUE}).")
     double rate;
 
@@ -312,9 +314,10 @@ public final class LoadDriver implements Callable<Integer> {
         checkRange("--connect-timeout-ms", connectTimeoutMillis, 100, 600_000);
         checkRange("--threads", threads, 0, 256);
 
-        if (!(rate == 0 || rate >= MIN_RATE) || Double.isInfinite(rate)) {
+        if (!(rate == 0 || (rate >= MIN_RATE && rate <= MAX_RATE))) {
             throw new ParameterException(spec.commandLine(), "invalid --rate " + rate
-                    + ": expected 0 (as fast as possible) or at least " + MIN_RATE + " messages per second");
+                    + ": expected 0 (as fast as possible) or " + MIN_RATE + " to " + (long) MAX_RATE
+                    + " messages per second");
         }
         if (brokerPid != null && brokerPid <= 0) {
             throw new ParameterException(spec.commandLine(), "invalid --broker-pid " + brokerPid
@@ -345,10 +348,12 @@ public final class LoadDriver implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "invalid --password: longer than "
                     + MAX_MQTT_STRING_BYTES + " bytes in UTF-8");
         }
-        if (label.isEmpty() || label.contains("=") || label.chars().anyMatch(Character::isISOControl)) {
-            throw new ParameterException(spec.commandLine(), "invalid --label '" + label.replaceAll("\\p{Cntrl}", "?")
-                    + "': expected at least one character and no '=', line break or other control character, "
-                    + "which would break the key=value pairs of the RESULT line");
+        if (label.isEmpty() || label.contains("=") || label.codePoints().anyMatch(LoadDriver::breaksResultLine)) {
+            StringBuilder shown = new StringBuilder();
+            label.codePoints().forEach(c -> shown.appendCodePoint(breaksResultLine(c) ? '?' : c));
+            throw new ParameterException(spec.commandLine(), "invalid --label '" + shown
+                    + "': expected at least one character and no '=', line or paragraph separator, control or "
+                    + "formatting character, which would break the key=value pairs of the RESULT line");
         }
 
         InetSocketAddress address = new InetSocketAddress(host, port);
@@ -359,6 +364,19 @@ public final class LoadDriver implements Callable<Integer> {
                 connections, connectBatch, holdSeconds, keepAliveSeconds, retain, persistentSubscribers, maxSeconds, drainSeconds,
                 connectTimeoutMillis, threads, brokerPid == null ? OptionalLong.empty() : OptionalLong.of(brokerPid),
                 label);
+    }
+
+    /**
+     * Returns true for a code point that a label may not contain: a control, formatting (such as a
+     * bidirectional control or a zero-width space), line or paragraph separator, surrogate or
+     * unassigned character. Other whitespace becomes '_' in the RESULT line.
+     */
+    private static boolean breaksResultLine(int codePoint) {
+        return switch (Character.getType(codePoint)) {
+            case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR,
+                 Character.SURROGATE, Character.UNASSIGNED -> true;
+            default -> false;
+        };
     }
 
     /**

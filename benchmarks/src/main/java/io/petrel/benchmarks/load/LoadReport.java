@@ -46,13 +46,26 @@ final class LoadReport {
     void print(PrintStream out) {
         StringBuilder line = new StringBuilder("RESULT");
         for (Row row : rows) {
-            line.append(' ').append(row.key).append('=').append(row.value.replace(' ', '_'));
+            line.append(' ').append(row.key).append('=').append(withoutSpaces(row.value));
         }
         out.println(line);
         int width = rows.stream().mapToInt(row -> row.description.length()).max().orElse(0);
         for (Row row : rows) {
             out.printf(Locale.ROOT, "  %-" + width + "s  %s%n", row.description, row.value);
         }
+    }
+
+    /** Returns {@code value} with every space and whitespace character, such as U+00A0, replaced by '_'. */
+    static String withoutSpaces(String value) {
+        StringBuilder text = new StringBuilder(value.length());
+        value.codePoints().forEach(c -> {
+            if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
+                text.append('_');
+            } else {
+                text.appendCodePoint(c);
+            }
+        });
+        return text.toString();
     }
 
     private record Row(String key, String description, String value) {

@@ -185,8 +185,8 @@ final class MessagingRun {
         }
         if (result.failed() > 0 && result.firstFailure() instanceof TimeoutException) {
             throw new IOException(result.failed() + " of the " + role + " connections to " + options.broker()
-                    + " failed: " + result.firstFailure().getMessage() + "; the TCP connection opened, so raise "
-                    + "--connect-timeout-ms if the broker is slow, or check that it speaks MQTT on that port");
+                    + " failed: " + result.firstFailure().getMessage() + "; raise --connect-timeout-ms if the broker "
+                    + "is slow, or check that an MQTT broker listens there");
         }
         if (result.failed() > 0 && result.firstFailure() instanceof ClientConnection.ConnectionRefusedException) {
             throw new IOException(result.failed() + " of the " + role + " connections to " + options.broker()

@@ -517,6 +517,7 @@ class LoadDriverTest {
             assertEquals("connections_failed", report.value("outcome"));
             assertEquals("10", report.value("accepted"));
             assertEquals("20", report.value("failed"));
+            assertEquals("0", report.value("untried"));
         } finally {
             limited.close();
         }
@@ -571,17 +572,28 @@ class LoadDriverTest {
         int lineBreak = new CommandLine(new LoadDriver()).execute("--port", port, "--label", "a\nb");
         int tab = new CommandLine(new LoadDriver()).execute("--port", port, "--label", "a\tb");
         int empty = new CommandLine(new LoadDriver()).execute("--port", port, "--label", "");
+        int lineSeparator = new CommandLine(new LoadDriver()).execute("--port", port, "--label", "a\u2028b");
+        int zeroWidthSpace = new CommandLine(new LoadDriver()).execute("--port", port, "--label", "a\u200Bb");
 
         assertEquals(2, lineBreak);
         assertEquals(2, tab);
         assertEquals(2, empty);
+        assertEquals(2, lineSeparator);
+        assertEquals(2, zeroWidthSpace);
     }
 
     @Test
-    void rateBelowMinimumIsRejected() {
-        int exitCode = new CommandLine(new LoadDriver()).execute("--port", port, "--rate", "4.9E-324");
+    void resultLineReplacesEveryKindOfSpace() {
+        assertEquals("mosquitto_v2_x", LoadReport.withoutSpaces("mosquitto v2\u00A0x"));
+    }
 
-        assertEquals(2, exitCode);
+    @Test
+    void rateOutsideRangeIsRejected() {
+        int tiny = new CommandLine(new LoadDriver()).execute("--port", port, "--rate", "4.9E-324");
+        int huge = new CommandLine(new LoadDriver()).execute("--port", port, "--rate", "1e300");
+
+        assertEquals(2, tiny);
+        assertEquals(2, huge);
     }
 
     @Test
