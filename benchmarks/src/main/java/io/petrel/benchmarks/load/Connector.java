@@ -49,6 +49,22 @@ final class Connector {
             return new Result(all, failed + next.failed, firstFailure != null ? firstFailure : next.firstFailure,
                     timedOut || next.timedOut);
         }
+
+        /**
+         * Returns an exception that starts with {@code summary} and names the first failure with the
+         * fix that fits it: the broker's CONNACK return code, a longer timeout, or the address.
+         */
+        IOException failure(String summary) {
+            if (firstFailure instanceof ClientConnection.ConnectionRefusedException) {
+                return new IOException(summary + ": " + firstFailure.getMessage());
+            }
+            if (firstFailure instanceof TimeoutException) {
+                return new IOException(summary + ": " + firstFailure.getMessage() + "; raise --connect-timeout-ms "
+                        + "if the broker is slow, or check that an MQTT broker listens there");
+            }
+            return new IOException(summary + "; check that a broker listens there, or pass its --host and --port",
+                    firstFailure);
+        }
     }
 
     /**

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -152,16 +151,7 @@ final class IdleRun {
     }
 
     private IOException noConnection(Connector.Result result) {
-        Throwable failure = result.firstFailure();
-        if (failure instanceof ClientConnection.ConnectionRefusedException) {
-            return new IOException("no connection to " + options.broker() + " could be opened: " + failure.getMessage());
-        }
-        if (failure instanceof TimeoutException) {
-            return new IOException("no connection to " + options.broker() + " could be opened: " + failure.getMessage()
-                    + "; raise --connect-timeout-ms if the broker is slow, or check that an MQTT broker listens there");
-        }
-        return new IOException("no connection to " + options.broker() + " could be opened; check that a broker "
-                + "listens there, or pass its --host and --port", failure);
+        return result.failure("no connection to " + options.broker() + " could be opened");
     }
 
     private OptionalLong rssBytes(long pid) {

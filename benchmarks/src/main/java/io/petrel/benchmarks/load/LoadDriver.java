@@ -349,9 +349,9 @@ public final class LoadDriver implements Callable<Integer> {
                     + MAX_MQTT_STRING_BYTES + " bytes in UTF-8");
         }
         if (label.isEmpty() || label.contains("=") || label.codePoints().anyMatch(LoadDriver::breaksResultLine)) {
-            StringBuilder shown = new StringBuilder();
-            label.codePoints().forEach(c -> shown.appendCodePoint(breaksResultLine(c) ? '?' : c));
-            throw new ParameterException(spec.commandLine(), "invalid --label '" + shown
+            StringBuilder printable = new StringBuilder();
+            label.codePoints().forEach(c -> printable.appendCodePoint(breaksResultLine(c) ? '?' : c));
+            throw new ParameterException(spec.commandLine(), "invalid --label '" + printable
                     + "': expected at least one character and no '=', line or paragraph separator, control or "
                     + "formatting character, which would break the key=value pairs of the RESULT line");
         }
