@@ -398,6 +398,45 @@ class LoadDriverTest {
     }
 
     @Test
+    void subAckWaitStopsAtMaxSeconds() throws Exception {
+        try (ServerSocket server = new ServerSocket()) {
+            server.bind(new InetSocketAddress("127.0.0.1", 0));
+            CompletableFuture<Void> accepted = CompletableFuture.runAsync(() -> acceptWithoutSubAck(server));
+
+            long start = System.nanoTime();
+            IOException error = assertThrows(IOException.class, () -> runAgainst(
+                    Integer.toString(server.getLocalPort()), "--scenario", "p2p", "--clients", "1", "--messages", "10",
+                    "--connect-timeout-ms", "8000", "--max-seconds", "2"));
+            long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+            // The 8 s SUBACK timeout would end the run later; the bound is the run limit, not a speed.
+            assertTrue(waitedMillis < 7_000, waitedMillis + " ms");
+            assertTrue(error.getMessage().contains("reached --max-seconds while waiting for the SUBACK"),
+                    error.getMessage());
+            accepted.cancel(true);
+        }
+    }
+
+    @Test
+    void connAckWaitStopsAtMaxSeconds() throws Exception {
+        // The listening socket completes TCP connections in its backlog but never answers a CONNECT.
+        try (ServerSocket server = new ServerSocket()) {
+            server.bind(new InetSocketAddress("127.0.0.1", 0));
+
+            long start = System.nanoTime();
+            IOException error = assertThrows(IOException.class, () -> runAgainst(
+                    Integer.toString(server.getLocalPort()), "--scenario", "p2p", "--clients", "1", "--messages", "10",
+                    "--connect-timeout-ms", "8000", "--max-seconds", "2"));
+            long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+            // The 8 s CONNACK timeout would end the run later; the bound is the run limit, not a speed.
+            assertTrue(waitedMillis < 7_000, waitedMillis + " ms");
+            assertTrue(error.getMessage().contains("reached --max-seconds while connecting the subscribers"),
+                    error.getMessage());
+        }
+    }
+
+    @Test
     void defaultWindowFitsDefaultQueue() throws Exception {
         // Ten QoS 1 publishers send to one subscriber, whose queue has the broker's default limit of 1,000 messages.
         LoadReport report = run("--scenario", "fan-in", "--clients", "10", "--qos", "1", "--messages", "5000",
