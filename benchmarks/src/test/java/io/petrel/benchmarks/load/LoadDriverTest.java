@@ -419,7 +419,7 @@ class LoadDriverTest {
 
     @Test
     void connAckWaitStopsAtMaxSeconds() throws Exception {
-        // The listening socket completes TCP connections in its backlog but never answers a CONNECT.
+        // The listening socket completes TCP connections in its backlog but never replies to a CONNECT.
         try (ServerSocket server = new ServerSocket()) {
             server.bind(new InetSocketAddress("127.0.0.1", 0));
 
