@@ -15,8 +15,11 @@ record Deadline(long endNanos) {
         return System.nanoTime() - endNanos >= 0;
     }
 
-    /** Returns the milliseconds left, at least 0. */
+    /**
+     * Returns the milliseconds left, rounded up and at least 0, so that a wait of this length ends
+     * after the deadline has passed.
+     */
     long remainingMillis() {
-        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(endNanos - System.nanoTime()));
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(endNanos - System.nanoTime() + 999_999));
     }
 }
