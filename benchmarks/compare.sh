@@ -286,6 +286,7 @@ stop_brokers() {
   stop_pid "$MOSQUITTO_PID"
   stop_pid "$PETREL_PID"
   BROKER_PIDS=()
+  log "stopped mosquitto (PID $MOSQUITTO_PID) and petrel (PID $PETREL_PID)"
 }
 
 # --- Scenarios -----------------------------------------------------------------------------------
