@@ -404,7 +404,12 @@ case "$PETREL_VERSION" in
   "") PETREL_VERSION="of unknown version" ;;
   development) PETREL_VERSION="built from classes without a version" ;;
 esac
-PETREL_VERSION="$PETREL_VERSION at commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+PETREL_VERSION="$PETREL_VERSION at commit $COMMIT"
+# A full run rewrites docs/benchmarks.md, so changes under docs/ do not count.
+if [[ "$COMMIT" != unknown ]] && ! git -C "$ROOT" diff --quiet HEAD -- . ':(exclude)docs' 2>/dev/null; then
+  PETREL_VERSION="$PETREL_VERSION with uncommitted changes"
+fi
 CPU_MODEL=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 MEMORY_GIB=$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
 ROUND_COUNT="$ROUNDS rounds"
@@ -414,6 +419,9 @@ fi
 MODE="full run, $ROUND_COUNT"
 if [[ $QUICK -eq 1 ]]; then
   MODE="quick smoke run (--quick: small counts, $ROUND_COUNT); not a measurement to quote"
+fi
+if [[ $SKIP_BUILD -eq 1 ]]; then
+  MODE="$MODE. Run with --skip-build, so the jar and the distribution may come from an older build"
 fi
 
 SECTION="$WORK/section.md"
