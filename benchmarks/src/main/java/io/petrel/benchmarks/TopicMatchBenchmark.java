@@ -36,8 +36,9 @@ import org.openjdk.jmh.annotations.State;
  * ./mvnw -q -DskipTests package -pl benchmarks -am
  * java -jar benchmarks/target/benchmarks.jar TopicMatchBenchmark -f 1 -wi 3 -i 5
  * </pre>
- * Add {@code -p subscriptions=10000,100000,1000000} for other sizes and {@code -t 2} to match from two
- * threads at once.
+ * It runs once for each trie size (10,000, 100,000 and 1,000,000 subscriptions). Add
+ * {@code -p subscriptions=100000} for one size, the one of the matching target, and {@code -t 2} to
+ * match from two threads at once.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -49,7 +50,7 @@ public class TopicMatchBenchmark {
     private static final int TOPIC_COUNT = 1 << 14;
     private static final long SEED = 0x5EED_7091CL;
 
-    @Param({"100000"})
+    @Param({"10000", "100000", "1000000"})
     public int subscriptions;
 
     private SubscriptionTrie<String, Integer> trie;
