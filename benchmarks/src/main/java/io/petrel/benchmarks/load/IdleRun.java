@@ -117,6 +117,13 @@ final class IdleRun {
             log.printf("the broker process %d ended during the run, so the figures read from /proc after that are na%n", pid);
         }
 
+        if (!brokerEnded && rssBefore.isPresent() && rssAfter.isPresent()
+                && rssAfter.getAsLong() < rssBefore.getAsLong()) {
+            log.printf("the broker's RSS shrank by %d bytes while the connections opened, so the RSS per connection "
+                    + "is negative: the broker returned memory it had used before, which hides what the "
+                    + "connections take; open more connections, or run an unrecorded idle run first%n",
+                    rssBefore.getAsLong() - rssAfter.getAsLong());
+        }
         String outcome = brokerEnded ? "broker_ended"
                 : result.timedOut() || deadline.passed() ? "timed_out"
                 : result.failed() > 0 ? "connections_failed"

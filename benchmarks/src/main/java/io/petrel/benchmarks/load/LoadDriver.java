@@ -23,6 +23,7 @@ import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Random;
@@ -73,6 +74,12 @@ public final class LoadDriver implements Callable<Integer> {
     private static final long HALT_GRACE_SECONDS = 30;
     /** Exit code after a report whose outcome is not {@code complete}, or whose warm-up stalled. */
     static final int EXIT_INCOMPLETE = 4;
+    /** Options that only the messaging scenarios read. */
+    private static final List<String> MESSAGING_OPTIONS = List.of("--clients", "--qos", "--payload-bytes",
+            "--messages", "--warmup-messages", "--rate", "--window", "--max-inflight", "--retain",
+            "--persistent-subscribers", "--drain-seconds");
+    /** Options that only the idle scenario reads. */
+    private static final List<String> IDLE_OPTIONS = List.of("--connections", "--hold-seconds");
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -296,6 +303,7 @@ public final class LoadDriver implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        checkScenarioOptions(parsedScenario);
 
         checkRange("--port", port, 1, 65_535);
         checkRange("--clients", clients, 1, MAX_CLIENTS);
@@ -429,6 +437,26 @@ public final class LoadDriver implements Callable<Integer> {
             encoded.get(encodedPassword);
         }
         return new Credentials(username, encodedPassword);
+    }
+
+    /**
+     * Rejects options given on the command line that {@code parsedScenario} would ignore, such as
+     * {@code --qos} with the idle scenario. A run then never measures something other than what its
+     * command line requests.
+     */
+    private void checkScenarioOptions(Scenario parsedScenario) {
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        boolean idle = parsedScenario == Scenario.IDLE;
+        List<String> ignored = (idle ? MESSAGING_OPTIONS : IDLE_OPTIONS).stream()
+                .filter(parsed::hasMatchedOption)
+                .toList();
+        if (!ignored.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "invalid " + String.join(", ", ignored)
+                    + " with --scenario " + parsedScenario.optionValue() + ": "
+                    + (idle ? "the idle scenario sends no messages and reads only the connection options"
+                            : "only --scenario idle reads " + String.join(" and ", IDLE_OPTIONS))
+                    + "; leave " + (ignored.size() == 1 ? "it" : "them") + " out");
+        }
     }
 
     private void checkRange(String option, long value, long min, long max) {

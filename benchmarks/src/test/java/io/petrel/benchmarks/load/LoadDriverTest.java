@@ -622,6 +622,26 @@ class LoadDriverTest {
     }
 
     @Test
+    void ignoredOptionsAreRejected() {
+        StringWriter idleErrors = new StringWriter();
+        CommandLine idle = new CommandLine(new LoadDriver());
+        idle.setErr(new PrintWriter(idleErrors));
+        StringWriter p2pErrors = new StringWriter();
+        CommandLine p2p = new CommandLine(new LoadDriver());
+        p2p.setErr(new PrintWriter(p2pErrors));
+
+        int idleExit = idle.execute("--port", port, "--scenario", "idle", "--connections", "2", "--qos", "1",
+                "--messages", "10");
+        int p2pExit = p2p.execute("--port", port, "--scenario", "p2p", "--hold-seconds", "1");
+
+        assertEquals(2, idleExit);
+        assertTrue(idleErrors.toString().contains("invalid --qos, --messages with --scenario idle"),
+                idleErrors.toString());
+        assertEquals(2, p2pExit);
+        assertTrue(p2pErrors.toString().contains("invalid --hold-seconds with --scenario p2p"), p2pErrors.toString());
+    }
+
+    @Test
     void resultLineReplacesEveryKindOfSpace() {
         assertEquals("mosquitto_v2_x", LoadReport.withoutSpaces("mosquitto v2\u00A0x"));
     }
