@@ -2,6 +2,7 @@
 # "round=R case=NAME broker=B key=value ...", the driver's RESULT fields after the first three.
 # Figures are averaged over the rounds, ignoring "na" (not measured); lost, duplicated and reordered
 # counts are summed, and so are the SYN retransmissions and listen overflows of the idle runs.
+# The idle table ends with the Petrel / Mosquitto ratios and each round's RSS per connection.
 
 function mean(key) {
   return (key in count && count[key] > 0) ? sum[key] / count[key] : "";
@@ -19,7 +20,7 @@ function summed(key) {
 }
 
 function ratio(petrel, mosquitto) {
-  if (petrel == "" || mosquitto == "" || mosquitto == 0) {
+  if (petrel == "" || mosquitto == "" || mosquitto <= 0) {
     return "n/a";
   }
   return sprintf("%.2f", petrel / mosquitto);
@@ -42,6 +43,13 @@ function ratio(petrel, mosquitto) {
     outcome[id] = field["outcome"];
   } else if (index(outcome[id], field["outcome"]) == 0) {
     outcome[id] = outcome[id] "," field["outcome"];
+  }
+  if (name == "idle" && "broker_rss_bytes_per_conn" in field) {
+    if (id in rounds) {
+      rounds[id] = rounds[id] ", " field["broker_rss_bytes_per_conn"];
+    } else {
+      rounds[id] = field["broker_rss_bytes_per_conn"];
+    }
   }
   for (key in field) {
     if (key ~ /^(round|case|broker|label|scenario|outcome)$/ || field[key] == "na" || field[key] !~ /^-?[0-9.]+$/) {
@@ -109,6 +117,27 @@ END {
           fmt(mean(id SUBSEP "broker_rss_bytes_per_conn_second_half"), 0),
           fmt(mean(id SUBSEP "connect_rate_per_s"), 0), fmt(mean(id SUBSEP "broker_cpu_us_per_conn"), 1),
           summed(id SUBSEP "syn_retransmits"), summed(id SUBSEP "listen_overflows"), outcome[id];
+    }
+    # A ratio needs a positive Mosquitto figure: an RSS that shrank while the connections opened
+    # gives "n/a".
+    p = "idle" SUBSEP "petrel";
+    m = "idle" SUBSEP "mosquitto";
+    printf "| petrel / mosquitto | | | | %s | %s | %s | %s | | | |\n",
+        ratio(mean(p SUBSEP "broker_rss_bytes_per_conn"), mean(m SUBSEP "broker_rss_bytes_per_conn")),
+        ratio(mean(p SUBSEP "broker_rss_bytes_per_conn_second_half"), mean(m SUBSEP "broker_rss_bytes_per_conn_second_half")),
+        ratio(mean(p SUBSEP "connect_rate_per_s"), mean(m SUBSEP "connect_rate_per_s")),
+        ratio(mean(p SUBSEP "broker_cpu_us_per_conn"), mean(m SUBSEP "broker_cpu_us_per_conn"));
+    print "";
+    print "RSS per connection by round (bytes):";
+    print "";
+    for (b = 1; b <= 2; b++) {
+      broker = b == 1 ? "petrel" : "mosquitto";
+      id = "idle" SUBSEP broker;
+      if (id in rounds) {
+        printf "- %s: %s\n", broker, rounds[id];
+      } else {
+        printf "- %s: n/a\n", broker;
+      }
     }
   }
 }

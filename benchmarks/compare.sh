@@ -208,12 +208,24 @@ if [[ $SKIP_BUILD -eq 0 || ! -f "$JAR" ]]; then
 fi
 DISTRIBUTION="$ROOT/broker/target/petrel/bin/petrel"
 
+# Succeeds if a TCP socket of this host uses local port $1; with "listen" as $2, only a listening
+# one. Reads the kernel's socket tables, so it sends nothing to the process that owns the port.
+port_used() {
+  local hex state_filter=""
+  hex=$(printf '%04X' "$1")
+  [[ "${2:-}" == listen ]] && state_filter="0A"
+  awk -v port=":$hex" -v state="$state_filter" '
+    FNR > 1 && substr($2, length($2) - 4) == port && (state == "" || $4 == state) { found = 1 }
+    END { exit !found }
+  ' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
 # Prints a free TCP port on 127.0.0.1 below the ephemeral range, so no outgoing connection takes it.
 free_port() {
   local port
   for _ in $(seq 1 100); do
     port=$((20000 + RANDOM % 12000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    if ! port_used "$port"; then
       echo "$port"
       return
     fi
@@ -229,7 +241,7 @@ wait_for_port() {
       echo "error: $name (PID $pid) exited during start; see $WORK/$name.log" >&2
       exit 1
     fi
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    if port_used "$port" listen; then
       return
     fi
     sleep 0.1
