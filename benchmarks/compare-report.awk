@@ -26,6 +26,11 @@ function ratio(petrel, mosquitto) {
   return sprintf("%.2f", petrel / mosquitto);
 }
 
+# Returns the Petrel / Mosquitto ratio of the mean of figure "key" in case "name".
+function ratio_of(name, key) {
+  return ratio(mean(name SUBSEP "petrel" SUBSEP key), mean(name SUBSEP "mosquitto" SUBSEP key));
+}
+
 {
   delete field;
   for (i = 1; i <= NF; i++) {
@@ -71,13 +76,8 @@ END {
     if (name == "idle") {
       continue;
     }
-    p = name SUBSEP "petrel";
-    m = name SUBSEP "mosquitto";
-    printf "| %s | %s | %s | %s | %s |\n", name,
-        ratio(mean(p SUBSEP "throughput_per_s"), mean(m SUBSEP "throughput_per_s")),
-        ratio(mean(p SUBSEP "broker_cpu_us_per_msg"), mean(m SUBSEP "broker_cpu_us_per_msg")),
-        ratio(mean(p SUBSEP "p99_us"), mean(m SUBSEP "p99_us")),
-        ratio(mean(p SUBSEP "p999_us"), mean(m SUBSEP "p999_us"));
+    printf "| %s | %s | %s | %s | %s |\n", name, ratio_of(name, "throughput_per_s"),
+        ratio_of(name, "broker_cpu_us_per_msg"), ratio_of(name, "p99_us"), ratio_of(name, "p999_us");
   }
   print "";
   print "Raw figures (deliveries per second, broker CPU microseconds per delivery, latency in microseconds; lost, duplicated and reordered summed over all rounds and phases):";
@@ -120,24 +120,13 @@ END {
     }
     # A ratio needs a positive Mosquitto figure: an RSS that shrank while the connections opened
     # gives "n/a".
-    p = "idle" SUBSEP "petrel";
-    m = "idle" SUBSEP "mosquitto";
     printf "| petrel / mosquitto | | | | %s | %s | %s | %s | | | |\n",
-        ratio(mean(p SUBSEP "broker_rss_bytes_per_conn"), mean(m SUBSEP "broker_rss_bytes_per_conn")),
-        ratio(mean(p SUBSEP "broker_rss_bytes_per_conn_second_half"), mean(m SUBSEP "broker_rss_bytes_per_conn_second_half")),
-        ratio(mean(p SUBSEP "connect_rate_per_s"), mean(m SUBSEP "connect_rate_per_s")),
-        ratio(mean(p SUBSEP "broker_cpu_us_per_conn"), mean(m SUBSEP "broker_cpu_us_per_conn"));
+        ratio_of("idle", "broker_rss_bytes_per_conn"), ratio_of("idle", "broker_rss_bytes_per_conn_second_half"),
+        ratio_of("idle", "connect_rate_per_s"), ratio_of("idle", "broker_cpu_us_per_conn");
     print "";
     print "RSS per connection by round (bytes):";
     print "";
-    for (b = 1; b <= 2; b++) {
-      broker = b == 1 ? "petrel" : "mosquitto";
-      id = "idle" SUBSEP broker;
-      if (id in rounds) {
-        printf "- %s: %s\n", broker, rounds[id];
-      } else {
-        printf "- %s: n/a\n", broker;
-      }
-    }
+    printf "- petrel: %s\n", (("idle" SUBSEP "petrel") in rounds) ? rounds["idle" SUBSEP "petrel"] : "n/a";
+    printf "- mosquitto: %s\n", (("idle" SUBSEP "mosquitto") in rounds) ? rounds["idle" SUBSEP "mosquitto"] : "n/a";
   }
 }
