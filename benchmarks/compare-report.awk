@@ -104,7 +104,8 @@ END {
     print "Idle connections (fresh broker each round; RSS growth divided by the accepted connections):";
     print "";
     print "The second-half figure is the RSS growth while the second half of the connections opened and were held, divided by that half, which leaves out what the broker spends once but not the steps in which a JVM heap grows.";
-    print "SYNs retransmitted and listen-queue overflows are the kernel's counters for the whole host while the connections opened, summed over the rounds.";
+    print "SYNs retransmitted and listen-queue overflows are the kernel's counters for the whole host while the connections opened, summed over the rounds. A retransmitted SYN waits at least a second, which lowers that broker's connections per second.";
+    print "In the ratio row, below 1 is better for RSS and CPU, above 1 for connections per second.";
     print "";
     print "| broker | requested | accepted | open after hold | RSS per connection (bytes) | RSS per connection, second half (bytes) | connections/s | CPU us per connect | SYNs retransmitted | listen overflows | outcome |";
     print "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |";

@@ -121,7 +121,7 @@ final class IdleRun {
                 && rssAfter.getAsLong() < rssBefore.getAsLong()) {
             log.printf("the broker's RSS shrank by %d bytes while the connections opened, so the RSS per connection "
                     + "is negative: the broker returned memory it had used before, which hides what the "
-                    + "connections take; open more connections, or run an unrecorded idle run first%n",
+                    + "connections take; measure thousands of connections, after an unrecorded idle run%n",
                     rssBefore.getAsLong() - rssAfter.getAsLong());
         }
         String outcome = brokerEnded ? "broker_ended"

@@ -454,7 +454,7 @@ public final class LoadDriver implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "invalid " + String.join(", ", ignored)
                     + " with --scenario " + parsedScenario.optionValue() + ": "
                     + (idle ? "the idle scenario sends no messages and reads only the connection options"
-                            : "only --scenario idle reads " + String.join(" and ", IDLE_OPTIONS))
+                            : "only --scenario idle reads " + (ignored.size() == 1 ? "it" : "them"))
                     + "; leave " + (ignored.size() == 1 ? "it" : "them") + " out");
         }
     }
