@@ -234,17 +234,10 @@ public final class LoadDriver implements Callable<Integer> {
 
     /**
      * Returns the driver's command line. An invalid option prints one error line that names the
-     * option, followed by a pointer to {@code --help} rather than the whole usage text.
+     * option and points to {@code --help}, rather than the whole usage text.
      */
     static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new LoadDriver());
-        commandLine.setParameterExceptionHandler((error, args) -> {
-            CommandLine failed = error.getCommandLine();
-            failed.getErr().println("error: " + error.getMessage());
-            failed.getErr().println("Run with --help for the options.");
-            return failed.getCommandSpec().exitCodeOnInvalidInput();
-        });
-        return commandLine;
+        return CommandLines.withOneLineErrors(new LoadDriver());
     }
 
     @Override
@@ -450,13 +443,14 @@ public final class LoadDriver implements Callable<Integer> {
         List<String> ignored = (idle ? MESSAGING_OPTIONS : IDLE_OPTIONS).stream()
                 .filter(parsed::hasMatchedOption)
                 .toList();
-        if (!ignored.isEmpty()) {
-            throw new ParameterException(spec.commandLine(), "invalid " + String.join(", ", ignored)
-                    + " with --scenario " + parsedScenario.optionValue() + ": "
-                    + (idle ? "the idle scenario sends no messages and reads only the connection options"
-                            : "only --scenario idle reads " + (ignored.size() == 1 ? "it" : "them"))
-                    + "; leave " + (ignored.size() == 1 ? "it" : "them") + " out");
+        if (ignored.isEmpty()) {
+            return;
         }
+        String pronoun = ignored.size() == 1 ? "it" : "them";
+        String reason = idle ? "the idle scenario sends no messages and reads only the connection options"
+                : "only --scenario idle reads " + pronoun;
+        throw new ParameterException(spec.commandLine(), "invalid " + String.join(", ", ignored) + " with --scenario "
+                + parsedScenario.optionValue() + ": " + reason + "; leave " + pronoun + " out");
     }
 
     private void checkRange(String option, long value, long min, long max) {

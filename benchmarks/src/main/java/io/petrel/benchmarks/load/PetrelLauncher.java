@@ -77,13 +77,7 @@ public final class PetrelLauncher implements Callable<Integer> {
      * option and its value, rather than a stack trace or the whole usage text.
      */
     static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new PetrelLauncher());
-        commandLine.setParameterExceptionHandler((error, args) -> {
-            CommandLine failed = error.getCommandLine();
-            failed.getErr().println("error: " + error.getMessage() + "; see --help");
-            return failed.getCommandSpec().exitCodeOnInvalidInput();
-        });
-        return commandLine;
+        return CommandLines.withOneLineErrors(new PetrelLauncher());
     }
 
     @Override

@@ -173,7 +173,7 @@ class LoadDriverTest {
 
     @Test
     void payloadBelowMinimumIsRejected() {
-        int exitCode = new CommandLine(new LoadDriver()).execute("--port", port, "--payload-bytes", "24");
+        int exitCode = execute("--port", port, "--payload-bytes", "24").exitCode();
 
         assertEquals(2, exitCode);
     }
@@ -283,9 +283,9 @@ class LoadDriverTest {
     void incompleteRunExitsWithFour() {
         PetrelBroker small = startedBroker(BrokerConfig.builder().maxPacketSizeBytes(1024));
         try {
-            int exitCode = new CommandLine(new LoadDriver()).execute("--port", Integer.toString(small.port()),
-                    "--scenario", "p2p", "--clients", "1", "--messages", "20", "--warmup-messages", "0",
-                    "--payload-bytes", "2048", "--max-seconds", "30");
+            int exitCode = execute("--port", Integer.toString(small.port()), "--scenario", "p2p", "--clients", "1",
+                    "--messages", "20", "--warmup-messages", "0", "--payload-bytes", "2048", "--max-seconds", "30")
+                    .exitCode();
 
             assertEquals(LoadDriver.EXIT_INCOMPLETE, exitCode);
         } finally {
@@ -377,7 +377,7 @@ class LoadDriverTest {
 
     @Test
     void passwordWithoutUsernameIsRejected() {
-        int exitCode = new CommandLine(new LoadDriver()).execute("--port", port, "--password", "s3cret");
+        int exitCode = execute("--port", port, "--password", "s3cret").exitCode();
 
         assertEquals(2, exitCode);
     }
@@ -585,14 +585,10 @@ class LoadDriverTest {
         InputStream stdin = System.in;
         try {
             System.setIn(new ByteArrayInputStream(new byte[0]));
-            StringWriter errors = new StringWriter();
-            CommandLine commandLine = LoadDriver.commandLine();
-            commandLine.setErr(new PrintWriter(errors));
+            CommandResult result = execute("--port", port, "--username", "load", "--password-stdin");
 
-            int exitCode = commandLine.execute("--port", port, "--username", "load", "--password-stdin");
-
-            assertEquals(2, exitCode);
-            assertTrue(errors.toString().contains("standard input ended before a password line"), errors.toString());
+            assertEquals(2, result.exitCode());
+            assertTrue(result.errors().contains("standard input ended before a password line"), result.errors());
         } finally {
             System.setIn(stdin);
         }
@@ -600,19 +596,19 @@ class LoadDriverTest {
 
     @Test
     void passwordGivenTwiceIsRejected() {
-        int exitCode = new CommandLine(new LoadDriver()).execute("--port", port, "--username", "load",
-                "--password", "s3cret", "--password-stdin");
+        int exitCode = execute("--port", port, "--username", "load", "--password", "s3cret", "--password-stdin")
+                .exitCode();
 
         assertEquals(2, exitCode);
     }
 
     @Test
     void labelWithControlCharacterIsRejected() {
-        int lineBreak = new CommandLine(new LoadDriver()).execute("--port", port, "--label", "a\nb");
-        int tab = new CommandLine(new LoadDriver()).execute("--port", port, "--label", "a\tb");
-        int empty = new CommandLine(new LoadDriver()).execute("--port", port, "--label", "");
-        int lineSeparator = new CommandLine(new LoadDriver()).execute("--port", port, "--label", "a\u2028b");
-        int zeroWidthSpace = new CommandLine(new LoadDriver()).execute("--port", port, "--label", "a\u200Bb");
+        int lineBreak = execute("--port", port, "--label", "a\nb").exitCode();
+        int tab = execute("--port", port, "--label", "a\tb").exitCode();
+        int empty = execute("--port", port, "--label", "").exitCode();
+        int lineSeparator = execute("--port", port, "--label", "a\u2028b").exitCode();
+        int zeroWidthSpace = execute("--port", port, "--label", "a\u200Bb").exitCode();
 
         assertEquals(2, lineBreak);
         assertEquals(2, tab);
@@ -623,22 +619,14 @@ class LoadDriverTest {
 
     @Test
     void ignoredOptionsAreRejected() {
-        StringWriter idleErrors = new StringWriter();
-        CommandLine idle = new CommandLine(new LoadDriver());
-        idle.setErr(new PrintWriter(idleErrors));
-        StringWriter p2pErrors = new StringWriter();
-        CommandLine p2p = new CommandLine(new LoadDriver());
-        p2p.setErr(new PrintWriter(p2pErrors));
-
-        int idleExit = idle.execute("--port", port, "--scenario", "idle", "--connections", "2", "--qos", "1",
+        CommandResult idle = execute("--port", port, "--scenario", "idle", "--connections", "2", "--qos", "1",
                 "--messages", "10");
-        int p2pExit = p2p.execute("--port", port, "--scenario", "p2p", "--hold-seconds", "1");
+        CommandResult p2p = execute("--port", port, "--scenario", "p2p", "--hold-seconds", "1");
 
-        assertEquals(2, idleExit);
-        assertTrue(idleErrors.toString().contains("invalid --qos, --messages with --scenario idle"),
-                idleErrors.toString());
-        assertEquals(2, p2pExit);
-        assertTrue(p2pErrors.toString().contains("invalid --hold-seconds with --scenario p2p"), p2pErrors.toString());
+        assertEquals(2, idle.exitCode());
+        assertTrue(idle.errors().contains("invalid --qos, --messages with --scenario idle"), idle.errors());
+        assertEquals(2, p2p.exitCode());
+        assertTrue(p2p.errors().contains("invalid --hold-seconds with --scenario p2p"), p2p.errors());
     }
 
     @Test
@@ -648,8 +636,8 @@ class LoadDriverTest {
 
     @Test
     void rateOutsideRangeIsRejected() {
-        int tiny = new CommandLine(new LoadDriver()).execute("--port", port, "--rate", "4.9E-324");
-        int huge = new CommandLine(new LoadDriver()).execute("--port", port, "--rate", "1e300");
+        int tiny = execute("--port", port, "--rate", "4.9E-324").exitCode();
+        int huge = execute("--port", port, "--rate", "1e300").exitCode();
 
         assertEquals(2, tiny);
         assertEquals(2, huge);
@@ -669,51 +657,56 @@ class LoadDriverTest {
 
     @Test
     void labelWithEqualsSignIsRejected() {
-        int exitCode = new CommandLine(new LoadDriver()).execute("--port", port, "--label", "a b=c");
+        int exitCode = execute("--port", port, "--label", "a b=c").exitCode();
 
         assertEquals(2, exitCode);
     }
 
     @Test
     void payloadAboveIntRangeNamesRange() {
-        StringWriter errors = new StringWriter();
-        CommandLine commandLine = LoadDriver.commandLine();
-        commandLine.setErr(new PrintWriter(errors));
+        CommandResult result = execute("--port", port, "--payload-bytes", "99999999999");
 
-        int exitCode = commandLine.execute("--port", port, "--payload-bytes", "99999999999");
-
-        assertEquals(2, exitCode);
-        assertTrue(errors.toString().contains("from 25 to 1048576"), errors.toString());
+        assertEquals(2, result.exitCode());
+        assertTrue(result.errors().contains("from 25 to 1048576"), result.errors());
     }
 
     @Test
     void brokerPidOfNoProcessIsRejected() {
         // Linux process ids stay below 2^22 (the largest pid_max), so no process has this one.
-        int exitCode = new CommandLine(new LoadDriver()).execute("--port", port, "--broker-pid",
-                Integer.toString(Integer.MAX_VALUE));
+        int exitCode = execute("--port", port, "--broker-pid", Integer.toString(Integer.MAX_VALUE)).exitCode();
 
         assertEquals(2, exitCode);
     }
 
     @Test
     void qos2IsRejected() {
-        int exitCode = new CommandLine(new LoadDriver()).execute("--port", port, "--qos", "2");
+        int exitCode = execute("--port", port, "--qos", "2").exitCode();
 
         assertEquals(2, exitCode);
     }
 
     @Test
     void invalidOptionPrintsOneErrorWithoutUsage() {
+        CommandResult result = execute("--port", port, "--qos", "2");
+
+        assertEquals(2, result.exitCode());
+        assertTrue(result.errors().contains("invalid --qos 2"), result.errors());
+        assertTrue(result.errors().contains("--help"), result.errors());
+        assertFalse(result.errors().contains("--payload-bytes"), result.errors());
+        assertEquals(1, result.errors().lines().count(), result.errors());
+    }
+
+    /** Exit status and standard error of one run of the driver's command line. */
+    private record CommandResult(int exitCode, String errors) {
+    }
+
+    /** Runs the driver's command line as {@code main} does and captures its standard error. */
+    private static CommandResult execute(String... args) {
         StringWriter errors = new StringWriter();
         CommandLine commandLine = LoadDriver.commandLine();
         commandLine.setErr(new PrintWriter(errors));
-
-        int exitCode = commandLine.execute("--port", port, "--qos", "2");
-
-        assertEquals(2, exitCode);
-        assertTrue(errors.toString().contains("invalid --qos 2"), errors.toString());
-        assertTrue(errors.toString().contains("--help"), errors.toString());
-        assertFalse(errors.toString().contains("--payload-bytes"), errors.toString());
+        int exitCode = commandLine.execute(args);
+        return new CommandResult(exitCode, errors.toString());
     }
 
     private static LoadReport run(String... options) throws IOException, InterruptedException {
