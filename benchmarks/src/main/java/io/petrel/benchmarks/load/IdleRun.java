@@ -117,12 +117,11 @@ final class IdleRun {
             log.printf("the broker process %d ended during the run, so the figures read from /proc after that are na%n", pid);
         }
 
-        if (!brokerEnded && rssBefore.isPresent() && rssAfter.isPresent()
-                && rssAfter.getAsLong() < rssBefore.getAsLong()) {
-            log.printf("the broker's RSS shrank by %d bytes while the connections opened, so the RSS per connection "
-                    + "is negative: the broker returned memory it had used before, which hides what the "
-                    + "connections take; measure thousands of connections, after an unrecorded idle run%n",
-                    rssBefore.getAsLong() - rssAfter.getAsLong());
+        double rssPerConnection = growthPer(rssBefore, rssAfter, accepted);
+        if (!brokerEnded && rssPerConnection < 0) {
+            log.printf("the broker's RSS shrank while the connections opened, so the RSS per connection is negative "
+                    + "(%.0f bytes): the broker returned memory it had used before, which hides what the connections "
+                    + "take. Measure thousands of connections, after an unrecorded idle run%n", rssPerConnection);
         }
         String outcome = brokerEnded ? "broker_ended"
                 : result.timedOut() || deadline.passed() ? "timed_out"
@@ -143,8 +142,7 @@ final class IdleRun {
                 .add("connect_rate_per_s", "connections per second", accepted / connectSeconds, 0)
                 .add("broker_rss_before_bytes", "broker RSS before (bytes)", textOf(rssBefore))
                 .add("broker_rss_after_bytes", "broker RSS after (bytes)", textOf(rssAfter))
-                .add("broker_rss_bytes_per_conn", "broker RSS per connection (bytes)",
-                        growthPer(rssBefore, rssAfter, accepted), 0)
+                .add("broker_rss_bytes_per_conn", "broker RSS per connection (bytes)", rssPerConnection, 0)
                 .add("broker_rss_bytes_per_conn_second_half", "broker RSS per connection of the second half (bytes)",
                         growthPer(rssMiddle, rssAfter, acceptedSecond), 0)
                 .add("broker_cpu_us_per_conn", "broker CPU per connect (us)",

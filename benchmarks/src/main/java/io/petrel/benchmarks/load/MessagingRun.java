@@ -279,10 +279,9 @@ final class MessagingRun {
         if (closedSubscribers + closedPublishers == 0) {
             return false;
         }
-        boolean brokerEnded = options.brokerPid().isPresent() && procStats.hasEnded(options.brokerPid().getAsLong());
         log.printf("the broker closed %d of %d publisher connections and %d of %d subscriber connections in the %s%s%n",
                 closedPublishers, publishers.length, closedSubscribers, subscribers.length, phase,
-                brokerEnded ? ", and its process has ended"
+                brokerEnded() ? ", and its process has ended"
                         : "; its log may name the reason, such as a packet above its maximum size");
         return true;
     }
@@ -367,9 +366,14 @@ final class MessagingRun {
         return procStats.cpuMicros(ProcessHandle.current().pid()).orElse(-1);
     }
 
+    /** Returns true if the --broker-pid process has ended, false without --broker-pid. */
+    private boolean brokerEnded() {
+        return options.brokerPid().isPresent() && procStats.hasEnded(options.brokerPid().getAsLong());
+    }
+
     /** Returns the outcome as reported: {@code broker_ended} if the --broker-pid process has ended. */
     private String reportedOutcome(Outcome outcome) {
-        if (options.brokerPid().isPresent() && procStats.hasEnded(options.brokerPid().getAsLong())) {
+        if (brokerEnded()) {
             log.printf("the broker process %d ended during the run, so its CPU figures are na%n",
                     options.brokerPid().getAsLong());
             return "broker_ended";
