@@ -208,8 +208,8 @@ if [[ $SKIP_BUILD -eq 0 || ! -f "$JAR" ]]; then
 fi
 DISTRIBUTION="$ROOT/broker/target/petrel/bin/petrel"
 
-# Succeeds if a TCP socket of this host uses local port $1; with "listen" as $2, only a listening
-# one. Reads the kernel's socket tables, so it sends nothing to the process that owns the port.
+# Succeeds if a TCP socket of this host uses local port $1, or with "listen" as $2 if a listening
+# socket does. Reads the kernel's socket tables, so it sends nothing to the process that owns the port.
 port_used() {
   local hex state_filter=""
   hex=$(printf '%04X' "$1")

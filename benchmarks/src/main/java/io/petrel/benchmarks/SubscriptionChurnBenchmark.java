@@ -32,8 +32,8 @@ import org.openjdk.jmh.annotations.State;
  * ./mvnw -q -DskipTests package -pl benchmarks -am
  * java -jar benchmarks/target/benchmarks.jar SubscriptionChurnBenchmark -f 1 -wi 3 -i 5
  * </pre>
- * It runs once for each trie size (10,000, 100,000 and 1,000,000 subscriptions); add
- * {@code -p subscriptions=100000} for one size.
+ * It runs once for each trie size (10,000, 100,000 and 1,000,000 subscriptions). Add
+ * {@code -p subscriptions=100000} to run one size only.
  */
 @State(Scope.Group)
 @BenchmarkMode(Mode.Throughput)

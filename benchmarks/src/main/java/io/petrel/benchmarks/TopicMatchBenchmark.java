@@ -37,7 +37,7 @@ import org.openjdk.jmh.annotations.State;
  * java -jar benchmarks/target/benchmarks.jar TopicMatchBenchmark -f 1 -wi 3 -i 5
  * </pre>
  * It runs once for each trie size (10,000, 100,000 and 1,000,000 subscriptions). Add
- * {@code -p subscriptions=100000} for one size, the one of the matching target, and {@code -t 2} to
+ * {@code -p subscriptions=100000} to run only the size of the matching target, and {@code -t 2} to
  * match from two threads at once.
  */
 @State(Scope.Benchmark)
