@@ -98,8 +98,7 @@ class LoadDriverTest {
     void qos0LossMatchesBrokerDropCounter() throws Exception {
         // A queue of 50 messages and no window: the subscriber's queue overflows, and the broker
         // counts each message it drops.
-        PetrelBroker small = startedBroker(BrokerConfig.builder().maxQueuedMessages(50));
-        try {
+        try (PetrelBroker small = startedBroker(BrokerConfig.builder().maxQueuedMessages(50))) {
             LoadReport report = runAgainst(Integer.toString(small.port()), "--scenario", "fan-in", "--clients", "4",
                     "--qos", "0", "--messages", "40000", "--warmup-messages", "0", "--window", "0",
                     "--drain-seconds", "1");
@@ -108,8 +107,6 @@ class LoadDriverTest {
 
             assertTrue(Long.parseLong(report.value("lost")) > 0, "the run lost messages");
             assertEquals(report.value("lost"), Long.toString((long) dropped));
-        } finally {
-            small.close();
         }
     }
 
@@ -262,8 +259,7 @@ class LoadDriverTest {
 
     @Test
     void publishAboveMaxPacketSizeReportsClosedConnection() throws Exception {
-        PetrelBroker small = startedBroker(BrokerConfig.builder().maxPacketSizeBytes(1024));
-        try {
+        try (PetrelBroker small = startedBroker(BrokerConfig.builder().maxPacketSizeBytes(1024))) {
             ByteArrayOutputStream log = new ByteArrayOutputStream();
 
             LoadReport report = runWithLog(log, Integer.toString(small.port()), "--scenario", "p2p", "--clients", "1",
@@ -274,22 +270,17 @@ class LoadDriverTest {
             assertEquals("0", report.value("delivered"));
             assertEquals(report.value("sent"), report.value("lost_measured"));
             assertTrue(log.toString().contains("the broker closed 1 of 1 publisher connections"), log.toString());
-        } finally {
-            small.close();
         }
     }
 
     @Test
     void incompleteRunExitsWithFour() {
-        PetrelBroker small = startedBroker(BrokerConfig.builder().maxPacketSizeBytes(1024));
-        try {
+        try (PetrelBroker small = startedBroker(BrokerConfig.builder().maxPacketSizeBytes(1024))) {
             int exitCode = execute("--port", Integer.toString(small.port()), "--scenario", "p2p", "--clients", "1",
                     "--messages", "20", "--warmup-messages", "0", "--payload-bytes", "2048", "--max-seconds", "30")
                     .exitCode();
 
             assertEquals(LoadDriver.EXIT_INCOMPLETE, exitCode);
-        } finally {
-            small.close();
         }
     }
 
@@ -448,8 +439,7 @@ class LoadDriverTest {
 
     @Test
     void stallMessageCountsCurrentPhase() throws Exception {
-        PetrelBroker small = startedBroker(BrokerConfig.builder().maxQueuedMessages(50));
-        try {
+        try (PetrelBroker small = startedBroker(BrokerConfig.builder().maxQueuedMessages(50))) {
             ByteArrayOutputStream log = new ByteArrayOutputStream();
 
             LoadReport report = runWithLog(log, Integer.toString(small.port()), "--scenario", "fan-in", "--clients", "4",
@@ -459,8 +449,6 @@ class LoadDriverTest {
             assertTrue(log.toString().contains("in the measured phase: "), log.toString());
             assertTrue(log.toString().contains(" of 20000 deliveries of this phase arrived, and 20000 of 20000 messages"),
                     log.toString());
-        } finally {
-            small.close();
         }
     }
 
@@ -475,8 +463,7 @@ class LoadDriverTest {
 
     @Test
     void stalledWarmupIsMeasuredAndMarked() throws Exception {
-        PetrelBroker small = startedBroker(BrokerConfig.builder().maxQueuedMessages(50));
-        try {
+        try (PetrelBroker small = startedBroker(BrokerConfig.builder().maxQueuedMessages(50))) {
             ByteArrayOutputStream log = new ByteArrayOutputStream();
 
             LoadReport report = runWithLog(log, Integer.toString(small.port()), "--scenario", "fan-in", "--clients", "4",
@@ -489,8 +476,6 @@ class LoadDriverTest {
             assertEquals("complete", report.value("outcome"));
             assertEquals("40", report.value("delivered"));
             assertFalse(LoadDriver.complete(report));
-        } finally {
-            small.close();
         }
     }
 
